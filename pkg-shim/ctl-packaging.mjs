@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// ctl-packaging: the Node shim around the WebAssembly core.
+//
+// All logic (arguments, registry, validation, messages, exit codes) lives in
+// the Rust core. This file only gives it a host: the filesystem, child
+// processes, the clock and the terminal, then exits with the core's code.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initSync, runCli } from './ctl_packaging.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+const missing = (e) => e && (e.code === 'ENOENT' || e.code === 'ENOTDIR');
+
+function writeAll(fd, text) {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 1); continue; }
+      if (e.code === 'EPIPE') return;
+      throw e;
+    }
+  }
+}
+
+function ended(r) {
+  if (r.error) {
+    if (r.error.code === 'ENOENT') return { notFound: true };
+    throw r.error;
+  }
+  return { code: r.status, signal: r.signal, stdout: r.stdout || '', stderr: r.stderr || '' };
+}
+
+const program = (name) => (name === 'node' ? process.execPath : name);
+
+const host = {
+  cwd: () => process.cwd(),
+  nowMs: () => Date.now(),
+  pid: () => process.pid,
+  env: (name) => process.env[name],
+  hostname: () => os.hostname(),
+  stat(p) {
+    try {
+      const s = fs.statSync(p);
+      return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+    } catch (e) {
+      if (missing(e)) return 'missing';
+      throw e;
+    }
+  },
+  readFile(p) {
+    let bytes;
+    try {
+      bytes = fs.readFileSync(p);
+    } catch (e) {
+      if (missing(e)) return null;
+      throw e;
+    }
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      throw new Error(`${p} is not valid UTF-8`);
+    }
+  },
+  readDir: (p) => fs.readdirSync(p).sort(),
+  mkdirAll: (p) => { fs.mkdirSync(p, { recursive: true }); },
+  createNew(p, text) {
+    try {
+      fs.writeFileSync(p, text, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if (e.code === 'EEXIST') return false;
+      throw e;
+    }
+  },
+  writeAtomic(p, text) {
+    const tmp = `${p}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeAllFd(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try { fs.chmodSync(tmp, fs.statSync(p).mode & 0o7777); } catch { /* new file */ }
+    fs.renameSync(tmp, p);
+    try {
+      const dir = fs.openSync(path.dirname(p), 'r');
+      try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
+    } catch { /* not supported on every platform */ }
+  },
+  removeFile: (p) => { fs.unlinkSync(p); },
+  realPath(p) {
+    try {
+      return fs.realpathSync(p);
+    } catch (e) {
+      if (missing(e)) return null;
+      throw e;
+    }
+  },
+  processAlive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return e.code === 'EPERM';
+    }
+  },
+  sleepMs: (ms) => { Atomics.wait(pause, 0, 0, ms); },
+  spawn: (name, args, cwd) => ended(spawnSync(program(name), args, { cwd, stdio: 'inherit' })),
+  capture: (name, args, cwd) => ended(spawnSync(program(name), args, {
+    cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26,
+  })),
+  stdout: (text) => writeAll(1, text),
+  stderr: (text) => writeAll(2, text),
+};
+
+function writeAllFd(fd, text) {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off);
+}
+
+let code;
+try {
+  initSync({ module: fs.readFileSync(path.join(here, 'ctl_packaging_bg.wasm')) });
+  code = runCli(process.argv.slice(2), host);
+} catch (e) {
+  writeAll(2, `[error] internal error in ctl-packaging: ${(e && e.stack) || e}\n`);
+  code = 70;
+}
+process.exitCode = code;

@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// Build the wasm module and assemble dist/packaging/ (what `npm run build` runs).
+//
+//   node scripts/build.mjs [--wasm-only]
+//
+// 1. scripts/setup.sh (fast when all is there), then cargo build --release --target
+//    wasm32-unknown-unknown with the toolchain it chose (target/toolchain.env);
+// 2. wasm-bindgen --target web (one glue for Node and browsers: the Node shim calls initSync);
+// 3. wasm-opt -Oz (binaryen pinned in package.json, else a wasm-opt on PATH, else skipped),
+//    then a load check of glue + optimized module in this Node;
+//    result in target/pkg/ (ctl_packaging.js, ctl_packaging_bg.wasm);
+// 4. unless --wasm-only (or CTL_BUILD_WASM_ONLY=1): dist/packaging/ from pkg-shim/, templates/
+//    and target/pkg/.
+// WASM_OPT=0 skips wasm-opt; WASM_OPT=/path/to/wasm-opt picks one.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CRATE = "ctl_packaging"; // the [lib] name of Cargo.toml's package "ctl-packaging"
+const TARGET = "wasm32-unknown-unknown";
+const PKG = path.join(ROOT, "target", "pkg");
+const DIST = path.join(ROOT, "dist", "packaging");
+const SHIM = path.join(ROOT, "pkg-shim");
+const TEMPLATES = path.join(ROOT, "templates");
+// Rust >= 1.82 emits these by default for wasm32; binaryen must be told, because
+// `strip = true` drops the target_features section it would read them from.
+// All are supported by Node 18+ and current browsers.
+const WASM_FEATURES = [
+  "--enable-mutable-globals",
+  "--enable-sign-ext",
+  "--enable-nontrapping-float-to-int",
+  "--enable-bulk-memory",
+  "--enable-reference-types",
+  "--enable-multivalue",
+];
+
+const wasmOnly = process.argv.includes("--wasm-only") || process.env.CTL_BUILD_WASM_ONLY === "1";
+for (const a of process.argv.slice(2)) {
+  if (a !== "--wasm-only") fail(`unknown argument ${a} (usage: node scripts/build.mjs [--wasm-only])`);
+}
+
+function log(msg) {
+  console.log(`[build] ${msg}`);
+}
+function fail(msg) {
+  console.error(`[build] error: ${msg}`);
+  process.exit(1);
+}
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", ...opts });
+  if (r.error) fail(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
+  return r;
+}
+function output(cmd, args, env) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+function timed(label, fn) {
+  const t = Date.now();
+  const v = fn();
+  log(`${label} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  return v;
+}
+const sha256 = (file) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+
+// ---------------------------------------------------------------- toolchain
+// setup.sh is idempotent and takes well under a second when all is there; running it every
+// time also catches a wasm-bindgen bump in Cargo.lock or a changed package-lock.json.
+run("bash", [path.join(ROOT, "scripts", "setup.sh")]);
+const envFile = path.join(ROOT, "target", "toolchain.env");
+const envDump = spawnSync("bash", ["-c", 'set -a; . "$1"; env -0', "bash", envFile], {
+  cwd: ROOT,
+  encoding: "utf8",
+});
+if (envDump.status !== 0) fail(`cannot source ${envFile}: ${envDump.stderr}`);
+const env = Object.fromEntries(
+  envDump.stdout
+    .split("\0")
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
+const buildStd = env.WASM_BUILD_STD ? env.WASM_BUILD_STD.split(/\s+/).filter(Boolean) : [];
+
+// ---------------------------------------------------------------- cargo
+timed(`cargo build --release --target ${TARGET} (route ${env.WASM_ROUTE})`, () =>
+  run("cargo", ["build", "--release", "--target", TARGET, ...buildStd], { env }),
+);
+const rawWasm = path.join(env.CARGO_TARGET_DIR, TARGET, "release", `${CRATE}.wasm`);
+if (!fs.existsSync(rawWasm)) fail(`cargo produced no ${rawWasm}`);
+
+// ---------------------------------------------------------------- wasm-bindgen + wasm-opt
+function findWasmOpt() {
+  const choice = process.env.WASM_OPT;
+  if (choice === "0") return null;
+  const candidates = choice ? [choice] : [path.join(ROOT, "node_modules", ".bin", "wasm-opt"), "wasm-opt"];
+  for (const c of candidates) {
+    const v = output(c, ["--version"], env);
+    if (v) return { bin: c, version: v };
+  }
+  if (choice) fail(`WASM_OPT=${choice} does not run`);
+  return null;
+}
+// Debian 12's binaryen 108 cannot parse this module (table.fill) and renumbers the
+// externref table's export; the pinned npm package (binaryen.js) is current.
+const wasmOptHint =
+  "; the pinned binaryen comes with `npm ci` (node_modules/.bin/wasm-opt), WASM_OPT=0 skips optimizing";
+const bindgenVersion = output("wasm-bindgen", ["--version"], env);
+if (!bindgenVersion) fail("wasm-bindgen is not installed: run bash scripts/setup.sh");
+const wasmOpt = findWasmOpt();
+const stampFile = path.join(PKG, ".stamp.json");
+const stamp = JSON.stringify({
+  input: sha256(rawWasm),
+  bindgen: bindgenVersion,
+  wasmOpt: wasmOpt ? [wasmOpt.version, "-Oz", ...WASM_FEATURES] : null,
+});
+const pkgWasm = path.join(PKG, `${CRATE}_bg.wasm`);
+const pkgJs = path.join(PKG, `${CRATE}.js`);
+const upToDate =
+  fs.existsSync(pkgWasm) && fs.existsSync(pkgJs) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp;
+
+if (upToDate) {
+  log("target/pkg is up to date (same cargo output, wasm-bindgen and wasm-opt)");
+} else {
+  const tmp = `${PKG}.tmp-${process.pid}`;
+  process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
+  fs.mkdirSync(tmp, { recursive: true });
+  timed(bindgenVersion, () =>
+    run("wasm-bindgen", ["--target", "web", "--out-dir", tmp, "--out-name", CRATE, "--no-typescript", rawWasm], { env }),
+  );
+  const wasm = path.join(tmp, `${CRATE}_bg.wasm`);
+  if (wasmOpt) {
+    const opt = path.join(tmp, "opt.wasm");
+    const args = ["-Oz", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", opt];
+    timed(`${wasmOpt.version} -Oz`, () => {
+      const r = spawnSync(wasmOpt.bin, args, { cwd: ROOT, env, stdio: "inherit" });
+      if (r.status !== 0) fail(`${wasmOpt.bin} (${wasmOpt.version}) failed${wasmOptHint}`);
+    });
+    fs.renameSync(opt, wasm);
+  } else {
+    log(process.env.WASM_OPT === "0" ? "wasm-opt skipped (WASM_OPT=0)" : "wasm-opt not found (npm ci installs the pinned binaryen): the module stays unoptimized");
+  }
+  // Load glue + module the way the Node shim does; catches a broken optimizer early.
+  try {
+    const glue = await import(pathToFileURL(path.join(tmp, `${CRATE}.js`)).href);
+    glue.initSync({ module: fs.readFileSync(wasm) });
+  } catch (e) {
+    fail(
+      `the built module does not load in Node ${process.version}: ${e.message}` +
+        (wasmOpt ? ` (optimized by ${wasmOpt.bin}, ${wasmOpt.version})${wasmOptHint}` : ""),
+    );
+  }
+  fs.writeFileSync(path.join(tmp, ".stamp.json"), stamp);
+  fs.rmSync(PKG, { recursive: true, force: true });
+  fs.renameSync(tmp, PKG);
+}
+
+function sizes(file) {
+  const bytes = fs.readFileSync(file);
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  return `${kib(bytes.length)} raw, ${kib(gz)} gzip (${bytes.length} / ${gz} bytes)`;
+}
+
+if (wasmOnly) {
+  log(`wasm-only: ${path.relative(ROOT, PKG)}/{${CRATE}.js, ${CRATE}_bg.wasm}`);
+  log(`wasm size: ${sizes(pkgWasm)}`);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------- dist/packaging
+const need = [
+  [path.join(SHIM, "ctl-packaging.mjs"), "the Node shim, the CLI entry point"],
+  [path.join(SHIM, "SKILL.md"), "the skill's description"],
+  [TEMPLATES, "the template tree"],
+];
+const missing = need.filter(([p]) => !fs.existsSync(p));
+if (missing.length) {
+  fail(
+    "cannot assemble dist/packaging, missing:\n" +
+      missing.map(([p, what]) => `  ${path.relative(ROOT, p)}: ${what}`).join("\n") +
+      "\n(the wasm part alone builds with: node scripts/build.mjs --wasm-only)",
+  );
+}
+
+fs.rmSync(DIST, { recursive: true, force: true });
+const scripts = path.join(DIST, "scripts");
+fs.mkdirSync(scripts, { recursive: true });
+for (const name of fs.readdirSync(SHIM).sort()) {
+  const src = path.join(SHIM, name);
+  if (/\.(mjs|d\.ts)$/.test(name) && fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(scripts, name));
+}
+fs.chmodSync(path.join(scripts, "ctl-packaging.mjs"), 0o755);
+fs.copyFileSync(pkgJs, path.join(scripts, `${CRATE}.js`));
+fs.copyFileSync(pkgWasm, path.join(scripts, `${CRATE}_bg.wasm`));
+fs.copyFileSync(path.join(SHIM, "SKILL.md"), path.join(DIST, "SKILL.md"));
+fs.cpSync(TEMPLATES, path.join(DIST, "templates"), { recursive: true });
+
+const files = [];
+(function walk(dir) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else files.push(p);
+  }
+})(DIST);
+log(`assembled ${path.relative(ROOT, DIST)}/ (${files.length} files)`);
+log(`wasm size: ${sizes(path.join(scripts, `${CRATE}_bg.wasm`))}`);

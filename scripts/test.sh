@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Every test of ctl-packaging, in one command, with its own setup (what CI runs).
+#
+#   bash scripts/test.sh
+#
+# Stages, in order; the first failure stops the run:
+#   lint        cargo fmt --check; cargo clippy --all-targets -- -D warnings
+#   native      cargo test (rustup's toolchain, target/)
+#   wasm        cargo test --target wasm32-unknown-unknown --tests under wasm-bindgen-test-runner
+#   build       node scripts/build.mjs (dist/packaging/)
+#   e2e         node --test on tests/e2e/ (skipped while it holds no test file)
+#   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs
+# Ends with a plain 'N passed, N failed' line.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+# Native stages use rustup's toolchain: drop whatever a sourced toolchain.env left behind.
+unset RUSTC RUSTDOC RUSTC_BOOTSTRAP CARGO_TARGET_DIR WASM_BUILD_STD WASM_ROUTE
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+case ":$PATH:" in *":$cargo_bin:"*) ;; *) PATH="$cargo_bin:$PATH" ;; esac
+export PATH
+
+passed=0
+failed=0
+skipped=0
+current=""
+stage_start=0
+total_start=$SECONDS
+
+finish() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    failed=1
+    echo
+    echo "[test] FAILED${current:+ in stage '$current'} (exit $rc)"
+  fi
+  echo
+  echo "[test] $((SECONDS - total_start)) s in all"
+  if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
+}
+trap finish EXIT
+
+stage() {
+  current=$1
+  stage_start=$SECONDS
+  echo
+  echo "==== [test] $1: $2"
+}
+stage_ok() {
+  echo "---- [test] $current passed ($((SECONDS - stage_start)) s)"
+  passed=$((passed + 1))
+  current=""
+}
+stage_skip() {
+  echo "---- [test] $current skipped: $1"
+  skipped=$((skipped + 1))
+  current=""
+}
+
+# The compatibility suite lives beside the repo (CI clones it with shared/ next to it).
+SHARED=$(cd "$ROOT/.." && pwd)/shared
+if [ ! -f "$SHARED/compat/scenarios.py" ] || [ ! -f "$SHARED/compat/reference.json" ]; then
+  echo "[test] error: the compatibility suite is missing: expected $SHARED/compat/" \
+    "(scenarios.py, scenarios.json, reference.json, compare.py) beside the repository" >&2
+  exit 1
+fi
+
+echo "==== [test] setup: bash scripts/setup.sh --test-deps"
+bash scripts/setup.sh --test-deps
+
+stage lint "cargo fmt --check; cargo clippy --all-targets -- -D warnings"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+stage_ok
+
+stage native "cargo test"
+cargo test
+stage_ok
+
+stage wasm "cargo test --target wasm32-unknown-unknown --tests (wasm-bindgen-test-runner, Node)"
+(
+  # shellcheck source=/dev/null
+  . target/toolchain.env
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+  # Tests marked run_in_browser use headless Chromium through chromedriver.
+  [ -x /usr/bin/chromedriver ] && export CHROMEDRIVER=/usr/bin/chromedriver
+  # shellcheck disable=SC2086
+  cargo test --target wasm32-unknown-unknown $WASM_BUILD_STD --tests
+)
+stage_ok
+
+stage build "node scripts/build.mjs"
+node scripts/build.mjs
+stage_ok
+
+stage e2e "node --test tests/e2e/"
+# Node's own naming rules for test files; listed here because Node 20 and 22 read a
+# directory argument differently.
+e2e_files=()
+if [ -d tests/e2e ]; then
+  while IFS= read -r -d '' f; do e2e_files+=("$f"); done < <(
+    find tests/e2e -type f \( -name '*.test.mjs' -o -name '*.test.js' -o -name '*.test.cjs' \
+      -o -name '*_test.mjs' -o -name '*_test.js' -o -name '*-test.mjs' -o -name '*-test.js' \
+      -o -name 'test-*.mjs' -o -name 'test-*.js' -o -name 'test.mjs' -o -name 'test.js' \) \
+      -not -path '*/node_modules/*' -print0 | sort -z
+  )
+fi
+if [ "${#e2e_files[@]}" -eq 0 ]; then
+  stage_skip "no test files in tests/e2e/ yet"
+else
+  node --test "${e2e_files[@]}"
+  stage_ok
+fi
+
+stage compat "interface compatibility suite ($SHARED/compat)"
+python3 "$SHARED/compat/scenarios.py" --ctl dist/packaging/scripts/ctl-packaging.mjs \
+  --templates templates --scenarios "$SHARED/compat/scenarios.json" --out target/compat-actual.json
+python3 "$SHARED/compat/compare.py" "$SHARED/compat/reference.json" target/compat-actual.json
+stage_ok

@@ -1,0 +1,174 @@
+//! Commands: from argv to output lines, files and an exit code.
+
+mod add;
+mod build;
+mod init;
+mod list;
+mod remove;
+mod status;
+mod verify;
+
+use crate::cli::Args;
+use crate::console::Console;
+use crate::diagnostics::quote;
+use crate::host::{EntryKind, Host};
+use crate::paths::{is_within, join};
+use crate::store::Failure;
+
+/// What a command has to work with.
+pub struct Ctx<'a> {
+    pub host: &'a dyn Host,
+    /// Absolute, normalised repository root.
+    pub root: String,
+    pub args: Args,
+    pub console: Console,
+}
+
+impl Ctx<'_> {
+    /// Absolute path of a repository-relative path.
+    pub fn abs(&self, rel: &str) -> String {
+        join(&self.root, rel)
+    }
+
+    pub fn kind(&self, rel: &str) -> Result<EntryKind, Failure> {
+        Ok(self.host.stat(&self.abs(rel))?)
+    }
+
+    /// Refuse a path that leads outside the repository through a symbolic
+    /// link (the lexical checks have already refused `..` and absolute paths).
+    pub fn ensure_inside(&self, rel: &str, what: &str) -> Result<(), Failure> {
+        let Some(real_root) = self.host.real_path(&self.root)? else {
+            return Ok(());
+        };
+        let mut probe = self.abs(rel);
+        loop {
+            if let Some(real) = self.host.real_path(&probe)? {
+                if is_within(&real_root, &real) {
+                    return Ok(());
+                }
+                return Err(Failure::new(format!(
+                    "{what} {} leads outside the repository (through a symbolic link to {real})",
+                    quote(rel)
+                )));
+            }
+            match probe.rfind('/') {
+                Some(i) if i > 0 && probe.len() > self.root.len() => probe.truncate(i),
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+pub const USAGE: &str = "\
+ctl-packaging: manage the packaging targets of this repository
+(registry: docs/packaging/registry.json, Dockerfiles: ops/packaging/)
+
+Usage: node .ai/skills/features/packaging/scripts/ctl-packaging.mjs <command> [options]
+
+Commands:
+  init [--dry-run]                 create ops/packaging/ and an empty registry
+  list [--format text|json]        list the registered targets
+  add --id ID --type TYPE          register a target (TYPE: service, job, app)
+      [--module PATH]              source folder of the target
+      [--dockerfile PATH]          default: ops/packaging/<type>s/<id>.Dockerfile
+      [--template node|python|go|PATH]
+                                   seed a new Dockerfile from a template
+      [--context PATH]             build context (default: --module, else .)
+      [--image REF]                image name (default: the id)
+  add-service|add-job|add-app --id ID [options of add]
+  remove --id ID                   unregister a target (its Dockerfile stays)
+  status [--format text|json]      is packaging set up, how many targets
+  verify [--strict] [--format text|json]
+                                   check the registry and the Dockerfiles
+  build --target ID [--tag TAG]    build one image (tag default: latest)
+  build-all [--tag TAG]            build every target in registry order
+  help                             this text
+
+Every command takes --repo-root PATH (default: the current folder).
+--name is accepted for --id. Errors go to stderr as [error] lines, exit 1.
+";
+
+/// Run one command line against a host; returns the exit code.
+pub fn run<S: AsRef<str>>(host: &dyn Host, argv: &[S]) -> i32 {
+    let args = Args::parse(argv);
+    let mut console = Console::default();
+    let command = args.command.clone();
+    let code = match command.as_deref() {
+        _ if args.help => {
+            console.out_raw(USAGE);
+            0
+        }
+        None | Some("help") => {
+            console.out_raw(USAGE);
+            0
+        }
+        Some(cmd) => match resolve_root(host, &args) {
+            Err(f) => fail(&mut console, f),
+            Ok(root) => {
+                let mut ctx = Ctx {
+                    host,
+                    root,
+                    args,
+                    console,
+                };
+                let result = dispatch(&mut ctx, cmd);
+                console = std::mem::take(&mut ctx.console);
+                match result {
+                    Ok(code) => code,
+                    Err(f) => fail(&mut console, f),
+                }
+            }
+        },
+    };
+    console.flush(host);
+    code
+}
+
+fn fail(console: &mut Console, failure: Failure) -> i32 {
+    for line in failure.lines {
+        console.err(format!("[error] {line}"));
+    }
+    1
+}
+
+fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
+    match cmd {
+        "init" => init::run(ctx),
+        "list" => list::run(ctx),
+        "add" => add::run(ctx, None),
+        "add-service" => add::run(ctx, Some("service")),
+        "add-job" => add::run(ctx, Some("job")),
+        "add-app" => add::run(ctx, Some("app")),
+        "remove" => remove::run(ctx),
+        "status" => status::run(ctx),
+        "verify" => verify::run(ctx),
+        "build" => build::run(ctx),
+        "build-all" => build::run_all(ctx),
+        other => {
+            ctx.console.err(format!("[error] Unknown command: {other}"));
+            ctx.console.out_raw(USAGE);
+            Ok(1)
+        }
+    }
+}
+
+fn resolve_root(host: &dyn Host, args: &Args) -> Result<String, Failure> {
+    let cwd = host.cwd();
+    let Some(given) = args.value("repo-root").map_err(Failure::new)? else {
+        return Ok(join(&cwd, "."));
+    };
+    if given.chars().any(char::is_control) {
+        return Err(Failure::new(format!(
+            "--repo-root {} contains control characters",
+            quote(given)
+        )));
+    }
+    let root = join(&cwd, given);
+    match host.stat(&root)? {
+        EntryKind::Dir => Ok(root),
+        _ => Err(Failure::new(format!(
+            "--repo-root {}: no such folder",
+            quote(given)
+        ))),
+    }
+}

@@ -1,0 +1,183 @@
+//! `verify [--strict] [--format text|json]`: the reference's checks (layout,
+//! targets, Dockerfiles present) plus every registry diagnostic and the
+//! Dockerfile checks.
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::Format;
+use crate::diagnostics::{Diagnostic, Severity, Span};
+use crate::host::EntryKind;
+use crate::paths::repo_relative;
+use crate::registry::REGISTRY_PATH;
+use crate::store::{diagnose, Failure};
+
+/// One finding of `verify`: a diagnostic, plus the reference's plain wording
+/// for the checks it already had.
+struct Finding {
+    diagnostic: Diagnostic,
+    /// Line shown in text mode (the reference's words, or the rendered diagnostic).
+    text: String,
+}
+
+fn plain(severity: Severity, code: &'static str, file: &str, text: String) -> Finding {
+    Finding {
+        diagnostic: Diagnostic {
+            severity,
+            code,
+            message: text.clone(),
+            file: file.to_string(),
+            pointer: String::new(),
+            span: Span {
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+        },
+        text,
+    }
+}
+
+fn located(diagnostic: Diagnostic) -> Finding {
+    Finding {
+        text: diagnostic.render(),
+        diagnostic,
+    }
+}
+
+/// The shape of `verify --format json`.
+#[derive(Serialize)]
+struct Report<'a> {
+    ok: bool,
+    strict: bool,
+    errors: usize,
+    warnings: usize,
+    findings: Vec<&'a Diagnostic>,
+}
+
+pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let format = ctx.args.format().map_err(Failure::new)?;
+    let strict = ctx.args.flag("strict");
+    let findings = collect(ctx)?;
+    let errors = findings
+        .iter()
+        .filter(|f| f.diagnostic.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    let ok = errors == 0 && (!strict || warnings == 0);
+    match format {
+        Format::Json => {
+            let report = Report {
+                ok,
+                strict,
+                errors,
+                warnings,
+                findings: findings.iter().map(|f| &f.diagnostic).collect(),
+            };
+            ctx.console
+                .out(serde_json::to_string_pretty(&report).unwrap_or_default());
+        }
+        Format::Text => {
+            for (severity, title) in [
+                (Severity::Error, "Errors:"),
+                (Severity::Warning, "Warnings:"),
+            ] {
+                let block: Vec<_> = findings
+                    .iter()
+                    .filter(|f| f.diagnostic.severity == severity)
+                    .collect();
+                if !block.is_empty() {
+                    ctx.console.out("");
+                    ctx.console.out(title);
+                    for f in block {
+                        ctx.console.out(format!("  - {}", f.text));
+                    }
+                }
+            }
+            if ok {
+                ctx.console.out("[ok] Packaging configuration verified.");
+            } else {
+                if errors == 0 {
+                    ctx.console
+                        .out(format!("[error] {warnings} warning(s) under --strict."));
+                }
+                ctx.console.out("[error] Verification failed.");
+            }
+        }
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    if ctx.kind("ops/packaging")? != EntryKind::Dir {
+        errors.push(plain(
+            Severity::Error,
+            "PKG020",
+            "ops/packaging",
+            "ops/packaging/ not found. Run: ctl-packaging init".into(),
+        ));
+    }
+    let text = ctx
+        .host
+        .read_file(&ctx.abs(REGISTRY_PATH))
+        .map_err(|e| Failure::new(format!("cannot read {REGISTRY_PATH}: {e}")))?;
+    let (registry, diagnostics) = match &text {
+        Some(text) => diagnose(text),
+        None => (None, Vec::new()),
+    };
+    for d in diagnostics {
+        match d.severity {
+            Severity::Error => errors.push(located(d)),
+            Severity::Warning => warnings.push(located(d)),
+        }
+    }
+    let unreadable = text.is_some() && registry.is_none();
+    let targets = registry.map(|r| r.targets).unwrap_or_default();
+    if targets.is_empty() && !unreadable {
+        warnings.push(plain(
+            Severity::Warning,
+            "PKG021",
+            REGISTRY_PATH,
+            "No packaging targets defined".into(),
+        ));
+    }
+    for t in &targets {
+        let Some(dockerfile) = &t.dockerfile else {
+            warnings.push(plain(
+                Severity::Warning,
+                "PKG022",
+                REGISTRY_PATH,
+                format!("Target \"{}\" has no dockerfile path", t.id()),
+            ));
+            continue;
+        };
+        // A path that leaves the repository is already an error; never read it.
+        let Ok(rel) = repo_relative(dockerfile) else {
+            continue;
+        };
+        match ctx.host.read_file(&ctx.abs(&rel)) {
+            Ok(Some(body)) => {
+                for d in crate::dockerfile::check(&rel, &body) {
+                    warnings.push(located(d));
+                }
+            }
+            Ok(None) => warnings.push(plain(
+                Severity::Warning,
+                "PKG023",
+                &rel,
+                format!("Missing Dockerfile for \"{}\": {}", t.id(), dockerfile),
+            )),
+            Err(e) => warnings.push(plain(
+                Severity::Warning,
+                "PKG023",
+                &rel,
+                format!("cannot read {rel}: {e}"),
+            )),
+        }
+    }
+    errors.extend(warnings);
+    Ok(errors)
+}

@@ -1,0 +1,284 @@
+//! Word-level helpers shared by the parser and the checks: splitting words
+//! with quotes, unquoting, builder flags, heredoc markers, `$VAR` expansion.
+//! Everything walks `char`s, so no slice ever falls inside a character.
+
+use std::collections::HashMap;
+
+use super::Flag;
+
+/// Split `text` into words at unquoted whitespace, keeping quotes and escapes
+/// in the words (BuildKit's `parseWords`).
+pub(crate) fn raw_words(text: &str, escape: char) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+                word.push(c);
+            } else if c == escape && q != '\'' {
+                word.push(c);
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+            } else {
+                word.push(c);
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            if in_word {
+                words.push(std::mem::take(&mut word));
+                in_word = false;
+            }
+            continue;
+        }
+        in_word = true;
+        if c == '\'' || c == '"' {
+            quote = Some(c);
+            word.push(c);
+        } else if c == escape {
+            if let Some(next) = chars.next() {
+                word.push(c);
+                word.push(next);
+            }
+        } else {
+            word.push(c);
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// Remove quotes and escapes from a word; the flag says whether it had quotes.
+pub(crate) fn unquote(word: &str, escape: char) -> (String, bool) {
+    let mut out = String::with_capacity(word.len());
+    let mut quoted = false;
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else if c == '\'' {
+            quoted = true;
+            for next in chars.by_ref() {
+                if next == '\'' {
+                    break;
+                }
+                out.push(next);
+            }
+        } else if c == '"' {
+            quoted = true;
+            while let Some(next) = chars.next() {
+                if next == '"' {
+                    break;
+                }
+                if next == escape {
+                    match chars.next() {
+                        Some(m) if m == '"' || m == '$' || m == escape => out.push(m),
+                        Some(m) => {
+                            out.push(next);
+                            out.push(m);
+                        }
+                        None => out.push(next),
+                    }
+                } else {
+                    out.push(next);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    (out, quoted)
+}
+
+/// If `line` ends with the escape character (then only spaces or tabs), the
+/// line without it and `true`; otherwise the line and `false`.
+pub(crate) fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
+    let trimmed = line.trim_end_matches([' ', '\t']);
+    match trimmed.strip_suffix(escape) {
+        Some(rest) => (rest, true),
+        None => (line, false),
+    }
+}
+
+/// Split leading `--name[=value]` flags off an instruction's arguments
+/// (BuildKit's `extractBuilderFlags`): the flags and the rest of the text.
+pub(crate) fn extract_flags(text: &str) -> (Vec<Flag>, &str) {
+    let mut flags = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    loop {
+        while chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {}
+        let Some(&(start, _)) = chars.peek() else {
+            return (flags, "");
+        };
+        if !text[start..].starts_with("--") {
+            return (flags, &text[start..]);
+        }
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        let mut end = text.len();
+        while let Some((at, c)) = chars.next() {
+            if let Some(q) = quote {
+                if c == q {
+                    quote = None;
+                } else if c == '\\' {
+                    if let Some((_, next)) = chars.next() {
+                        word.push(next);
+                    }
+                } else {
+                    word.push(c);
+                }
+            } else if c.is_whitespace() {
+                end = at;
+                break;
+            } else if c == '\'' || c == '"' {
+                quote = Some(c);
+            } else if c == '\\' {
+                if let Some((_, next)) = chars.next() {
+                    word.push(next);
+                }
+            } else {
+                word.push(c);
+            }
+        }
+        if word == "--" {
+            return (flags, text[end..].trim_start());
+        }
+        let body = word.strip_prefix("--").unwrap_or(&word);
+        flags.push(match body.split_once('=') {
+            Some((name, value)) => Flag {
+                name: name.to_string(),
+                value: Some(value.to_string()),
+            },
+            None => Flag {
+                name: body.to_string(),
+                value: None,
+            },
+        });
+    }
+}
+
+/// A heredoc opened by a word such as `<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HeredocMarker {
+    pub name: String,
+    pub chomp: bool,
+    pub expand: bool,
+}
+
+/// The heredoc marker in one raw word, matching `^(\d*)<<(-?)([^<]*)$`.
+pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
+    let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+    let rest = rest.strip_prefix("<<")?;
+    let (chomp, rest) = match rest.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    if rest.is_empty() || rest.contains('<') {
+        return None;
+    }
+    let (name, quoted) = unquote(rest, '\\');
+    if name.is_empty() {
+        return None;
+    }
+    Some(HeredocMarker {
+        name,
+        chomp,
+        expand: !quoted,
+    })
+}
+
+/// Expand `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`
+/// and `${NAME+word}` with `vars` (name → default, `None` when declared
+/// without one). `None` when any variable cannot be resolved.
+pub(crate) fn expand(text: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+            continue;
+        }
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('{') => {
+                chars.next();
+                let mut inner = String::new();
+                let mut closed = false;
+                for next in chars.by_ref() {
+                    if next == '}' {
+                        closed = true;
+                        break;
+                    }
+                    inner.push(next);
+                }
+                if !closed {
+                    return None;
+                }
+                out.push_str(&expand_braced(&inner, vars)?);
+            }
+            Some(&first) if first == '_' || first.is_ascii_alphabetic() => {
+                let mut name = String::new();
+                while let Some(next) = chars.next_if(|&n| n == '_' || n.is_ascii_alphanumeric()) {
+                    name.push(next);
+                }
+                out.push_str(vars.get(&name)?.as_deref()?);
+            }
+            _ => out.push('$'),
+        }
+    }
+    Some(out)
+}
+
+fn expand_braced(inner: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+    let name_len = inner
+        .find(|c: char| c != '_' && !c.is_ascii_alphanumeric())
+        .unwrap_or(inner.len());
+    let (name, op) = inner.split_at(name_len);
+    if name.is_empty() {
+        return None;
+    }
+    let value = vars.get(name).and_then(|v| v.as_deref());
+    let literal = |word: &str| (!word.contains('$')).then(|| word.to_string());
+    if op.is_empty() {
+        return value.map(str::to_string);
+    }
+    if let Some(word) = op.strip_prefix(":-") {
+        return match value {
+            Some(v) if !v.is_empty() => Some(v.to_string()),
+            _ => literal(word),
+        };
+    }
+    if let Some(word) = op.strip_prefix(":+") {
+        return match value {
+            Some(v) if !v.is_empty() => literal(word),
+            _ => Some(String::new()),
+        };
+    }
+    if let Some(word) = op.strip_prefix('-') {
+        return match value {
+            Some(v) => Some(v.to_string()),
+            None => literal(word),
+        };
+    }
+    if let Some(word) = op.strip_prefix('+') {
+        return match value {
+            Some(_) => literal(word),
+            None => Some(String::new()),
+        };
+    }
+    None
+}

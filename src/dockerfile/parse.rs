@@ -1,0 +1,187 @@
+//! The line-level parser, following BuildKit's `parser.Parse`.
+
+use super::lex::{extract_flags, heredoc_marker, raw_words, trim_continuation};
+use super::{Args, Directive, Dockerfile, Heredoc, Instruction};
+
+/// Directives BuildKit knows; any other `# name=value` ends the directives.
+const DIRECTIVES: &[&str] = &["syntax", "escape", "check"];
+
+/// Instructions whose arguments may be in exec (JSON) form.
+const JSON_FORM: &[&str] = &["RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"];
+
+/// Instructions that may open heredocs.
+const HEREDOC_FORM: &[&str] = &["RUN", "COPY", "ADD"];
+
+/// One physical line: its text without the line break (and without a BOM on
+/// line 1) and the byte offset of that text.
+struct Line<'a> {
+    text: &'a str,
+    start: usize,
+}
+
+fn split_lines(text: &str) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    // A final line break ends the last line; it does not open an empty one.
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    for raw in text.split('\n') {
+        let mut start = offset;
+        offset += raw.len() + 1;
+        let mut body = raw.trim_end_matches('\r');
+        if start == 0 {
+            if let Some(rest) = body.strip_prefix('\u{feff}') {
+                body = rest;
+                start = '\u{feff}'.len_utf8();
+            }
+        }
+        lines.push(Line { text: body, start });
+    }
+    lines
+}
+
+/// `# name = value` (the line already left-trimmed), as BuildKit's
+/// `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
+fn directive(line: &str) -> Option<(String, &str)> {
+    let rest = line.strip_prefix('#')?.trim_start();
+    let name_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let (name, rest) = rest.split_at(name_len);
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let value = rest.trim_start().strip_prefix('=')?.trim();
+    if value.is_empty() {
+        return None;
+    }
+    Some((name.to_ascii_lowercase(), value))
+}
+
+fn is_comment(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// Parse a Dockerfile. Never fails: what BuildKit would reject (unknown
+/// instructions, unterminated heredocs, bad JSON) is kept as well as it can be.
+pub fn parse(text: &str) -> Dockerfile {
+    let lines = split_lines(text);
+    let mut escape = '\\';
+    let mut directives: Vec<Directive> = Vec::new();
+    let mut directives_done = false;
+    let mut instructions = Vec::new();
+    let mut next = 0;
+    while next < lines.len() {
+        let line = &lines[next];
+        next += 1;
+        let number = next;
+        let trimmed = line.text.trim_start();
+        if !directives_done {
+            match directive(trimmed) {
+                Some((name, value))
+                    if DIRECTIVES.contains(&name.as_str())
+                        && !directives.iter().any(|d| d.name == name) =>
+                {
+                    if name == "escape" {
+                        match value {
+                            "\\" => escape = '\\',
+                            "`" => escape = '`',
+                            _ => {}
+                        }
+                    }
+                    directives.push(Directive {
+                        name,
+                        value: value.to_string(),
+                        line: number,
+                    });
+                    continue;
+                }
+                _ => directives_done = true,
+            }
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let start = line.start + (line.text.len() - trimmed.len());
+        let (first, mut more) = trim_continuation(trimmed, escape);
+        let mut joined = first.to_string();
+        let mut end_line = number;
+        let mut end = line.start + line.text.len();
+        while more && next < lines.len() {
+            let cont = &lines[next];
+            next += 1;
+            if is_comment(cont.text) || cont.text.trim().is_empty() {
+                continue;
+            }
+            let (piece, again) = trim_continuation(cont.text, escape);
+            joined.push_str(piece);
+            more = again;
+            end_line = next;
+            end = cont.start + cont.text.len();
+        }
+        let joined = joined.trim();
+        if joined.is_empty() {
+            continue;
+        }
+        let (keyword, rest) = match joined.find(char::is_whitespace) {
+            Some(at) => joined.split_at(at),
+            None => (joined, ""),
+        };
+        let keyword = keyword.to_ascii_uppercase();
+        let (flags, rest) = extract_flags(rest);
+        let rest = rest.trim();
+        let args = match JSON_FORM.contains(&keyword.as_str()) && rest.starts_with('[') {
+            true => match serde_json::from_str::<Vec<String>>(rest) {
+                Ok(list) => Args::Exec(list),
+                Err(_) => Args::Shell(rest.to_string()),
+            },
+            false => Args::Shell(rest.to_string()),
+        };
+        let mut heredocs = Vec::new();
+        if HEREDOC_FORM.contains(&keyword.as_str())
+            && matches!(args, Args::Shell(_))
+            && first.contains("<<")
+        {
+            for marker in raw_words(first, '\\')
+                .iter()
+                .filter_map(|w| heredoc_marker(w))
+            {
+                let mut body = String::new();
+                while next < lines.len() {
+                    let body_line = &lines[next];
+                    next += 1;
+                    end_line = next;
+                    end = body_line.start + body_line.text.len();
+                    let content = match marker.chomp {
+                        true => body_line.text.trim_start_matches('\t'),
+                        false => body_line.text,
+                    };
+                    if content == marker.name {
+                        break;
+                    }
+                    body.push_str(content);
+                    body.push('\n');
+                }
+                heredocs.push(Heredoc {
+                    delimiter: marker.name,
+                    body,
+                    expand: marker.expand,
+                });
+            }
+        }
+        instructions.push(Instruction {
+            keyword,
+            flags,
+            args,
+            heredocs,
+            line: number,
+            end_line,
+            start,
+            end,
+        });
+    }
+    Dockerfile {
+        escape,
+        directives,
+        instructions,
+    }
+}

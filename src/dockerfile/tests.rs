@@ -1,0 +1,1194 @@
+use super::check::{instruction_span, is_secret_name, token_kind};
+use super::lex::{expand, extract_flags, heredoc_marker, raw_words, unquote};
+use super::*;
+use crate::diagnostics::{Severity, Span};
+use std::collections::HashMap;
+
+fn shell(s: &str) -> Args {
+    Args::Shell(s.to_string())
+}
+
+fn exec(items: &[&str]) -> Args {
+    Args::Exec(items.iter().map(|s| s.to_string()).collect())
+}
+
+fn flag(name: &str, value: Option<&str>) -> Flag {
+    Flag {
+        name: name.to_string(),
+        value: value.map(str::to_string),
+    }
+}
+
+fn heredoc(delimiter: &str, body: &str, expand: bool) -> Heredoc {
+    Heredoc {
+        delimiter: delimiter.to_string(),
+        body: body.to_string(),
+        expand,
+    }
+}
+
+/// (keyword, args) of every instruction.
+fn summary(text: &str) -> Vec<(String, Args)> {
+    parse(text)
+        .instructions
+        .into_iter()
+        .map(|i| (i.keyword, i.args))
+        .collect()
+}
+
+/// (code, line, column, message) of every finding.
+fn findings(text: &str) -> Vec<(&'static str, usize, usize, String)> {
+    check("Dockerfile", text)
+        .into_iter()
+        .map(|d| (d.code, d.span.line, d.span.column, d.message))
+        .collect()
+}
+
+fn codes(text: &str) -> Vec<&'static str> {
+    check("Dockerfile", text)
+        .into_iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+fn fake_github_token() -> String {
+    format!("ghp_{}", "A1b2".repeat(9))
+}
+
+// ---------------------------------------------------------------- parser
+
+#[test]
+fn parses_a_simple_file_with_positions() {
+    let text = "FROM alpine:3.20\n\nRUN echo hi\n";
+    let df = parse(text);
+    assert_eq!(df.escape, '\\');
+    assert!(df.directives.is_empty());
+    assert_eq!(
+        df.instructions,
+        vec![
+            Instruction {
+                keyword: "FROM".into(),
+                flags: vec![],
+                args: shell("alpine:3.20"),
+                heredocs: vec![],
+                line: 1,
+                end_line: 1,
+                start: 0,
+                end: 16,
+            },
+            Instruction {
+                keyword: "RUN".into(),
+                flags: vec![],
+                args: shell("echo hi"),
+                heredocs: vec![],
+                line: 3,
+                end_line: 3,
+                start: 18,
+                end: 29,
+            },
+        ]
+    );
+}
+
+#[test]
+fn continuation_skips_interleaved_comments_and_empty_lines() {
+    let text = "FROM alpine:3.20\nRUN apk add \\\n    # the compiler\n    gcc \\\n\n    make\nCMD [\"sh\"]\n";
+    let df = parse(text);
+    let run = &df.instructions[1];
+    assert_eq!(run.keyword, "RUN");
+    assert_eq!(run.args, shell("apk add     gcc     make"));
+    assert_eq!((run.line, run.end_line), (2, 6));
+    assert_eq!(run.start, text.find("RUN").unwrap());
+    assert_eq!(run.end, text.find("make").unwrap() + 4);
+    assert_eq!(df.instructions[2].args, exec(&["sh"]));
+    assert_eq!(df.instructions[2].line, 7);
+}
+
+#[test]
+fn continuation_at_end_of_file_and_trailing_spaces_after_escape() {
+    let df = parse("RUN a \\  \n  b \\\t\n");
+    assert_eq!(df.instructions.len(), 1);
+    assert_eq!(df.instructions[0].args, shell("a   b"));
+    assert_eq!(df.instructions[0].end_line, 2);
+}
+
+#[test]
+fn comment_lines_ending_in_escape_do_not_continue() {
+    assert_eq!(
+        summary("# note \\\nFROM a:1\n"),
+        vec![("FROM".into(), shell("a:1"))]
+    );
+}
+
+#[test]
+fn indented_instructions_and_comments() {
+    let df = parse("  FROM a:1\n\t# comment\n    RUN x\n");
+    assert_eq!(df.instructions.len(), 2);
+    assert_eq!(df.instructions[0].start, 2);
+    assert_eq!(df.instructions[1].line, 3);
+    assert_eq!(df.instructions[1].start, 26);
+}
+
+#[test]
+fn escape_directive_with_backtick() {
+    let text = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir C:\\\nRUN echo a `\n    b\n";
+    let df = parse(text);
+    assert_eq!(df.escape, '`');
+    assert_eq!(
+        df.directives,
+        vec![Directive {
+            name: "escape".into(),
+            value: "`".into(),
+            line: 1
+        }]
+    );
+    assert_eq!(
+        summary(text),
+        vec![
+            (
+                "FROM".into(),
+                shell("mcr.microsoft.com/windows/servercore:ltsc2022")
+            ),
+            ("RUN".into(), shell("dir C:\\")),
+            ("RUN".into(), shell("echo a     b")),
+        ]
+    );
+}
+
+#[test]
+fn invalid_escape_value_keeps_backslash() {
+    let df = parse("# escape=x\nRUN a \\\n b\n");
+    assert_eq!(df.escape, '\\');
+    assert_eq!(df.directives.len(), 1);
+    assert_eq!(df.instructions[0].args, shell("a  b"));
+}
+
+#[test]
+fn directives_only_at_the_very_top() {
+    let df = parse("# syntax=docker/dockerfile:1.7\n#Escape = `\n\n# check=skip=all\nFROM a:1\n");
+    assert_eq!(
+        df.directives,
+        vec![
+            Directive {
+                name: "syntax".into(),
+                value: "docker/dockerfile:1.7".into(),
+                line: 1
+            },
+            Directive {
+                name: "escape".into(),
+                value: "`".into(),
+                line: 2
+            },
+        ]
+    );
+    assert_eq!(df.escape, '`');
+
+    // After an instruction, a comment, an unknown directive or a duplicate:
+    // only comments.
+    for text in [
+        "FROM a:1\n# escape=`\n",
+        "# hello\n# escape=`\n",
+        "# foo=bar\n# escape=`\n",
+        "\n# escape=`\n",
+        "# escape=\\\n# escape=`\n",
+    ] {
+        let df = parse(text);
+        assert_eq!(df.escape, '\\', "{text:?}");
+        assert!(df.directives.iter().all(|d| d.value != "`"), "{text:?}");
+    }
+    assert_eq!(parse("# check=error=true\n").directives[0].name, "check");
+}
+
+#[test]
+fn exec_form_versus_shell_form() {
+    let text = "CMD [\"node\", \"server.js\"]\nCMD node server.js\nCMD [\"broken\", ]\nENTRYPOINT []\nENV X [\"a\"]\nRUN [ \"a\" , \"b c\" ]\nSHELL [\"pwsh\", \"-c\"]\nVOLUME [\"/data\"]\nCMD [1, 2]\n";
+    assert_eq!(
+        summary(text),
+        vec![
+            ("CMD".into(), exec(&["node", "server.js"])),
+            ("CMD".into(), shell("node server.js")),
+            ("CMD".into(), shell("[\"broken\", ]")),
+            ("ENTRYPOINT".into(), exec(&[])),
+            ("ENV".into(), shell("X [\"a\"]")),
+            ("RUN".into(), exec(&["a", "b c"])),
+            ("SHELL".into(), exec(&["pwsh", "-c"])),
+            ("VOLUME".into(), exec(&["/data"])),
+            ("CMD".into(), shell("[1, 2]")),
+        ]
+    );
+}
+
+#[test]
+fn exec_form_across_continuation_lines() {
+    let df = parse("CMD [\"a\", \\\n     \"b\"]\n");
+    assert_eq!(df.instructions[0].args, exec(&["a", "b"]));
+}
+
+#[test]
+fn leading_flags() {
+    let text = "FROM --platform=$BUILDPLATFORM node:22 AS build\nCOPY --from=build --chown=1000:1000 --link /app/dist /srv\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY --chmod=\"0755\" a b\nRUN --network=none -- --version\nRUN echo --not-a-flag\nHEALTHCHECK --interval=5m CMD curl -f http://localhost/\n";
+    let df = parse(text);
+    let got: Vec<(Vec<Flag>, Args)> = df
+        .instructions
+        .iter()
+        .map(|i| (i.flags.clone(), i.args.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                vec![flag("platform", Some("$BUILDPLATFORM"))],
+                shell("node:22 AS build")
+            ),
+            (
+                vec![
+                    flag("from", Some("build")),
+                    flag("chown", Some("1000:1000")),
+                    flag("link", None)
+                ],
+                shell("/app/dist /srv")
+            ),
+            (
+                vec![flag("mount", Some("type=cache,target=/root/.npm"))],
+                shell("npm ci")
+            ),
+            (vec![flag("chmod", Some("0755"))], shell("a b")),
+            (vec![flag("network", Some("none"))], shell("--version")),
+            (vec![], shell("echo --not-a-flag")),
+            (
+                vec![flag("interval", Some("5m"))],
+                shell("CMD curl -f http://localhost/")
+            ),
+        ]
+    );
+    assert_eq!(
+        df.instructions[1].flag("chown").unwrap().value.as_deref(),
+        Some("1000:1000")
+    );
+    assert_eq!(df.instructions[1].flag("checksum"), None);
+}
+
+#[test]
+fn flags_then_exec_form() {
+    let df = parse("RUN --mount=type=secret,id=npm [\"npm\", \"ci\"]\n");
+    assert_eq!(df.instructions[0].args, exec(&["npm", "ci"]));
+    assert_eq!(df.instructions[0].flags.len(), 1);
+}
+
+#[test]
+fn single_heredoc() {
+    let text = "FROM a:1\nRUN <<EOF\napt-get update\nFROM not-an-instruction\nEOF\nCMD x\n";
+    let df = parse(text);
+    assert_eq!(df.instructions.len(), 3);
+    let run = &df.instructions[1];
+    assert_eq!(run.args, shell("<<EOF"));
+    assert_eq!(
+        run.heredocs,
+        vec![heredoc(
+            "EOF",
+            "apt-get update\nFROM not-an-instruction\n",
+            true
+        )]
+    );
+    assert_eq!((run.line, run.end_line), (2, 5));
+    assert_eq!(run.end, text.find("EOF\nCMD").unwrap() + 3);
+    assert_eq!(df.instructions[2].line, 6);
+}
+
+#[test]
+fn heredoc_with_dash_strips_leading_tabs() {
+    let df = parse("RUN <<-EOT\n\techo hi\n\t\techo two\n  spaces stay\n\tEOT\nUSER x\n");
+    assert_eq!(
+        df.instructions[0].heredocs,
+        vec![heredoc("EOT", "echo hi\necho two\n  spaces stay\n", true)]
+    );
+    assert_eq!(df.instructions[1].keyword, "USER");
+}
+
+#[test]
+fn heredoc_without_dash_needs_exact_terminator() {
+    let df = parse("RUN <<EOF\n\tEOF\nEOF \nEOF\n");
+    assert_eq!(
+        df.instructions[0].heredocs,
+        vec![heredoc("EOF", "\tEOF\nEOF \n", true)]
+    );
+    assert_eq!(df.instructions.len(), 1);
+}
+
+#[test]
+fn quoted_heredoc_delimiters_do_not_expand() {
+    let df = parse("RUN <<\"EOF\"\necho $HOME\nEOF\nRUN <<'X' cat\nY\nX\nRUN 3<<-\"Z\"\nZ\n");
+    let docs: Vec<Vec<Heredoc>> = df.instructions.iter().map(|i| i.heredocs.clone()).collect();
+    assert_eq!(
+        docs,
+        vec![
+            vec![heredoc("EOF", "echo $HOME\n", false)],
+            vec![heredoc("X", "Y\n", false)],
+            vec![heredoc("Z", "", false)],
+        ]
+    );
+}
+
+#[test]
+fn two_heredocs_on_one_line() {
+    let df = parse("RUN <<A cat /dev/stdin <<B\na1\nA\nb1\nb2\nB\nUSER x\n");
+    assert_eq!(
+        df.instructions[0].heredocs,
+        vec![heredoc("A", "a1\n", true), heredoc("B", "b1\nb2\n", true)]
+    );
+    assert_eq!(df.instructions[0].end_line, 6);
+    assert_eq!(df.instructions[1].line, 7);
+}
+
+#[test]
+fn copy_heredoc() {
+    let df = parse("COPY <<EOF /etc/app.conf\nkey=value\nEOF\n");
+    let copy = &df.instructions[0];
+    assert_eq!(copy.args, shell("<<EOF /etc/app.conf"));
+    assert_eq!(copy.heredocs, vec![heredoc("EOF", "key=value\n", true)]);
+}
+
+#[test]
+fn not_heredocs() {
+    // Exec form, quoted, here-strings, `<<` alone, other instructions.
+    for text in [
+        "RUN [\"cat\", \"<<EOF\"]\nEOF\n",
+        "RUN echo \"<<EOF\"\nEOF\n",
+        "RUN cat <<<word\nEOF\n",
+        "RUN cat << EOF\nEOF\n",
+        "CMD cat <<EOF\nEOF\n",
+        "RUN a<<EOF\nEOF\n",
+    ] {
+        let df = parse(text);
+        assert!(df.instructions[0].heredocs.is_empty(), "{text:?}");
+        assert_eq!(df.instructions.len(), 2, "{text:?}");
+    }
+}
+
+#[test]
+fn heredoc_with_redirect_and_unterminated_heredoc() {
+    let df = parse("RUN cat <<EOF > /x\nhello\nEOF\n");
+    assert_eq!(
+        df.instructions[0].heredocs,
+        vec![heredoc("EOF", "hello\n", true)]
+    );
+    let df = parse("RUN <<EOF\nhello\nFROM x\n");
+    assert_eq!(df.instructions.len(), 1);
+    assert_eq!(
+        df.instructions[0].heredocs,
+        vec![heredoc("EOF", "hello\nFROM x\n", true)]
+    );
+    assert_eq!(df.instructions[0].end_line, 3);
+}
+
+#[test]
+fn crlf_line_endings() {
+    let text = "FROM a:1\r\nRUN x \\\r\n  y\r\n\r\nRUN <<EOF\r\nbody\r\nEOF\r\n";
+    let df = parse(text);
+    assert_eq!(
+        summary(text),
+        vec![
+            ("FROM".into(), shell("a:1")),
+            ("RUN".into(), shell("x   y")),
+            ("RUN".into(), shell("<<EOF")),
+        ]
+    );
+    assert_eq!(df.instructions[0].end, 8);
+    assert_eq!(
+        (df.instructions[1].line, df.instructions[1].end_line),
+        (2, 3)
+    );
+    assert_eq!(df.instructions[1].end, text.find("y\r").unwrap() + 1);
+    assert_eq!(
+        df.instructions[2].heredocs,
+        vec![heredoc("EOF", "body\n", true)]
+    );
+}
+
+#[test]
+fn byte_order_mark_is_skipped() {
+    let text = "\u{feff}# syntax=docker/dockerfile:1\nFROM a:1\n";
+    let df = parse(text);
+    assert_eq!(df.directives.len(), 1);
+    assert_eq!(df.instructions[0].start, text.find("FROM").unwrap());
+    let df = parse("\u{feff}FROM a:1");
+    assert_eq!(df.instructions[0].keyword, "FROM");
+    assert_eq!((df.instructions[0].start, df.instructions[0].end), (3, 11));
+}
+
+#[test]
+fn lowercase_keywords_are_uppercased() {
+    let text = "from alpine:3.20 as Build\nrun echo hi\nCoPy a b\n";
+    assert_eq!(
+        summary(text),
+        vec![
+            ("FROM".into(), shell("alpine:3.20 as Build")),
+            ("RUN".into(), shell("echo hi")),
+            ("COPY".into(), shell("a b")),
+        ]
+    );
+    let df = parse(text);
+    assert_eq!(df.stages()[0].name.as_deref(), Some("build"));
+}
+
+#[test]
+fn empty_and_blank_inputs() {
+    for text in [
+        "",
+        "\n",
+        "   \n\t\n",
+        "# only\n# comments",
+        "\\",
+        "\\\n\\\n",
+    ] {
+        let df = parse(text);
+        assert!(df.instructions.is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn stages_and_global_instructions() {
+    let text = "ARG BASE=node:22\nFROM --platform=$BUILDPLATFORM ${BASE} AS Build\nRUN a\nRUN b\nFROM scratch\nCOPY --from=build /x /x\n";
+    let df = parse(text);
+    assert_eq!(df.global_instructions().len(), 1);
+    let stages = df.stages();
+    assert_eq!(stages.len(), 2);
+    assert_eq!(stages[0].index, 0);
+    assert_eq!(stages[0].image, "${BASE}");
+    assert_eq!(stages[0].name.as_deref(), Some("build"));
+    assert_eq!(stages[0].platform.as_deref(), Some("$BUILDPLATFORM"));
+    assert_eq!(stages[0].instructions.len(), 2);
+    assert_eq!(stages[0].from.line, 2);
+    assert_eq!(stages[1].image, "scratch");
+    assert_eq!(stages[1].name, None);
+    assert_eq!(stages[1].instructions[0].keyword, "COPY");
+    assert!(parse("RUN x").stages().is_empty());
+}
+
+#[test]
+fn key_values_of_env_arg_label() {
+    let df = parse("ENV A=1 B=\"two words\" C=three\\ four D=\nENV NAME some value\nARG X Y=2\nLABEL \"org.opencontainers.image.title\"=\"app\"\nENV LONE\n");
+    let kv: Vec<Vec<(String, Option<String>)>> = df
+        .instructions
+        .iter()
+        .map(|i| i.key_values(df.escape))
+        .collect();
+    let p = |k: &str, v: Option<&str>| (k.to_string(), v.map(str::to_string));
+    assert_eq!(
+        kv,
+        vec![
+            vec![
+                p("A", Some("1")),
+                p("B", Some("two words")),
+                p("C", Some("three four")),
+                p("D", Some(""))
+            ],
+            vec![p("NAME", Some("some value"))],
+            vec![p("X", None), p("Y", Some("2"))],
+            vec![p("org.opencontainers.image.title", Some("app"))],
+            vec![p("LONE", None)],
+        ]
+    );
+}
+
+#[test]
+fn word_helpers() {
+    assert_eq!(
+        raw_words(" a \"b c\" 'd\\' e\\ f ", '\\'),
+        vec!["a", "\"b c\"", "'d\\'", "e\\ f"]
+    );
+    assert_eq!(
+        unquote("\"a\\\"b\"'c\\'d\\ e", '\\'),
+        ("a\"bc\\d e".into(), true)
+    );
+    assert_eq!(unquote("plain", '\\'), ("plain".into(), false));
+    let (flags, rest) = extract_flags("  --a=\"x y\" --b   rest of it");
+    assert_eq!(flags, vec![flag("a", Some("x y")), flag("b", None)]);
+    assert_eq!(rest, "rest of it");
+    assert_eq!(
+        heredoc_marker("<<-'EOF'").map(|m| (m.name, m.chomp, m.expand)),
+        Some(("EOF".into(), true, false))
+    );
+    assert_eq!(heredoc_marker("<<"), None);
+    assert_eq!(heredoc_marker("<<\"\""), None);
+}
+
+#[test]
+fn expansion_of_build_args() {
+    let mut vars = HashMap::new();
+    vars.insert("A".to_string(), Some("node".to_string()));
+    vars.insert("E".to_string(), Some(String::new()));
+    vars.insert("U".to_string(), None);
+    let x = |s: &str| expand(s, &vars);
+    assert_eq!(x("$A:22"), Some("node:22".into()));
+    assert_eq!(x("${A}:22"), Some("node:22".into()));
+    assert_eq!(x("${U:-alpine}"), Some("alpine".into()));
+    assert_eq!(x("${E:-alpine}"), Some("alpine".into()));
+    assert_eq!(x("${E-alpine}"), Some("".into()));
+    assert_eq!(x("${A:+x}${U:+y}"), Some("x".into()));
+    assert_eq!(x("$U"), None);
+    assert_eq!(x("$MISSING"), None);
+    assert_eq!(x("${A"), None);
+    assert_eq!(x("${A#n}"), None);
+    assert_eq!(x("a$-b\\$A"), Some("a$-b$A".into()));
+}
+
+// ---------------------------------------------------------------- checks
+
+#[test]
+fn pkg101_no_from() {
+    let msg = "no FROM instruction; a Dockerfile needs a base image".to_string();
+    assert_eq!(findings(""), vec![("PKG101", 1, 1, msg.clone())]);
+    assert_eq!(findings("# x\nRUN echo hi\n"), vec![("PKG101", 1, 1, msg)]);
+    let d = &check("svc/Dockerfile", "")[0];
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(d.file, "svc/Dockerfile");
+    assert_eq!(d.pointer, "");
+}
+
+#[test]
+fn pkg102_untagged_base_image() {
+    assert_eq!(
+        findings("FROM node\nUSER node\n"),
+        vec![(
+            "PKG102",
+            1,
+            1,
+            "base image \"node\" has no tag; pin a version (e.g. node:22.11-bookworm-slim)".into()
+        )]
+    );
+    assert_eq!(
+        findings("FROM ghcr.io/acme/tool AS t\nUSER 1000\n"),
+        vec![(
+            "PKG102",
+            1,
+            1,
+            "base image \"ghcr.io/acme/tool\" has no tag; pin a version (e.g. ghcr.io/acme/tool:<version>)".into()
+        )]
+    );
+    assert_eq!(codes("FROM localhost:5000/app\nUSER app\n"), vec!["PKG102"]);
+    assert_eq!(
+        codes("  from docker.io/library/python\nUSER app\n"),
+        vec!["PKG102"]
+    );
+    assert_eq!(findings("  FROM python\nUSER app\n")[0].2, 3);
+}
+
+#[test]
+fn pkg103_latest_tag() {
+    assert_eq!(
+        findings("FROM node:22 AS build\nFROM node:latest\nUSER node\n"),
+        vec![(
+            "PKG103",
+            2,
+            1,
+            "base image \"node:latest\" uses the mutable \"latest\" tag; pin a version (e.g. node:22.11-bookworm-slim)".into()
+        )]
+    );
+}
+
+#[test]
+fn pinned_scratch_and_stage_bases_are_fine() {
+    let digest = format!("FROM node@sha256:{}\nUSER node\n", "a".repeat(64));
+    assert!(findings(&digest).is_empty());
+    let tagged_digest = format!("FROM node:latest@sha256:{}\nUSER node\n", "b".repeat(64));
+    assert!(findings(&tagged_digest).is_empty());
+    assert!(findings("FROM node:22-slim\nUSER node\n").is_empty());
+    assert!(findings("FROM scratch\nCOPY app /app\n").is_empty());
+    assert!(findings("FROM golang:1.23 AS build\nFROM build AS test\nUSER 1000\n").is_empty());
+    assert!(findings("FROM golang:1.23 AS Build\nFROM build\nUSER 1000\n").is_empty());
+}
+
+#[test]
+fn later_stage_names_are_not_stage_references() {
+    assert_eq!(
+        codes("FROM build\nUSER x\nFROM alpine:3.20 AS build\nUSER x\n"),
+        vec!["PKG102"]
+    );
+}
+
+#[test]
+fn base_image_from_build_arg_default() {
+    assert_eq!(
+        findings("ARG BASE=node\nFROM $BASE\nUSER node\n"),
+        vec![(
+            "PKG102",
+            2,
+            1,
+            "base image \"node\" (from an ARG default) has no tag; pin a version (e.g. node:22.11-bookworm-slim)".into()
+        )]
+    );
+    assert_eq!(
+        codes("ARG TAG=latest\nFROM node:${TAG}\nUSER node\n"),
+        vec!["PKG103"]
+    );
+    assert!(codes("ARG BASE\nFROM ${BASE}\nUSER node\n").is_empty());
+    assert!(codes("ARG V=22\nFROM node:${V}-slim\nUSER node\n").is_empty());
+    assert!(codes("ARG V=22\nARG IMG=node:${V}\nFROM $IMG\nUSER node\n").is_empty());
+    assert!(codes("FROM ${UNDECLARED}\nUSER node\n").is_empty());
+    // An ARG inside a stage does not apply to a later FROM.
+    assert_eq!(
+        codes("FROM alpine:3.20 AS a\nARG B=node\nFROM $B\nUSER x\n"),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn pkg104_final_stage_without_user() {
+    assert_eq!(
+        findings("FROM node:22-slim\nRUN npm ci\n"),
+        vec![(
+            "PKG104",
+            1,
+            1,
+            "final stage has no USER, so the container runs as root; add a non-root USER".into()
+        )]
+    );
+    // Only the final stage matters; it is reported at its FROM.
+    assert_eq!(
+        findings("FROM node:22 AS build\nUSER node\nFROM node:22-slim\nCOPY --from=build /a /a\n"),
+        vec![(
+            "PKG104",
+            3,
+            1,
+            "final stage has no USER, so the container runs as root; add a non-root USER".into()
+        )]
+    );
+}
+
+#[test]
+fn pkg104_final_user_is_root() {
+    for (user, shown) in [
+        ("root", "root"),
+        ("0", "0"),
+        ("root:root", "root:root"),
+        ("0:0", "0:0"),
+        ("0:1000", "0:1000"),
+    ] {
+        let text = format!("FROM node:22-slim\nUSER node\nRUN x\nUSER {user}\n");
+        assert_eq!(
+            findings(&text),
+            vec![(
+                "PKG104",
+                4,
+                1,
+                format!("final stage runs as \"{shown}\"; switch to a non-root USER")
+            )],
+            "{user}"
+        );
+    }
+    assert!(findings("FROM node:22-slim\nUSER root\nRUN apt-get update\nUSER node\n").is_empty());
+    assert!(findings("FROM node:22-slim\nUSER rootless\n").is_empty());
+    assert!(findings("FROM node:22-slim\nUSER $APP_UID\n").is_empty());
+}
+
+#[test]
+fn pkg104_nonroot_images_scratch_and_stage_chains() {
+    assert!(findings(
+        "FROM node:22-slim AS build\nRUN npm ci\nFROM gcr.io/distroless/nodejs22-debian12:nonroot\nCOPY --from=build /app /app\n"
+    )
+    .is_empty());
+    assert!(findings("FROM gcr.io/distroless/static:debug-nonroot\n").is_empty());
+    assert!(findings(
+        "FROM golang:1.23 AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /app\n"
+    )
+    .is_empty());
+    // USER is inherited from the stage the final stage is built on.
+    assert!(findings("FROM node:22-slim AS base\nUSER node\nFROM base\nCMD x\n").is_empty());
+    assert_eq!(
+        findings("FROM node:22-slim AS base\nUSER root\nFROM base\nCMD x\n"),
+        vec![(
+            "PKG104",
+            2,
+            1,
+            "final stage runs as \"root\"; switch to a non-root USER".into()
+        )]
+    );
+    assert_eq!(
+        findings("FROM node:22-slim AS base\nFROM base\nCMD x\n"),
+        vec![(
+            "PKG104",
+            2,
+            1,
+            "final stage has no USER, so the container runs as root; add a non-root USER".into()
+        )]
+    );
+    // An explicit root user is root even on scratch or a nonroot image.
+    assert_eq!(codes("FROM scratch\nUSER 0\n"), vec!["PKG104"]);
+    assert_eq!(
+        codes("FROM gcr.io/distroless/static:nonroot\nUSER root\n"),
+        vec!["PKG104"]
+    );
+}
+
+#[test]
+fn pkg105_add_from_url() {
+    let base = "FROM alpine:3.20\nUSER app\n";
+    assert_eq!(
+        findings(&format!("{base}ADD https://example.com/x.tar.gz /tmp/\n")),
+        vec![(
+            "PKG105",
+            3,
+            1,
+            "ADD downloads \"https://example.com/x.tar.gz\" without verifying it; use ADD --checksum=sha256:<hash> or curl in RUN with a checksum check".into()
+        )]
+    );
+    assert_eq!(
+        codes(&format!(
+            "{base}ADD git@github.com:acme/repo.git http://x.test/a /src/\n"
+        )),
+        vec!["PKG105", "PKG105"]
+    );
+    assert_eq!(
+        codes(&format!("{base}ADD [\"HTTPS://x.test/a\", \"/b\"]\n")),
+        vec!["PKG105"]
+    );
+    assert!(codes(&format!(
+        "{base}ADD --checksum=sha256:abc https://example.com/x /tmp/\n"
+    ))
+    .is_empty());
+    assert!(codes(&format!("{base}ADD app.tar.gz /srv/\n")).is_empty());
+    assert!(codes(&format!("{base}COPY https://example.com/x /tmp/\n")).is_empty());
+    assert!(codes(&format!("{base}ADD https://example.com/x\n")).is_empty());
+}
+
+#[test]
+fn pkg106_secret_variable_names() {
+    let base = "FROM alpine:3.20\nUSER app\n";
+    assert_eq!(
+        findings(&format!("{base}ENV DB_PASSWORD=hunter2\n")),
+        vec![(
+            "PKG106",
+            3,
+            1,
+            "ENV \"DB_PASSWORD\" looks like a secret and is baked into the image; pass it at run time or use RUN --mount=type=secret instead".into()
+        )]
+    );
+    assert_eq!(
+        findings(&format!("{base}ENV api_key abc123\n"))[0].3,
+        "ENV \"api_key\" looks like a secret and is baked into the image; pass it at run time or use RUN --mount=type=secret instead"
+    );
+    assert_eq!(
+        findings("ARG NPM_TOKEN\nFROM alpine:3.20\nUSER app\n"),
+        vec![(
+            "PKG106",
+            1,
+            1,
+            "build arg \"NPM_TOKEN\" looks like a secret and build args stay in the image history; use RUN --mount=type=secret instead".into()
+        )]
+    );
+    assert_eq!(
+        codes(&format!("{base}ENV A=1 SECRET_KEY_BASE=x apiToken=y\n")),
+        vec!["PKG106", "PKG106"]
+    );
+    assert_eq!(codes(&format!("{base}ARG GITHUB_TOKEN=\n")), vec!["PKG106"]);
+    assert_eq!(codes(&format!("{base}ENV TOKEN=$TOKEN\n")), vec!["PKG106"]);
+}
+
+#[test]
+fn pkg106_not_secrets() {
+    let base = "FROM alpine:3.20\nUSER app\n";
+    for env in [
+        "ENV TOKENIZERS_PARALLELISM=false",
+        "ENV POSTGRES_PASSWORD_FILE=/run/secrets/pg",
+        "ENV GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json",
+        "ENV GITHUB_TOKEN=",
+        "ENV GITHUB_TOKEN=\"\"",
+        "ENV SECRETS_DIR=/run/secrets",
+        "ARG SECRET_FILE",
+        "ENV NODE_ENV=production",
+        "LABEL password-policy=strict",
+    ] {
+        assert!(codes(&format!("{base}{env}\n")).is_empty(), "{env}");
+    }
+}
+
+#[test]
+fn pkg106_token_shaped_values_never_printed() {
+    let token = fake_github_token();
+    let base = "FROM alpine:3.20\nUSER app\n";
+    let found = findings(&format!("{base}ENV HELPER={token}\n"));
+    assert_eq!(
+        found,
+        vec![(
+            "PKG106",
+            3,
+            1,
+            "ENV \"HELPER\" holds what looks like a GitHub token; use RUN --mount=type=secret instead".into()
+        )]
+    );
+    let found = findings(&format!(
+        "{base}RUN git clone https://{token}@github.com/acme/x\n"
+    ));
+    assert_eq!(
+        found,
+        vec![(
+            "PKG106",
+            3,
+            1,
+            "RUN contains what looks like a GitHub token; remove it and use RUN --mount=type=secret instead".into()
+        )]
+    );
+    let key = format!("{base}COPY <<EOF /k\n-----BEGIN OPENSSH PRIVATE KEY-----\nabc\nEOF\n");
+    assert_eq!(
+        findings(&key)[0].3,
+        "COPY contains what looks like a private key; remove it and use RUN --mount=type=secret instead"
+    );
+    for d in check("Dockerfile", &format!("{base}ENV DB_PASSWORD={token}\n")) {
+        assert!(!d.message.contains(&token));
+        assert!(!d.render().contains("A1b2"));
+    }
+}
+
+#[test]
+fn token_shapes() {
+    let aws = format!("AKIA{}", "ABCDEFGH23456789");
+    assert_eq!(token_kind(&fake_github_token()), Some("GitHub token"));
+    assert_eq!(
+        token_kind(&format!("x github_pat_{}", "a_1".repeat(8))),
+        Some("GitHub token")
+    );
+    assert_eq!(
+        token_kind(&format!("glpat-{}", "x-Y_".repeat(5))),
+        Some("GitLab token")
+    );
+    assert_eq!(token_kind(&format!("id={aws};")), Some("AWS access key id"));
+    assert_eq!(token_kind(&format!("{aws}X")), None);
+    assert_eq!(token_kind(&format!("X{aws}")), None);
+    assert_eq!(
+        token_kind(&format!("xoxb-{}", "1234-abcd-".repeat(2))),
+        Some("Slack token")
+    );
+    assert_eq!(
+        token_kind("-----BEGIN RSA PRIVATE KEY-----"),
+        Some("private key")
+    );
+    assert_eq!(token_kind("-----BEGIN PUBLIC KEY-----"), None);
+    assert_eq!(token_kind("ghp_short"), None);
+    assert_eq!(token_kind("xoxb-"), None);
+    assert_eq!(token_kind("é-----BEGIN é"), None);
+}
+
+#[test]
+fn secret_names() {
+    for name in [
+        "DB_PASSWORD",
+        "passwd",
+        "SECRET_KEY",
+        "apiToken",
+        "API_KEY",
+        "ApiKey",
+        "AWS_SECRET_ACCESS_KEY",
+        "SSH_PRIVATE_KEY",
+        "CREDENTIALS",
+        "TOKEN2",
+    ] {
+        assert!(is_secret_name(name), "{name}");
+    }
+    for name in [
+        "TOKENIZERS_PARALLELISM",
+        "SECRETS",
+        "PASSWORD_FILE",
+        "KEY",
+        "NODE_ENV",
+        "tokenizer",
+        "é",
+    ] {
+        assert!(!is_secret_name(name), "{name}");
+    }
+}
+
+#[test]
+fn pkg107_sources_outside_context() {
+    let base = "FROM alpine:3.20\nUSER app\n";
+    assert_eq!(
+        findings(&format!("{base}COPY ../shared /app\n")),
+        vec![(
+            "PKG107",
+            3,
+            1,
+            "COPY source \"../shared\" is outside the build context; Docker only sees files inside it".into()
+        )]
+    );
+    assert_eq!(
+        findings(&format!("{base}ADD /etc/passwd /x\n")),
+        vec![(
+            "PKG107",
+            3,
+            1,
+            "ADD source \"/etc/passwd\" is an absolute path; sources are relative to the build context".into()
+        )]
+    );
+    assert_eq!(
+        codes(&format!("{base}COPY a/../../x b /y/\n")),
+        vec!["PKG107"]
+    );
+    assert_eq!(
+        codes(&format!("{base}COPY [\"./../x\", \"/y\"]\n")),
+        vec!["PKG107"]
+    );
+    assert_eq!(
+        codes(&format!("{base}COPY --chown=1:1 \"../a b\" /y\n")),
+        vec!["PKG107"]
+    );
+}
+
+#[test]
+fn pkg107_negatives() {
+    let base = "FROM alpine:3.20\nUSER app\n";
+    for ins in [
+        "COPY a/../b /y",
+        "COPY . .",
+        "COPY ./src/.. /y",
+        "COPY --from=build /app/dist /srv",
+        "COPY --from=build ../x /srv",
+        "COPY <<EOF /etc/x\nhi\nEOF",
+        "COPY $SRC/../x /y",
+        "COPY ../only-one-operand",
+        "COPY ..foo /y",
+    ] {
+        assert!(codes(&format!("{base}{ins}\n")).is_empty(), "{ins}");
+    }
+}
+
+#[test]
+fn windows_escape_paths() {
+    let text = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerUser\nCOPY ..\\x C:\\app\\\n";
+    assert_eq!(codes(text), vec!["PKG107"]);
+}
+
+#[test]
+fn findings_are_sorted_and_spans_cover_the_instruction() {
+    let text = "FROM node\nADD https://x.test/a \\\n    ../b /c/\nENV PASSWORD=x\n";
+    let diags = check("Dockerfile", text);
+    let got: Vec<(&str, usize, usize)> = diags
+        .iter()
+        .map(|d| (d.code, d.span.line, d.span.column))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("PKG102", 1, 1),
+            ("PKG104", 1, 1),
+            ("PKG105", 2, 1),
+            ("PKG107", 2, 1),
+            ("PKG106", 4, 1),
+        ]
+    );
+    assert_eq!(
+        diags[2].span,
+        Span {
+            line: 2,
+            column: 1,
+            end_line: 3,
+            end_column: 13
+        }
+    );
+    assert_eq!(diags[2].render().split(": ").next(), Some("Dockerfile:2:1"));
+}
+
+#[test]
+fn codes_table_lists_every_code_once() {
+    let names: Vec<&str> = CODES.iter().map(|(c, _)| *c).collect();
+    assert_eq!(
+        names,
+        vec!["PKG101", "PKG102", "PKG103", "PKG104", "PKG105", "PKG106", "PKG107"]
+    );
+    assert!(CODES.iter().all(|(_, d)| !d.is_empty()));
+}
+
+#[test]
+fn clean_multi_stage_file_has_no_findings() {
+    let text = "# syntax=docker/dockerfile:1.7\nARG NODE=22.11-bookworm-slim\nFROM node:${NODE} AS build\nWORKDIR /src\nCOPY package.json package-lock.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\nRUN npm run build\n\nFROM gcr.io/distroless/nodejs22-debian12:nonroot\nCOPY --from=build /src/dist /app\nENV NODE_ENV=production\nCMD [\"/app/server.js\"]\n";
+    assert_eq!(findings(text), vec![]);
+}
+
+// ---------------------------------------------------------------- robustness
+
+const RICH: &str = "\u{feff}# syntax=docker/dockerfile:1.7\n# escape=\\\nARG BASE=node:22-bookworm-slim\nARG NPM_TOKEN\nFROM --platform=$BUILDPLATFORM ${BASE} AS build\nWORKDIR /src\nCOPY --link package.json package-lock.json ./\nRUN --mount=type=cache,target=/root/.npm \\\n    # install\n    npm ci && \\\n\n    npm run build\r\nRUN <<EOF\r\nset -eux\necho \"é built\"\nEOF\nCOPY <<-\"CONF\" /etc/app.conf\n\tkey=$value\n\tCONF\nADD https://example.com/a.tgz ../b /tmp/\nENV A=\"x y\" PASSWORD=p\nFROM gcr.io/distroless/nodejs22-debian12:nonroot\nCOPY --from=build /src/dist /app\nUSER root\nCMD [\"server.js\", \"ü\"]\n";
+
+fn line_count(text: &str) -> usize {
+    text.split('\n').count()
+}
+
+fn assert_sane(text: &str) {
+    let df = parse(text);
+    let lines = line_count(text);
+    for ins in &df.instructions {
+        assert!(ins.start <= ins.end && ins.end <= text.len(), "{text:?}");
+        assert!(
+            text.is_char_boundary(ins.start) && text.is_char_boundary(ins.end),
+            "{text:?}"
+        );
+        assert!(
+            1 <= ins.line && ins.line <= ins.end_line && ins.end_line <= lines,
+            "{text:?}"
+        );
+        assert!(!ins.keyword.is_empty());
+        assert_eq!(
+            instruction_span(text, ins),
+            Span::from_bytes(text, ins.start, ins.end),
+            "{text:?}"
+        );
+    }
+    for d in check("Dockerfile", text) {
+        let s = d.span;
+        assert!(
+            1 <= s.line && s.line <= s.end_line && s.end_line <= lines,
+            "{text:?}: {d:?}"
+        );
+        assert!(d.code.starts_with("PKG1"));
+        assert_eq!(d.severity, Severity::Warning);
+    }
+}
+
+#[test]
+fn rich_sample_parses_as_expected() {
+    let df = parse(RICH);
+    assert_eq!(df.directives.len(), 2);
+    let keywords: Vec<&str> = df.instructions.iter().map(|i| i.keyword.as_str()).collect();
+    assert_eq!(
+        keywords,
+        vec![
+            "ARG", "ARG", "FROM", "WORKDIR", "COPY", "RUN", "RUN", "COPY", "ADD", "ENV", "FROM",
+            "COPY", "USER", "CMD"
+        ]
+    );
+    assert_eq!(
+        df.instructions[5].args,
+        shell("npm ci &&     npm run build")
+    );
+    assert_eq!(
+        df.instructions[6].heredocs,
+        vec![heredoc("EOF", "set -eux\necho \"é built\"\n", true)]
+    );
+    assert_eq!(
+        df.instructions[7].heredocs,
+        vec![heredoc("CONF", "key=$value\n", false)]
+    );
+    assert_eq!(
+        codes(RICH),
+        vec!["PKG106", "PKG105", "PKG107", "PKG106", "PKG104"]
+    );
+}
+
+#[test]
+fn every_prefix_and_suffix_of_a_rich_sample() {
+    for (at, _) in RICH.char_indices() {
+        assert_sane(&RICH[..at]);
+        assert_sane(&RICH[at..]);
+    }
+}
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..3000 {
+        let len = rng.below(200);
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        assert_sane(&String::from_utf8_lossy(&bytes));
+    }
+}
+
+#[test]
+fn random_dockerfile_fragments_never_panic() {
+    const PIECES: &[&str] = &[
+        "FROM ",
+        "RUN ",
+        "COPY ",
+        "ADD ",
+        "ENV ",
+        "ARG ",
+        "USER ",
+        "CMD ",
+        "from ",
+        "\\",
+        "\\\n",
+        "\n",
+        "\r\n",
+        "\r",
+        "<<",
+        "<<-",
+        "EOF",
+        "\"",
+        "'",
+        "[",
+        "]",
+        "[\"a\"]",
+        "$",
+        "${",
+        "}",
+        "#",
+        " ",
+        "\t",
+        "=",
+        "--",
+        "--from=",
+        "é",
+        "\u{feff}",
+        "`",
+        "# escape=`\n",
+        "..",
+        "/",
+        "ghp_",
+        "AKIA",
+        "-----BEGIN ",
+        "root",
+        "0:0",
+        "scratch",
+        "node",
+        ":latest",
+        "@sha256:",
+        "https://",
+        "PASSWORD",
+        " AS ",
+        "x",
+        "\u{1F600}",
+        "\0",
+    ];
+    let mut rng = XorShift(0x1234_5678_9abc_def1);
+    for _ in 0..4000 {
+        let n = rng.below(40);
+        let text: String = (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        assert_sane(&text);
+    }
+    for piece in ["\\", "<<", "\"", "[", "`", "<<EOF ", "${", "\\\n"] {
+        assert_sane(&format!("RUN {}", piece.repeat(500)));
+        assert_sane(&format!("COPY {}\n", piece.repeat(500)));
+    }
+}
+
+#[test]
+fn a_thousand_lines_parse_quickly() {
+    let mut text =
+        String::from("# syntax=docker/dockerfile:1\nARG BASE=node:22-slim\nFROM $BASE AS build\n");
+    while line_count(&text) < 1000 {
+        text.push_str("RUN apt-get update && \\\n    apt-get install -y curl # x\nCOPY --chown=1:1 src/ /app/\nENV A=1 B=\"two\"\nRUN <<EOF\necho hi\nEOF\n");
+    }
+    let started = std::time::Instant::now();
+    let df = parse(&text);
+    let elapsed = started.elapsed();
+    assert!(df.instructions.len() > 500);
+    // Generous for unoptimised test builds; well under a millisecond in release.
+    assert!(elapsed.as_millis() < 50, "{elapsed:?}");
+    let started = std::time::Instant::now();
+    check("Dockerfile", &text);
+    assert!(started.elapsed().as_millis() < 100);
+}

@@ -1,0 +1,29 @@
+//! ctl-packaging: the controller of a repository's packaging feature.
+//!
+//! A pure core (no IO: everything goes through [`host::Host`]) compiled
+//! natively for tests and to WebAssembly for the Node CLI and browsers. The
+//! wasm facade lives in `wasm.rs`; the Node shim in `pkg-shim/`.
+
+pub mod cli;
+pub mod commands;
+pub mod console;
+pub mod diagnostics;
+pub mod dockerfile;
+pub mod host;
+pub mod locate;
+pub mod memhost;
+pub mod paths;
+pub mod reference;
+pub mod registry;
+pub mod seed;
+pub mod store;
+pub mod time;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use commands::run;
+
+/// The version of this build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,145 @@
+//! Repository paths: what a user may write in `--module`, `--dockerfile`,
+//! `--context`, `--template` and in the registry, and how the core joins them.
+//!
+//! A repository path is relative, `/`-separated, normalised (`a/./b/` is
+//! `a/b`), stays inside the repository root, and holds no control characters.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathProblem {
+    Empty,
+    Absolute,
+    Escapes,
+    ControlCharacter,
+    Backslash,
+}
+
+impl fmt::Display for PathProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PathProblem::Empty => "a path must not be empty",
+            PathProblem::Absolute => "paths must be relative to the repository root, not absolute",
+            PathProblem::Escapes => "paths must stay inside the repository root (no \"..\" escape)",
+            PathProblem::ControlCharacter => "paths must not contain NUL or control characters",
+            PathProblem::Backslash => "paths use \"/\" as separator, not \"\\\"",
+        })
+    }
+}
+
+/// Normalise a repository-relative path, or say why it is not one.
+/// The repository root itself is `.`.
+pub fn repo_relative(input: &str) -> Result<String, PathProblem> {
+    if input.is_empty() {
+        return Err(PathProblem::Empty);
+    }
+    if input.chars().any(char::is_control) {
+        return Err(PathProblem::ControlCharacter);
+    }
+    if input.starts_with('/') || input.starts_with('~') || has_drive_prefix(input) {
+        return Err(PathProblem::Absolute);
+    }
+    if input.contains('\\') {
+        return Err(PathProblem::Backslash);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in input.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(PathProblem::Escapes);
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    Ok(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
+fn has_drive_prefix(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+/// Whether a host path is absolute (POSIX `/…` or Windows `C:\…`, `\\…`).
+pub fn is_absolute(path: &str) -> bool {
+    path.starts_with('/') || path.starts_with("\\\\") || has_drive_prefix(path)
+}
+
+/// Join `base` (absolute) and `rel`, resolving `.` and `..` lexically.
+pub fn join(base: &str, rel: &str) -> String {
+    if is_absolute(rel) {
+        return normalize_absolute(rel);
+    }
+    normalize_absolute(&format!("{}/{}", base.trim_end_matches(['/', '\\']), rel))
+}
+
+/// Resolve `.` and `..` in an absolute path; keeps a Windows drive prefix.
+pub fn normalize_absolute(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let (prefix, rest) = if has_drive_prefix(&path) {
+        (path[..2].to_string(), &path[2..])
+    } else {
+        (String::new(), path.as_str())
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in rest.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("{prefix}/{}", parts.join("/"))
+}
+
+/// Whether absolute `path` is `root` or lies below it.
+pub fn is_within(root: &str, path: &str) -> bool {
+    let root = root.trim_end_matches('/');
+    path == root
+        || (path.starts_with(root) && path[root.len()..].starts_with('/'))
+        || root.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_relative_paths() {
+        assert_eq!(repo_relative("apps/backend").unwrap(), "apps/backend");
+        assert_eq!(repo_relative("./apps//backend/").unwrap(), "apps/backend");
+        assert_eq!(repo_relative("apps/../jobs").unwrap(), "jobs");
+        assert_eq!(repo_relative(".").unwrap(), ".");
+    }
+
+    #[test]
+    fn refuses_paths_outside_the_repo() {
+        assert_eq!(repo_relative("../../outside"), Err(PathProblem::Escapes));
+        assert_eq!(repo_relative("a/../../b"), Err(PathProblem::Escapes));
+        assert_eq!(repo_relative("/tmp/x"), Err(PathProblem::Absolute));
+        assert_eq!(repo_relative("C:/x"), Err(PathProblem::Absolute));
+        assert_eq!(repo_relative("~/x"), Err(PathProblem::Absolute));
+        assert_eq!(repo_relative("a\\b"), Err(PathProblem::Backslash));
+        assert_eq!(repo_relative("a\0b"), Err(PathProblem::ControlCharacter));
+        assert_eq!(repo_relative(""), Err(PathProblem::Empty));
+    }
+
+    #[test]
+    fn joins_and_checks_containment() {
+        assert_eq!(join("/r", "a/b"), "/r/a/b");
+        assert_eq!(join("/r/", "../x"), "/x");
+        assert_eq!(join("/r", "/abs"), "/abs");
+        assert!(is_within("/r", "/r/a"));
+        assert!(is_within("/r", "/r"));
+        assert!(!is_within("/r", "/rx"));
+        assert!(is_within("/", "/x"));
+    }
+}

@@ -1,0 +1,336 @@
+//! Image references (`registry.example.com:5000/team/api:v1@sha256:…`) after
+//! the OCI distribution reference grammar, and the tag rules of `build --tag`.
+
+use std::fmt;
+
+/// A parsed image reference.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImageRef {
+    /// Registry host with optional port, when the reference names one.
+    pub registry: Option<String>,
+    /// Path components joined by `/` (`team/api`).
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+/// Why a reference does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefProblem {
+    Empty,
+    Credentials,
+    Uppercase,
+    BadRegistry(String),
+    BadPathComponent(String),
+    BadTag(String),
+    BadDigest(String),
+    TooLong(usize),
+}
+
+impl fmt::Display for RefProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RefProblem::Empty => f.write_str("an image reference must not be empty"),
+            RefProblem::Credentials => f.write_str(
+                "image references must not carry credentials (user:password@); log in with the engine instead",
+            ),
+            RefProblem::Uppercase => f.write_str("repository names must be lowercase"),
+            RefProblem::BadRegistry(r) => write!(f, "registry host {r:?} is not a valid host[:port]"),
+            RefProblem::BadPathComponent(c) => write!(
+                f,
+                "path component {c:?} must be lowercase letters and digits separated by \".\", \"_\", \"__\" or \"-\""
+            ),
+            RefProblem::BadTag(t) => write!(f, "tag {t:?} {TAG_RULE}"),
+            RefProblem::BadDigest(d) => write!(
+                f,
+                "digest {d:?} must be sha256: followed by 64 lowercase hex characters (or sha512: and 128)"
+            ),
+            RefProblem::TooLong(n) => write!(f, "repository name is {n} characters; at most 255 are allowed"),
+        }
+    }
+}
+
+/// The rule of a tag, as said in messages.
+pub const TAG_RULE: &str =
+    "must be 1 to 128 characters of letters, digits, \"_\", \".\" and \"-\", not starting with \".\" or \"-\"";
+
+/// Whether `s` matches `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*` (an OCI path
+/// component; also the rule for target ids).
+pub fn is_path_component(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if alnum(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !alnum(b[i]) {
+            i += 1;
+        }
+        let sep = &s[start..i];
+        let ok = sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|c| c == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+pub fn is_valid_tag(tag: &str) -> bool {
+    let b = tag.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    !b.is_empty()
+        && b.len() <= 128
+        && word(b[0])
+        && b.iter().all(|&c| word(c) || c == b'.' || c == b'-')
+}
+
+fn is_valid_host(host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !n.ends_with(']') || host.starts_with('[') => (n, Some(p)),
+        _ => (host, None),
+    };
+    if let Some(p) = port {
+        if p.is_empty() || p.len() > 5 || !p.bytes().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+    }
+    if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        return !inner.is_empty()
+            && inner
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
+    }
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            let l = label.as_bytes();
+            !l.is_empty()
+                && l[0].is_ascii_alphanumeric()
+                && l[l.len() - 1].is_ascii_alphanumeric()
+                && l.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+        })
+}
+
+fn check_digest(d: &str) -> Result<(), RefProblem> {
+    let bad = || RefProblem::BadDigest(d.to_string());
+    let (alg, hex) = d.split_once(':').ok_or_else(bad)?;
+    let want = match alg {
+        "sha256" => 64,
+        "sha512" => 128,
+        _ => return Err(bad()),
+    };
+    if hex.len() == want
+        && hex
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// Whether the part before the first `/` carries `user[:password]@`.
+pub fn has_credentials(reference: &str) -> bool {
+    let first = reference.split('/').next().unwrap_or("");
+    reference.contains('/') && first.contains('@')
+}
+
+/// The reference with any password replaced by `***`, for messages.
+pub fn redact(reference: &str) -> String {
+    if !has_credentials(reference) {
+        return reference.to_string();
+    }
+    let (first, rest) = reference.split_once('/').unwrap_or((reference, ""));
+    let (userinfo, host) = first.rsplit_once('@').unwrap_or(("", first));
+    let user = userinfo.split(':').next().unwrap_or("");
+    format!("{user}:***@{host}/{rest}")
+}
+
+/// Parse a reference after the OCI distribution grammar.
+pub fn parse(reference: &str) -> Result<ImageRef, RefProblem> {
+    if reference.is_empty() {
+        return Err(RefProblem::Empty);
+    }
+    if has_credentials(reference) {
+        return Err(RefProblem::Credentials);
+    }
+    let (name_tag, digest) = match reference.split_once('@') {
+        Some((n, d)) => {
+            check_digest(d)?;
+            (n, Some(d.to_string()))
+        }
+        None => (reference, None),
+    };
+    let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match name_tag[last_slash..].find(':') {
+        Some(i) => {
+            let t = &name_tag[last_slash + i + 1..];
+            if !is_valid_tag(t) {
+                return Err(RefProblem::BadTag(t.to_string()));
+            }
+            (&name_tag[..last_slash + i], Some(t.to_string()))
+        }
+        None => (name_tag, None),
+    };
+    let mut parts: Vec<&str> = name.split('/').collect();
+    let registry = if parts.len() > 1
+        && (parts[0].contains('.')
+            || parts[0].contains(':')
+            || parts[0] == "localhost"
+            || parts[0].starts_with('['))
+    {
+        let host = parts.remove(0);
+        if !is_valid_host(host) {
+            return Err(RefProblem::BadRegistry(host.to_string()));
+        }
+        Some(host.to_string())
+    } else {
+        None
+    };
+    for part in &parts {
+        if !is_path_component(part) {
+            if part.bytes().any(|c| c.is_ascii_uppercase())
+                && is_path_component(&part.to_ascii_lowercase())
+            {
+                return Err(RefProblem::Uppercase);
+            }
+            return Err(RefProblem::BadPathComponent(part.to_string()));
+        }
+    }
+    let repository = parts.join("/");
+    if name.len() > 255 {
+        return Err(RefProblem::TooLong(name.len()));
+    }
+    Ok(ImageRef {
+        registry,
+        repository,
+        tag,
+        digest,
+    })
+}
+
+/// The image with its tag (and digest) replaced by `tag`. A `:` after the
+/// last `/` starts a tag; a registry port is not a tag.
+pub fn apply_tag(image: &str, tag: &str) -> String {
+    let name = image.split('@').next().unwrap_or(image);
+    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+    let base = match name[last_slash..].find(':') {
+        Some(i) => &name[..last_slash + i],
+        None => name,
+    };
+    format!("{base}:{tag}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_components_follow_the_oci_rule() {
+        for ok in [
+            "api",
+            "billing.api",
+            "cron-task",
+            "a__b",
+            "a---b",
+            "a_b",
+            "v1",
+            "0",
+        ] {
+            assert!(is_path_component(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "UPPER",
+            "has space",
+            "../../escape",
+            "-a",
+            "a-",
+            "a..b",
+            "a___b",
+            "a.-b",
+            "a/b",
+            "é",
+        ] {
+            assert!(!is_path_component(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tags() {
+        assert!(is_valid_tag("v1.0.0"));
+        assert!(is_valid_tag("_x"));
+        assert!(is_valid_tag(&"a".repeat(128)));
+        for bad in ["", "bad tag", "../../x", "-rm", ".x", &"a".repeat(129)] {
+            assert!(!is_valid_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_full_references() {
+        let r = parse("registry.example.com:5000/team/web:v2").unwrap();
+        assert_eq!(r.registry.as_deref(), Some("registry.example.com:5000"));
+        assert_eq!(r.repository, "team/web");
+        assert_eq!(r.tag.as_deref(), Some("v2"));
+        let d = format!("sha256:{}", "a".repeat(64));
+        let r = parse(&format!("localhost/x@{d}")).unwrap();
+        assert_eq!(r.registry.as_deref(), Some("localhost"));
+        assert_eq!(r.digest.as_deref(), Some(d.as_str()));
+        assert_eq!(parse("api").unwrap().registry, None);
+    }
+
+    #[test]
+    fn refuses_bad_references() {
+        assert_eq!(
+            parse("user:secret@registry.example.com/x"),
+            Err(RefProblem::Credentials)
+        );
+        assert!(matches!(
+            parse("Bad Image Name"),
+            Err(RefProblem::BadPathComponent(_))
+        ));
+        assert_eq!(parse("Team/App"), Err(RefProblem::Uppercase));
+        assert!(matches!(
+            parse("x@sha256:abc"),
+            Err(RefProblem::BadDigest(_))
+        ));
+        assert!(matches!(parse("x:bad tag"), Err(RefProblem::BadTag(_))));
+        assert!(matches!(
+            parse("bad_host.com:port/x"),
+            Err(RefProblem::BadRegistry(_))
+        ));
+        assert_eq!(parse(""), Err(RefProblem::Empty));
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("user:secret@registry.example.com/x"),
+            "user:***@registry.example.com/x"
+        );
+        assert_eq!(redact("api"), "api");
+    }
+
+    #[test]
+    fn applies_tags() {
+        assert_eq!(apply_tag("api", "v1"), "api:v1");
+        assert_eq!(apply_tag("api:old", "v1"), "api:v1");
+        assert_eq!(
+            apply_tag("registry.example.com:5000/team/web", "v1"),
+            "registry.example.com:5000/team/web:v1"
+        );
+        assert_eq!(
+            apply_tag("registry.example.com:5000/team/web:x", "v1"),
+            "registry.example.com:5000/team/web:v1"
+        );
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(apply_tag(&format!("r.io/x:1@{d}"), "v2"), "r.io/x:v2");
+    }
+}

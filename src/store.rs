@@ -1,0 +1,284 @@
+//! Reading and changing the registry file safely.
+//!
+//! Every change runs read-modify-write entirely under an exclusive lock
+//! (`registry.json.lock`, created with exclusive-create and holding the
+//! owner's pid, host and time), and replaces the file atomically (temporary
+//! file in the same folder, flushed, renamed over). A lock whose process is
+//! gone is taken over; waiting is bounded. A registry that does not parse is
+//! never written.
+
+use crate::diagnostics::Diagnostic;
+use crate::host::{EntryKind, Host, HostError};
+use crate::locate::locate;
+use crate::paths::join;
+use crate::registry::{parse, Registry, REGISTRY_PATH};
+use crate::time::iso_utc;
+use crate::validate::validate;
+
+/// Why a command stops: `[error] …` lines for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub lines: Vec<String>,
+}
+
+impl Failure {
+    pub fn new(line: impl Into<String>) -> Failure {
+        Failure {
+            lines: vec![line.into()],
+        }
+    }
+}
+
+impl From<HostError> for Failure {
+    fn from(e: HostError) -> Failure {
+        Failure::new(e.message)
+    }
+}
+
+/// A registry read from disk, with the text it came from.
+pub struct Loaded {
+    pub text: String,
+    pub registry: Registry,
+}
+
+/// Read and parse the registry. `Ok(None)` when the file does not exist.
+/// A syntax error or a structural problem is a failure naming line and column.
+pub fn load(host: &dyn Host, root: &str) -> Result<Option<Loaded>, Failure> {
+    let path = join(root, REGISTRY_PATH);
+    let Some(text) = host
+        .read_file(&path)
+        .map_err(|e| Failure::new(format!("cannot read {REGISTRY_PATH}: {e}")))?
+    else {
+        return Ok(None);
+    };
+    match inspect(&text) {
+        Ok(registry) => Ok(Some(Loaded { text, registry })),
+        Err(diagnostics) => Err(refusal(&diagnostics)),
+    }
+}
+
+/// Parse registry text; blocking problems come back as located diagnostics.
+pub fn inspect(text: &str) -> Result<Registry, Vec<Diagnostic>> {
+    match parse(text) {
+        Err(p) => Err(locate(REGISTRY_PATH, text, &[p])),
+        Ok((registry, problems)) => {
+            let blocking: Vec<_> = problems.into_iter().filter(|p| p.blocking).collect();
+            if blocking.is_empty() {
+                Ok(registry)
+            } else {
+                Err(locate(REGISTRY_PATH, text, &blocking))
+            }
+        }
+    }
+}
+
+/// Every diagnostic of a registry text: structural and semantic.
+pub fn diagnose(text: &str) -> (Option<Registry>, Vec<Diagnostic>) {
+    match parse(text) {
+        Err(p) => (None, locate(REGISTRY_PATH, text, &[p])),
+        Ok((registry, mut problems)) => {
+            problems.extend(validate(&registry));
+            let d = locate(REGISTRY_PATH, text, &problems);
+            (Some(registry), d)
+        }
+    }
+}
+
+fn refusal(diagnostics: &[Diagnostic]) -> Failure {
+    let mut lines: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{}: {} ({})",
+                d.file, d.span.line, d.span.column, d.message, d.code
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "{REGISTRY_PATH} was left unchanged; fix it and run the command again"
+    ));
+    Failure { lines }
+}
+
+const LOCK_SUFFIX: &str = ".lock";
+const DEFAULT_LOCK_TIMEOUT_MS: f64 = 10_000.0;
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct LockInfo {
+    pid: u32,
+    host: String,
+    since: String,
+    command: String,
+}
+
+/// Holds the registry lock until [`Lock::release`].
+struct Lock {
+    path: String,
+    pid: u32,
+}
+
+impl Lock {
+    fn release(self, host: &dyn Host) {
+        // Remove the lock only while it is still ours.
+        if let Ok(Some(text)) = host.read_file(&self.path) {
+            if serde_json::from_str::<LockInfo>(&text).is_ok_and(|l| l.pid == self.pid) {
+                let _ = host.remove_file(&self.path);
+            }
+        }
+    }
+}
+
+fn lock_timeout(host: &dyn Host) -> f64 {
+    host.env("PACKAGING_LOCK_TIMEOUT_MS")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| *v >= 0.0)
+        .unwrap_or(DEFAULT_LOCK_TIMEOUT_MS)
+}
+
+/// Take the lock, waiting a bounded time.
+fn acquire(host: &dyn Host, registry_path: &str, command: &str) -> Result<Lock, Failure> {
+    let path = format!("{registry_path}{LOCK_SUFFIX}");
+    let rel = format!("{REGISTRY_PATH}{LOCK_SUFFIX}");
+    let me = LockInfo {
+        pid: host.pid(),
+        host: host.hostname(),
+        since: iso_utc(host.now_ms()),
+        command: command.to_string(),
+    };
+    let content = serde_json::to_string(&me).unwrap_or_default();
+    let start = host.now_ms();
+    let timeout = lock_timeout(host);
+    let mut wait = 2u32 + host.pid() % 5;
+    let mut unreadable_since: Option<f64> = None;
+    loop {
+        if host.create_new(&path, &content)? {
+            return Ok(Lock { path, pid: me.pid });
+        }
+        let holder = host.read_file(&path)?;
+        let Some(text) = holder else { continue };
+        match serde_json::from_str::<LockInfo>(&text) {
+            Ok(info) => {
+                unreadable_since = None;
+                if info.host == me.host && info.pid != me.pid && !host.process_alive(info.pid) {
+                    take_over(host, &path, &text)?;
+                    continue;
+                }
+                if host.now_ms() - start >= timeout {
+                    let other_host = if info.host == me.host {
+                        String::new()
+                    } else {
+                        format!(" on host {:?}", info.host)
+                    };
+                    return Err(Failure::new(format!(
+                        "{rel} is held by process {}{other_host} ({}, since {}); gave up after {} ms. If no ctl-packaging command is running, delete {rel}",
+                        info.pid, info.command, info.since, timeout
+                    )));
+                }
+            }
+            Err(_) => {
+                // A writer killed between creating and filling the lock leaves
+                // it empty; give a live writer a moment, then take it over.
+                let since = *unreadable_since.get_or_insert(host.now_ms());
+                if host.now_ms() - since > 1_000.0 {
+                    take_over(host, &path, &text)?;
+                    unreadable_since = None;
+                    continue;
+                }
+                if host.now_ms() - start >= timeout {
+                    return Err(Failure::new(format!(
+                        "{rel} exists but is unreadable; gave up after {timeout} ms. If no ctl-packaging command is running, delete {rel}"
+                    )));
+                }
+            }
+        }
+        host.sleep_ms(wait);
+        wait = (wait * 2).min(40);
+    }
+}
+
+/// Remove a stale lock. A second lock (`.lock.break`) makes sure that of two
+/// waiters who both saw the same stale lock only one removes it, and never a
+/// fresh lock taken in between.
+fn take_over(host: &dyn Host, path: &str, stale: &str) -> Result<(), Failure> {
+    let breaker = format!("{path}.break");
+    let content = format!("{}", host.pid());
+    if !host.create_new(&breaker, &content)? {
+        // Someone else is breaking it; if that one died, clear its breaker.
+        if let Some(text) = host.read_file(&breaker)? {
+            if let Ok(pid) = text.trim().parse::<u32>() {
+                if !host.process_alive(pid) {
+                    let _ = host.remove_file(&breaker);
+                }
+            }
+        }
+        host.sleep_ms(5);
+        return Ok(());
+    }
+    let still_stale = host.read_file(path)?.as_deref() == Some(stale);
+    if still_stale {
+        let _ = host.remove_file(path);
+    }
+    let _ = host.remove_file(&breaker);
+    Ok(())
+}
+
+/// Change the registry under the lock: read the current file, let `change`
+/// edit it, set `updatedAt`, write it atomically. Nothing is written when
+/// `change` fails. A missing file starts as an empty registry; unless
+/// `create` is set, `change` then only decides the outcome and nothing is
+/// created (no folder, no lock, no file).
+pub fn update<T>(
+    host: &dyn Host,
+    root: &str,
+    command: &str,
+    create: bool,
+    change: impl FnOnce(&mut Registry) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let path = join(root, REGISTRY_PATH);
+    let dir = join(root, "docs/packaging");
+    if host.stat(&dir)? != EntryKind::Dir {
+        if !create {
+            return change(&mut Registry::new());
+        }
+        host.mkdir_all(&dir)?;
+    }
+    let lock = acquire(host, &path, command)?;
+    let result = (|| {
+        let (mut registry, exists) = match load(host, root)? {
+            Some(loaded) => (loaded.registry, true),
+            None => (Registry::new(), false),
+        };
+        let out = change(&mut registry)?;
+        if exists || create {
+            registry.updated_at = Some(iso_utc(host.now_ms()).into());
+            host.write_atomic(&path, &registry.render())
+                .map_err(|e| Failure::new(format!("cannot write {REGISTRY_PATH}: {e}")))?;
+        }
+        Ok(out)
+    })();
+    lock.release(host);
+    result
+}
+
+/// Write an empty registry when there is none (under the lock, so a
+/// concurrent `add` is never overwritten). Returns whether it wrote one.
+pub fn create_if_missing(host: &dyn Host, root: &str) -> Result<bool, Failure> {
+    let path = join(root, REGISTRY_PATH);
+    let dir = join(root, "docs/packaging");
+    if host.stat(&dir)? != EntryKind::Dir {
+        host.mkdir_all(&dir)?;
+    }
+    let lock = acquire(host, &path, "init")?;
+    let result = (|| {
+        if host.stat(&path)? != EntryKind::Missing {
+            return Ok(false);
+        }
+        let mut registry = Registry::new();
+        registry.updated_at = Some(iso_utc(host.now_ms()).into());
+        host.write_atomic(&path, &registry.render())
+            .map_err(|e| Failure::new(format!("cannot write {REGISTRY_PATH}: {e}")))?;
+        Ok(true)
+    })();
+    lock.release(host);
+    result
+}

@@ -1,0 +1,288 @@
+//! The one validation model: what makes an id, a type, a path, an image or a
+//! tag acceptable, and the registry-wide rules (duplicates, secrets). Used by
+//! every command that takes such a value, by `verify`, and by the JS API.
+
+use serde_json::Value;
+
+use crate::diagnostics::quote;
+use crate::paths::{repo_relative, PathProblem};
+use crate::reference::{self, is_path_component, is_valid_tag, RefProblem, TAG_RULE};
+use crate::registry::{Problem, Registry, Target, TYPES};
+
+pub const ID_RULE: &str = "must be lowercase letters and digits, optionally separated by \".\", \"_\", \"__\" or \"-\" (an OCI image path component), at most 128 characters";
+
+pub fn check_id(id: &str) -> Result<(), String> {
+    if id.len() <= 128 && is_path_component(id) {
+        Ok(())
+    } else {
+        Err(format!("id {} {ID_RULE}", quote(id)))
+    }
+}
+
+pub fn check_type(kind: &str) -> Result<(), String> {
+    if TYPES.contains(&kind) {
+        Ok(())
+    } else {
+        Err(format!(
+            "type {} must be one of: {}",
+            quote(kind),
+            TYPES.join(", ")
+        ))
+    }
+}
+
+/// A repository path given for `field`; returns it normalised.
+pub fn check_path(field: &str, value: &str) -> Result<String, String> {
+    repo_relative(value).map_err(|p| {
+        let shown = match p {
+            PathProblem::ControlCharacter => quote(value),
+            _ => quote(value),
+        };
+        format!("{field} {shown}: {p}")
+    })
+}
+
+pub fn check_image(image: &str) -> Result<(), String> {
+    reference::parse(image).map(|_| ()).map_err(|p| match p {
+        RefProblem::Credentials => format!(
+            "image {} carries credentials: {p}",
+            quote(&reference::redact(image))
+        ),
+        p => format!("image {} is not a valid image reference: {p}", quote(image)),
+    })
+}
+
+pub fn check_tag(tag: &str) -> Result<(), String> {
+    if is_valid_tag(tag) {
+        Ok(())
+    } else {
+        Err(format!("tag {} {TAG_RULE}", quote(tag)))
+    }
+}
+
+/// What kind of secret a value looks like, if any.
+pub fn secret_kind(s: &str) -> Option<&'static str> {
+    if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
+        return Some("a private key");
+    }
+    let b = s.as_bytes();
+    let run = |from: usize, ok: fn(u8) -> bool| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|&&c| ok(c))
+            .count()
+    };
+    let alnum = |c: u8| c.is_ascii_alphanumeric();
+    let upper_digit = |c: u8| c.is_ascii_uppercase() || c.is_ascii_digit();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let token = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    for i in 0..b.len() {
+        if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let rest = &s[i..];
+        let hit = |prefix: &str, ok: fn(u8) -> bool, min: usize| {
+            rest.starts_with(prefix) && run(i + prefix.len(), ok) >= min
+        };
+        if ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]
+            .iter()
+            .any(|p| hit(p, alnum, 36))
+            || hit("github_pat_", word, 22)
+        {
+            return Some("a GitHub token");
+        }
+        if (hit("AKIA", upper_digit, 16) || hit("ASIA", upper_digit, 16))
+            && run(i + 4, upper_digit) == 16
+        {
+            return Some("an AWS access key id");
+        }
+        if ["xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"]
+            .iter()
+            .any(|p| hit(p, token, 10))
+        {
+            return Some("a Slack token");
+        }
+        if hit("glpat-", token, 20) {
+            return Some("a GitLab token");
+        }
+        if hit("npm_", alnum, 36) {
+            return Some("an npm token");
+        }
+    }
+    None
+}
+
+fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
+    let at = |field: &str| format!("/targets/{index}/{field}");
+    let who = format!("target {index}");
+    if let Some(id) = &t.id {
+        if let Err(m) = check_id(id) {
+            out.push(Problem::error("PKG010", at("id"), format!("{who}: {m}")));
+        }
+    }
+    if let Some(kind) = &t.kind {
+        if let Err(m) = check_type(kind) {
+            out.push(Problem::error("PKG011", at("type"), format!("{who}: {m}")));
+        }
+    }
+    for (field, value) in [
+        ("module", &t.module),
+        ("dockerfile", &t.dockerfile),
+        ("context", &t.context),
+    ] {
+        if let Some(v) = value {
+            if let Err(m) = check_path(field, v) {
+                out.push(Problem::error("PKG014", at(field), format!("{who}: {m}")));
+            }
+        }
+    }
+    if let Some(image) = &t.image {
+        if let Err(m) = check_image(image) {
+            let code = if reference::has_credentials(image) {
+                "PKG015"
+            } else {
+                "PKG012"
+            };
+            out.push(Problem::error(code, at("image"), format!("{who}: {m}")));
+        }
+    }
+}
+
+fn secrets_in(value: &Value, pointer: &mut String, out: &mut Vec<Problem>) {
+    match value {
+        Value::String(s) => {
+            if let Some(kind) = secret_kind(s) {
+                out.push(Problem::error(
+                    "PKG016",
+                    pointer.clone(),
+                    format!("the value at {pointer} looks like {kind}; secrets do not belong in the registry"),
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                secrets_in(v, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                secrets_in(v, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every semantic problem of a registry that parsed: bad values, duplicate
+/// ids, secrets. Structural problems come from [`crate::registry::parse`].
+pub fn validate(registry: &Registry) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, t) in registry.targets.iter().enumerate() {
+        target_problems(i, t, &mut out);
+        if let Some(id) = t.id.as_deref() {
+            if let Some(first) = seen.insert(id, i) {
+                seen.insert(id, first);
+                out.push(Problem::error(
+                    "PKG013",
+                    format!("/targets/{i}/id"),
+                    format!(
+                        "target {i}: id {} is already used by target {first}",
+                        quote(id)
+                    ),
+                ));
+            }
+        }
+        if let Some(image) = &t.image {
+            if let Some(kind) = secret_kind(image) {
+                out.push(Problem::error(
+                    "PKG016",
+                    format!("/targets/{i}/image"),
+                    format!("the value at /targets/{i}/image looks like {kind}; secrets do not belong in the registry"),
+                ));
+            }
+        }
+        for (k, v) in &t.extra {
+            let mut p = format!("/targets/{i}/{}", k.replace('~', "~0").replace('/', "~1"));
+            secrets_in(v, &mut p, &mut out);
+        }
+    }
+    for (k, v) in &registry.extra {
+        let mut p = format!("/{}", k.replace('~', "~0").replace('/', "~1"));
+        secrets_in(v, &mut p, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(check_id("billing.api").is_ok());
+        assert!(check_id(&"a".repeat(128)).is_ok());
+        assert!(check_id(&"a".repeat(129)).is_err());
+        assert_eq!(
+            check_id("UPPER").unwrap_err(),
+            format!("id \"UPPER\" {ID_RULE}")
+        );
+        for bad in ["../../escape", "/abs", "has space", ""] {
+            assert!(check_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets() {
+        assert_eq!(
+            secret_kind(&format!("ghp_{}", "a".repeat(36))),
+            Some("a GitHub token")
+        );
+        assert_eq!(
+            secret_kind("key AKIAABCDEFGHIJKLMNOP"),
+            Some("an AWS access key id")
+        );
+        assert_eq!(
+            secret_kind("-----BEGIN RSA PRIVATE KEY-----\nx"),
+            Some("a private key")
+        );
+        assert_eq!(secret_kind("apps/backend"), None);
+        assert_eq!(secret_kind("ghp_short"), None);
+        assert_eq!(secret_kind("xAKIAABCDEFGHIJKLMNOP"), None);
+    }
+
+    #[test]
+    fn registry_rules() {
+        let (r, _) = crate::registry::parse(
+            r#"{"version":1,"targets":[
+              {"id":"a","type":"service","image":"Bad Name"},
+              {"id":"a","type":"lambda","module":"../x"},
+              {"id":"c","type":"job","image":"u:p@r.io/x","notes":{"k":"ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}}
+            ],"owner":"AKIAABCDEFGHIJKLMNOP"}"#,
+        )
+        .unwrap();
+        let got: Vec<_> = validate(&r)
+            .into_iter()
+            .map(|p| (p.code, p.pointer))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("PKG012", "/targets/0/image".to_string()),
+                ("PKG011", "/targets/1/type".to_string()),
+                ("PKG014", "/targets/1/module".to_string()),
+                ("PKG013", "/targets/1/id".to_string()),
+                ("PKG015", "/targets/2/image".to_string()),
+                ("PKG016", "/targets/2/notes/k".to_string()),
+                ("PKG016", "/owner".to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! The wasm facade: JS values in, core calls, JS values out. No logic here.
+//!
+//! `runCli(argv, host)` runs one command line against a host object that the
+//! Node shim builds from `node:fs`, `node:child_process` and `process`; its
+//! methods are declared below with their types, so a missing or misnamed
+//! method fails loudly instead of being looked up by string.
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::host::{Captured, EntryKind, Exit, Host, HostError};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The host object handed in by the shim (see `pkg-shim/ctl-packaging.mjs`).
+    pub type JsHost;
+
+    #[wasm_bindgen(method)]
+    fn cwd(this: &JsHost) -> String;
+    #[wasm_bindgen(method, js_name = nowMs)]
+    fn now_ms(this: &JsHost) -> f64;
+    #[wasm_bindgen(method)]
+    fn pid(this: &JsHost) -> u32;
+    #[wasm_bindgen(method)]
+    fn env(this: &JsHost, name: &str) -> Option<String>;
+    #[wasm_bindgen(method)]
+    fn hostname(this: &JsHost) -> String;
+    #[wasm_bindgen(method, catch)]
+    fn stat(this: &JsHost, path: &str) -> Result<String, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = readFile)]
+    fn read_file(this: &JsHost, path: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = readDir)]
+    fn read_dir(this: &JsHost, path: &str) -> Result<Vec<String>, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = mkdirAll)]
+    fn mkdir_all(this: &JsHost, path: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = createNew)]
+    fn create_new(this: &JsHost, path: &str, contents: &str) -> Result<bool, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = writeAtomic)]
+    fn write_atomic(this: &JsHost, path: &str, contents: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeFile)]
+    fn remove_file(this: &JsHost, path: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = realPath)]
+    fn real_path(this: &JsHost, path: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, js_name = processAlive)]
+    fn process_alive(this: &JsHost, pid: u32) -> bool;
+    #[wasm_bindgen(method, js_name = sleepMs)]
+    fn sleep_ms(this: &JsHost, ms: u32);
+    #[wasm_bindgen(method, catch)]
+    fn spawn(
+        this: &JsHost,
+        program: &str,
+        args: Vec<String>,
+        cwd: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn capture(
+        this: &JsHost,
+        program: &str,
+        args: Vec<String>,
+        cwd: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method)]
+    fn stdout(this: &JsHost, text: &str);
+    #[wasm_bindgen(method)]
+    fn stderr(this: &JsHost, text: &str);
+}
+
+fn host_error(e: JsValue) -> HostError {
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(err) => HostError::new(String::from(err.message())),
+        None => HostError::new(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+    }
+}
+
+/// How a process ended, as the shim reports it.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsExit {
+    code: Option<i32>,
+    signal: Option<String>,
+    not_found: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl JsExit {
+    fn exit(&self) -> Exit {
+        match (self.not_found, self.code, &self.signal) {
+            (true, _, _) => Exit::NotFound,
+            (_, Some(c), _) => Exit::Code(c),
+            (_, None, Some(s)) => Exit::Signal(s.clone()),
+            _ => Exit::Code(1),
+        }
+    }
+}
+
+fn js_exit(v: JsValue) -> Result<JsExit, HostError> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| HostError::new(e.to_string()))
+}
+
+impl Host for JsHost {
+    fn cwd(&self) -> String {
+        JsHost::cwd(self)
+    }
+    fn now_ms(&self) -> f64 {
+        JsHost::now_ms(self)
+    }
+    fn pid(&self) -> u32 {
+        JsHost::pid(self)
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        JsHost::env(self, name)
+    }
+    fn hostname(&self) -> String {
+        JsHost::hostname(self)
+    }
+    fn stat(&self, path: &str) -> Result<EntryKind, HostError> {
+        Ok(
+            match JsHost::stat(self, path).map_err(host_error)?.as_str() {
+                "missing" => EntryKind::Missing,
+                "file" => EntryKind::File,
+                "dir" => EntryKind::Dir,
+                _ => EntryKind::Other,
+            },
+        )
+    }
+    fn read_file(&self, path: &str) -> Result<Option<String>, HostError> {
+        JsHost::read_file(self, path).map_err(host_error)
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<String>, HostError> {
+        JsHost::read_dir(self, path).map_err(host_error)
+    }
+    fn mkdir_all(&self, path: &str) -> Result<(), HostError> {
+        JsHost::mkdir_all(self, path).map_err(host_error)
+    }
+    fn create_new(&self, path: &str, contents: &str) -> Result<bool, HostError> {
+        JsHost::create_new(self, path, contents).map_err(host_error)
+    }
+    fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError> {
+        JsHost::write_atomic(self, path, contents).map_err(host_error)
+    }
+    fn remove_file(&self, path: &str) -> Result<(), HostError> {
+        JsHost::remove_file(self, path).map_err(host_error)
+    }
+    fn real_path(&self, path: &str) -> Result<Option<String>, HostError> {
+        JsHost::real_path(self, path).map_err(host_error)
+    }
+    fn process_alive(&self, pid: u32) -> bool {
+        JsHost::process_alive(self, pid)
+    }
+    fn sleep_ms(&self, ms: u32) {
+        JsHost::sleep_ms(self, ms)
+    }
+    fn spawn(&self, program: &str, args: &[String], cwd: &str) -> Result<Exit, HostError> {
+        let v = JsHost::spawn(self, program, args.to_vec(), cwd).map_err(host_error)?;
+        Ok(js_exit(v)?.exit())
+    }
+    fn capture(&self, program: &str, args: &[String], cwd: &str) -> Result<Captured, HostError> {
+        let v = JsHost::capture(self, program, args.to_vec(), cwd).map_err(host_error)?;
+        let r = js_exit(v)?;
+        Ok(Captured {
+            exit: r.exit(),
+            stdout: r.stdout,
+            stderr: r.stderr,
+        })
+    }
+    fn write_stdout(&self, text: &str) {
+        JsHost::stdout(self, text)
+    }
+    fn write_stderr(&self, text: &str) {
+        JsHost::stderr(self, text)
+    }
+}
+
+/// Run one command line (`argv` without `node` and the script) against the
+/// host; returns the exit code.
+#[wasm_bindgen(js_name = runCli)]
+pub fn run_cli(argv: Vec<String>, host: &JsHost) -> i32 {
+    crate::commands::run(host, &argv)
+}
+
+/// The version of the core.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_string()
+}

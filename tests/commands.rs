@@ -1,0 +1,630 @@
+//! Every command against the in-memory host: exact output, files, exit codes.
+
+use ctl_packaging::host::Exit;
+use ctl_packaging::memhost::MemHost;
+use ctl_packaging::run;
+
+const REG: &str = "/repo/docs/packaging/registry.json";
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn ctl(host: &MemHost, argv: &[&str]) -> Out {
+    host.clear_output();
+    let code = run(host, argv);
+    Out {
+        code,
+        stdout: host.stdout(),
+        stderr: host.stderr(),
+    }
+}
+
+fn ok(host: &MemHost, argv: &[&str]) -> String {
+    let out = ctl(host, argv);
+    assert_eq!(out.code, 0, "{argv:?}: {}", out.stderr);
+    out.stdout
+}
+
+fn err(host: &MemHost, argv: &[&str]) -> String {
+    let out = ctl(host, argv);
+    assert_eq!(out.code, 1, "{argv:?} should fail: {}", out.stdout);
+    out.stderr
+}
+
+/// A repo after `init` with the build helper in place.
+fn repo() -> MemHost {
+    let host = MemHost::default();
+    ok(&host, &["init"]);
+    host.add_file(
+        "/repo/ops/packaging/scripts/docker-build.mjs",
+        "// helper\n",
+    );
+    host
+}
+
+fn registry(host: &MemHost) -> serde_json::Value {
+    serde_json::from_str(&host.file(REG).expect("registry")).unwrap()
+}
+
+#[test]
+fn help_and_unknown_commands() {
+    let host = MemHost::default();
+    for argv in [&[][..], &["help"], &["--help"], &["list", "-h"]] {
+        assert!(ok(&host, argv).starts_with("ctl-packaging: manage"));
+    }
+    let out = ctl(&host, &["frobnicate"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr, "[error] Unknown command: frobnicate\n");
+    assert!(out.stdout.contains("Usage:"));
+    assert!(host.files().is_empty());
+}
+
+#[test]
+fn init_creates_the_layout_once() {
+    let host = MemHost::default();
+    assert_eq!(
+        ok(&host, &["init"]),
+        "[ok] Packaging configuration initialized.\n  mkdir: ops/packaging\n  mkdir: ops/packaging/services\n  mkdir: ops/packaging/jobs\n  mkdir: ops/packaging/apps\n  mkdir: ops/packaging/scripts\n  mkdir: ops/packaging/handbook\n  mkdir: docs/packaging\n  write: docs/packaging/registry.json\n"
+    );
+    assert_eq!(
+        host.file(REG).unwrap(),
+        "{\n  \"version\": 1,\n  \"updatedAt\": \"2026-11-26T10:31:44.123Z\",\n  \"targets\": []\n}\n"
+    );
+    assert!(ok(&host, &["init"]).ends_with("  skip: docs/packaging [exists]\n"));
+    assert_eq!(
+        host.files(),
+        vec![REG.to_string()],
+        "no lock or temp file is left"
+    );
+}
+
+#[test]
+fn init_dry_run_writes_nothing() {
+    let host = MemHost::default();
+    let out = ok(&host, &["init", "--dry-run"]);
+    assert!(out.contains("  mkdir: ops/packaging/handbook (dry-run)\n"));
+    assert!(!out.contains("write:"));
+    assert!(host.files().is_empty());
+    assert!(!host.has_dir("/repo/ops"));
+}
+
+#[test]
+fn init_uses_a_legacy_workdocs_folder_with_a_warning() {
+    let host = MemHost::default();
+    host.add_dir("/repo/ops/packaging/workdocs");
+    let out = ok(&host, &["init"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "[ok] Packaging configuration initialized.");
+    assert!(lines[1].starts_with("[warn] Using the legacy folder ops/packaging/workdocs/"));
+    assert!(out.contains("  skip: ops/packaging/workdocs [exists]\n"));
+    assert!(!host.has_dir("/repo/ops/packaging/handbook"));
+}
+
+#[test]
+fn add_writes_the_target_and_seeds_a_dockerfile() {
+    let host = repo();
+    assert_eq!(
+        ok(
+            &host,
+            &["add-service", "--id", "api", "--module", "./apps/backend/"]
+        ),
+        "[ok] Added packaging target: api (service)\n"
+    );
+    let r = registry(&host);
+    assert_eq!(
+        r["targets"][0],
+        serde_json::json!({
+            "id": "api", "type": "service", "module": "apps/backend",
+            "dockerfile": "ops/packaging/services/api.Dockerfile", "context": "apps/backend",
+            "image": "api", "addedAt": r["targets"][0]["addedAt"].clone()
+        })
+    );
+    let df = host
+        .file("/repo/ops/packaging/services/api.Dockerfile")
+        .unwrap();
+    assert!(df.contains("FROM scratch"), "{df}");
+    assert_eq!(
+        err(&host, &["add-service", "--id", "api"]),
+        "[error] Target \"api\" already exists\n"
+    );
+}
+
+#[test]
+fn add_options_and_templates() {
+    let host = repo();
+    host.add_file(
+        "/repo/ops/packaging/templates/Dockerfile.node",
+        "FROM node:22\n",
+    );
+    ok(
+        &host,
+        &[
+            "add",
+            "--name",
+            "web",
+            "--type",
+            "app",
+            "--template",
+            "node",
+            "--image",
+            "r.io:5000/t/web",
+            "--context",
+            ".",
+        ],
+    );
+    assert_eq!(
+        host.file("/repo/ops/packaging/apps/web.Dockerfile")
+            .unwrap(),
+        "FROM node:22\n"
+    );
+    let t = &registry(&host)["targets"][0];
+    assert_eq!(t["image"], "r.io:5000/t/web");
+    assert_eq!(t["context"], ".");
+    assert!(t.get("module").is_none());
+    let out = ok(&host, &["add-job", "--id", "w", "--template", "python"]);
+    assert!(out.contains("[warn] Template \"ops/packaging/templates/Dockerfile.python\" not found"));
+    host.add_file("/repo/ops/packaging/jobs/existing.Dockerfile", "KEEP\n");
+    ok(
+        &host,
+        &["add-job", "--id", "existing", "--template", "node"],
+    );
+    assert_eq!(
+        host.file("/repo/ops/packaging/jobs/existing.Dockerfile")
+            .unwrap(),
+        "KEEP\n"
+    );
+}
+
+#[test]
+fn add_argument_errors_in_reference_order() {
+    let host = repo();
+    let before = host.file(REG);
+    assert_eq!(err(&host, &["add"]), "[error] --id is required\n");
+    assert_eq!(
+        err(&host, &["add", "--id", "x"]),
+        "[error] --type is required\n"
+    );
+    assert_eq!(
+        err(&host, &["add", "--id", "x", "--type", "lambda"]),
+        "[error] --type must be one of: service, job, app\n"
+    );
+    assert_eq!(
+        err(&host, &["add-service", "--id"]),
+        "[error] --id needs a value\n"
+    );
+    assert_eq!(
+        err(&host, &["add-service", "--id", "--module", "m"]),
+        "[error] --id needs a value\n"
+    );
+    assert_eq!(host.file(REG), before);
+}
+
+#[test]
+fn hostile_values_are_refused_before_anything_is_written() {
+    let host = repo();
+    let before = host.files();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--id", "../../escape"],
+            "[error] --id: id \"../../escape\" must be lowercase",
+        ),
+        (
+            &["--id", "UPPER"],
+            "[error] --id: id \"UPPER\" must be lowercase",
+        ),
+        (&["--id", ""], "[error] --id: id \"\" must be lowercase"),
+        (
+            &["--id", "ok", "--module", "../../outside"],
+            "[error] --module \"../../outside\": paths must stay inside the repository root",
+        ),
+        (
+            &["--id", "ok", "--dockerfile", "/tmp/x.Dockerfile"],
+            "[error] --dockerfile \"/tmp/x.Dockerfile\": paths must be relative",
+        ),
+        (
+            &["--id", "ok", "--context", "../.."],
+            "[error] --context \"../..\": paths must stay inside",
+        ),
+        (
+            &["--id", "ok", "--template", "../../../etc/passwd"],
+            "[error] --template \"../../../etc/passwd\": paths must stay inside",
+        ),
+        (
+            &[
+                "--id",
+                "ok",
+                "--image",
+                "user:secret@registry.example.com/x",
+            ],
+            "[error] --image: image \"user:***@registry.example.com/x\" carries credentials",
+        ),
+        (
+            &["--id", "ok", "--image", "Bad Image Name"],
+            "[error] --image: image \"Bad Image Name\" is not a valid image reference",
+        ),
+        (
+            &["--id", "ok", "--image", "x@sha256:abc"],
+            "[error] --image: image \"x@sha256:abc\" is not a valid image reference: digest",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut argv = vec!["add-service"];
+        argv.extend_from_slice(extra);
+        let e = err(&host, &argv);
+        assert!(e.starts_with(want), "{argv:?}: {e}");
+        assert!(!e.contains("secret@"), "{e}");
+    }
+    let long = "a".repeat(5000);
+    let e = err(&host, &["add-service", "--id", &long]);
+    assert!(e.len() < 400 && e.contains("(5000 characters)"), "{e}");
+    assert_eq!(host.files(), before);
+}
+
+#[test]
+fn symlinks_out_of_the_repo_are_refused() {
+    let host = repo();
+    host.add_dir("/elsewhere");
+    host.add_link("/repo/ops/packaging/services", "/elsewhere");
+    let e = err(&host, &["add-service", "--id", "s"]);
+    assert!(e.contains("leads outside the repository"), "{e}");
+    assert!(!host.files().iter().any(|f| f.starts_with("/elsewhere")));
+}
+
+#[test]
+fn remove_and_its_errors() {
+    let host = repo();
+    ok(&host, &["add-service", "--id", "a"]);
+    ok(&host, &["add-service", "--id", "b"]);
+    assert_eq!(
+        ok(&host, &["remove", "--id", "a"]),
+        "[ok] Removed packaging target: a\n"
+    );
+    assert_eq!(
+        ok(&host, &["remove", "--name", "b"]),
+        "[ok] Removed packaging target: b\n"
+    );
+    assert_eq!(
+        err(&host, &["remove", "--id", "a"]),
+        "[error] Target \"a\" not found\n"
+    );
+    assert_eq!(err(&host, &["remove"]), "[error] --id is required\n");
+    assert!(
+        host.file("/repo/ops/packaging/services/a.Dockerfile")
+            .is_some(),
+        "Dockerfiles stay"
+    );
+    let empty = MemHost::default();
+    assert_eq!(
+        err(&empty, &["remove", "--id", "a"]),
+        "[error] Target \"a\" not found\n"
+    );
+    assert!(empty.files().is_empty() && !empty.has_dir("/repo/docs"));
+}
+
+#[test]
+fn list_text_and_json() {
+    let host = MemHost::default();
+    assert_eq!(
+        ok(&host, &["list"]),
+        "Packaging Targets (0):\n\n  (no targets defined)\n"
+    );
+    assert_eq!(
+        ok(&host, &["list", "--format", "JSON"]),
+        "{\n  \"version\": 1,\n  \"updatedAt\": null,\n  \"targets\": []\n}\n"
+    );
+    ok(&host, &["init"]);
+    ok(&host, &["add-job", "--id", "w", "--module", "jobs/w"]);
+    ok(&host, &["add-app", "--id", "cli"]);
+    assert_eq!(
+        ok(&host, &["list"]),
+        "Packaging Targets (2):\n\n  [job] w -> jobs/w\n  [app] cli\n"
+    );
+    assert_eq!(
+        ok(&host, &["list", "--format", "json"]),
+        host.file(REG).unwrap()
+    );
+    assert_eq!(
+        err(&host, &["list", "--format", "yaml"]),
+        "[error] --format must be one of: text, json (got \"yaml\")\n"
+    );
+}
+
+#[test]
+fn status_text_and_json() {
+    let host = MemHost::default();
+    assert_eq!(
+        ok(&host, &["status"]),
+        "Packaging Status:\n  Initialized: no\n  Targets: 0\n  Updated at: never\n"
+    );
+    assert_eq!(
+        ok(&host, &["status", "--format", "json"]),
+        "{\n  \"initialized\": false,\n  \"targets\": 0,\n  \"updatedAt\": null\n}\n"
+    );
+    ok(&host, &["init"]);
+    ok(&host, &["add-app", "--id", "cli"]);
+    let stamp = registry(&host)["updatedAt"].as_str().unwrap().to_string();
+    assert_eq!(
+        ok(&host, &["status"]),
+        format!("Packaging Status:\n  Initialized: yes\n  Targets: 1\n  Updated at: {stamp}\n")
+    );
+}
+
+#[test]
+fn verify_reference_findings() {
+    let host = MemHost::default();
+    let out = ctl(&host, &["verify"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "\nErrors:\n  - ops/packaging/ not found. Run: ctl-packaging init\n\nWarnings:\n  - No packaging targets defined\n[error] Verification failed.\n"
+    );
+    let host = repo();
+    assert_eq!(
+        ok(&host, &["verify"]),
+        "\nWarnings:\n  - No packaging targets defined\n[ok] Packaging configuration verified.\n"
+    );
+    ok(&host, &["add-service", "--id", "api"]);
+    assert_eq!(
+        ok(&host, &["verify"]),
+        "[ok] Packaging configuration verified.\n"
+    );
+    let text = host.file(REG).unwrap().replace(
+        "      \"dockerfile\": \"ops/packaging/services/api.Dockerfile\",\n",
+        "",
+    );
+    host.add_file(REG, &text);
+    ok(
+        &host,
+        &[
+            "add-job",
+            "--id",
+            "gone",
+            "--dockerfile",
+            "ops/x.Dockerfile",
+        ],
+    );
+    host.remove_file_for_test("/repo/ops/x.Dockerfile");
+    let out = ctl(&host, &["verify"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout,
+        "\nWarnings:\n  - Target \"api\" has no dockerfile path\n  - Missing Dockerfile for \"gone\": ops/x.Dockerfile\n[ok] Packaging configuration verified.\n"
+    );
+    let out = ctl(&host, &["verify", "--strict"]);
+    assert_eq!(out.code, 1);
+    assert!(out
+        .stdout
+        .ends_with("[error] 2 warning(s) under --strict.\n[error] Verification failed.\n"));
+}
+
+#[test]
+fn verify_json_has_every_finding_with_positions() {
+    let host = repo();
+    host.add_file(
+        REG,
+        "{\n  \"version\": 1,\n  \"targets\": [\n    {\"id\": \"UPPER\", \"type\": \"service\", \"dockerfile\": \"d/a.Dockerfile\"}\n  ]\n}\n",
+    );
+    host.add_file("/repo/d/a.Dockerfile", "FROM scratch\n");
+    let out = ctl(&host, &["verify", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "PKG010");
+    assert_eq!(f["pointer"], "/targets/0/id");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(4), Some(12))
+    );
+    assert_eq!(f["file"], "docs/packaging/registry.json");
+}
+
+#[test]
+fn broken_registries_are_refused_and_left_alone() {
+    let text = "{\n  \"version\": 1,\n  \"targets\": [\n    {\"id\": \"a\", \"type\": \"service\"}\n    {\"id\": \"b\"}\n  ]\n}\n";
+    for argv in [
+        &["list"][..],
+        &["add-service", "--id", "x"],
+        &["remove", "--id", "a"],
+        &["status"],
+        &["build", "--target", "a"],
+        &["build-all"],
+        &["init"],
+    ] {
+        let host = repo();
+        host.add_file(REG, text);
+        let e = err(&host, argv);
+        assert_eq!(
+            e,
+            "[error] docs/packaging/registry.json:5:5: invalid JSON: expected `,` or `]` (PKG001)\n[error] docs/packaging/registry.json was left unchanged; fix it and run the command again\n",
+            "{argv:?}"
+        );
+        assert_eq!(host.file(REG).as_deref(), Some(text));
+        assert!(host.spawned().is_empty());
+    }
+    let host = repo();
+    host.add_file(REG, text);
+    let out = ctl(&host, &["verify"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("  - docs/packaging/registry.json:5:5: error[PKG001]: invalid JSON: expected `,` or `]`\n"), "{}", out.stdout);
+    assert!(!out.stdout.contains("No packaging targets defined"));
+}
+
+#[test]
+fn structural_problems_block_writes_and_name_the_target() {
+    let host = repo();
+    let text =
+        "{\"version\": 1, \"targets\": [{\"id\": \"a\", \"type\": \"job\"}, {\"type\": \"job\"}]}";
+    host.add_file(REG, text);
+    let e = err(&host, &["add-service", "--id", "x"]);
+    assert!(
+        e.starts_with(
+            "[error] docs/packaging/registry.json:1:56: target 1 has no \"id\" (PKG006)\n"
+        ),
+        "{e}"
+    );
+    assert_eq!(host.file(REG).as_deref(), Some(text));
+}
+
+#[test]
+fn unknown_fields_survive_add_then_remove() {
+    let host = repo();
+    let text = "{\n  \"version\": 1,\n  \"owner\": \"team-a\",\n  \"targets\": [\n    {\n      \"id\": \"a\",\n      \"type\": \"service\",\n      \"platforms\": [\"linux/amd64\", \"linux/arm64\"],\n      \"meta\": {\"z\": 1, \"a\": [true, null]}\n    }\n  ]\n}\n";
+    host.add_file(REG, text);
+    ok(&host, &["add-service", "--id", "b"]);
+    ok(&host, &["remove", "--id", "b"]);
+    let after = host.file(REG).unwrap();
+    let v = registry(&host);
+    assert_eq!(v["owner"], "team-a");
+    assert_eq!(
+        v["targets"][0]["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64"])
+    );
+    assert!(after.contains("      \"meta\": {\n        \"z\": 1,\n        \"a\": [\n          true,\n          null\n        ]\n      }\n"), "{after}");
+    assert!(
+        after.ends_with("  ],\n  \"owner\": \"team-a\"\n}\n"),
+        "{after}"
+    );
+}
+
+#[test]
+fn build_runs_the_helper_with_the_reference_arguments() {
+    let host = repo();
+    ok(
+        &host,
+        &["add-service", "--id", "api", "--module", "apps/backend"],
+    );
+    let out = ok(&host, &["build", "--target", "api", "--tag", "v1.0.0"]);
+    assert_eq!(
+        out,
+        "[info] Running: node ops/packaging/scripts/docker-build.mjs --dockerfile ops/packaging/services/api.Dockerfile --tag api:v1.0.0 --context apps/backend\n[ok] Built: api:v1.0.0\n"
+    );
+    let s = &host.spawned()[0];
+    assert_eq!((s.program.as_str(), s.cwd.as_str()), ("node", "/repo"));
+    assert_eq!(s.args[4], "api:v1.0.0");
+    ok(&host, &["build", "--target", "api"]);
+    assert_eq!(host.spawned()[1].args[4], "api:latest");
+}
+
+#[test]
+fn build_errors() {
+    let host = repo();
+    assert_eq!(err(&host, &["build"]), "[error] --target is required\n");
+    assert_eq!(
+        err(&host, &["build", "--target", "nope"]),
+        "[error] Target \"nope\" not found. Run: ctl-packaging list\n"
+    );
+    assert_eq!(
+        err(&host, &["build-all"]),
+        "[error] No targets defined. Run: ctl-packaging add-service ...\n"
+    );
+    ok(
+        &host,
+        &[
+            "add-service",
+            "--id",
+            "api",
+            "--image",
+            "r.io:5000/team/api:old",
+        ],
+    );
+    for bad in ["bad tag", "../../x", "-rm"] {
+        let e = err(&host, &["build", "--target", "api", "--tag", bad]);
+        assert!(
+            e.starts_with(&format!(
+                "[error] --tag: tag {} must be",
+                serde_json::to_string(bad).unwrap()
+            )),
+            "{e}"
+        );
+    }
+    host.push_exit(Exit::Code(3));
+    let out = ctl(&host, &["build", "--target", "api", "--tag", "v2"]);
+    assert_eq!(out.code, 1);
+    assert!(out
+        .stdout
+        .contains("--tag r.io:5000/team/api:v2 --context ."));
+    assert_eq!(out.stderr, "[error] docker-build failed with code 3\n");
+    host.remove_file_for_test("/repo/ops/packaging/scripts/docker-build.mjs");
+    assert_eq!(
+        err(&host, &["build", "--target", "api"]),
+        "[error] ops/packaging/scripts/docker-build.mjs not found. Run: ctl-packaging init\n"
+    );
+    host.remove_file_for_test("/repo/ops/packaging/services/api.Dockerfile");
+    assert_eq!(
+        err(&host, &["build", "--target", "api"]),
+        "[error] Dockerfile not found: ops/packaging/services/api.Dockerfile\n"
+    );
+}
+
+#[test]
+fn build_all_stops_at_the_first_failure() {
+    let host = repo();
+    for id in ["a", "b", "c"] {
+        ok(&host, &["add-service", "--id", id]);
+    }
+    host.push_exit(Exit::Code(0));
+    host.push_exit(Exit::Code(2));
+    let out = ctl(&host, &["build-all", "--tag", "t"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(host.spawned().len(), 2);
+    assert_eq!(out.stderr, "[error] docker-build failed with code 2\n");
+}
+
+#[test]
+fn hand_edited_targets_are_checked_before_a_build() {
+    let host = repo();
+    host.add_file(
+        REG,
+        r#"{"version":1,"targets":[{"id":"x","type":"job","context":"../.."}]}"#,
+    );
+    host.add_file("/repo/ops/packaging/jobs/x.Dockerfile", "FROM scratch\n");
+    let e = err(&host, &["build", "--target", "x"]);
+    assert_eq!(e, "[error] Target \"x\": context \"../..\": paths must stay inside the repository root (no \"..\" escape)\n");
+    assert!(host.spawned().is_empty());
+}
+
+#[test]
+fn repo_root_option() {
+    let host = MemHost::new("/work");
+    host.add_dir("/work/sub/proj");
+    ok(&host, &["init", "--repo-root", "sub/proj"]);
+    assert!(host
+        .file("/work/sub/proj/docs/packaging/registry.json")
+        .is_some());
+    assert_eq!(
+        err(&host, &["status", "--repo-root", "nope"]),
+        "[error] --repo-root \"nope\": no such folder\n"
+    );
+}
+
+#[test]
+fn a_stale_lock_is_taken_over_and_a_live_one_waited_for() {
+    let host = repo();
+    let lock = format!("{REG}.lock");
+    host.add_file(
+        &lock,
+        r#"{"pid":99999,"host":"memhost","since":"x","command":"add"}"#,
+    );
+    ok(&host, &["add-service", "--id", "a"]);
+    assert!(host.file(&lock).is_none());
+
+    let mut host = repo();
+    host.alive.insert(777);
+    host.env
+        .insert("PACKAGING_LOCK_TIMEOUT_MS".into(), "200".into());
+    host.add_file(
+        &lock,
+        r#"{"pid":777,"host":"memhost","since":"then","command":"add"}"#,
+    );
+    let e = err(&host, &["add-service", "--id", "a"]);
+    assert_eq!(
+        e,
+        "[error] docs/packaging/registry.json.lock is held by process 777 (add, since then); gave up after 200 ms. If no ctl-packaging command is running, delete docs/packaging/registry.json.lock\n"
+    );
+    assert!(host.file(&lock).is_some(), "a live lock is never removed");
+}

@@ -1,0 +1,91 @@
+// Issue 3: a writer killed at any point (SIGKILL at its first, second, ...
+// write, open, fsync, rename or unlink) leaves a registry that parses and holds
+// every earlier target, and the next command succeeds without manual cleanup.
+//
+// The kill is injected with strace: `-e inject=<set>:signal=KILL:when=N` stops
+// the CLI on entry to the Nth call of that syscall (counted per thread), for
+// N = 1, 2, ... until a run completes without being killed.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+import { CTL, leftovers, lines, makeRepo, registryIds } from './helpers.mjs';
+
+const SETS = {
+  write: ['write', '?pwrite64', '?writev', '?pwritev', '?pwritev2'],
+  open: ['?open', 'openat', '?openat2', '?creat'],
+  fsync: ['fsync', '?fdatasync'],
+  rename: ['?rename', '?renameat', '?renameat2'],
+  unlink: ['?unlink', '?unlinkat'],
+};
+const TRACED = Object.values(SETS).flat().join(',');
+const MAX_N = 150;
+
+function straceAvailable() {
+  const r = spawnSync('strace', ['-V'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+for (const [name, set] of Object.entries(SETS)) {
+  test(`SIGKILL at the 1st, 2nd, ... ${name} call of add-service`, () => {
+    assert.ok(
+      straceAvailable(),
+      'strace is not installed, and this test needs it to kill the CLI at chosen syscalls. ' +
+        'Install it (e.g. apt-get install -y strace; scripts/setup.sh should do this).',
+    );
+    const repo = makeRepo({ templates: true });
+    try {
+      assert.equal(repo.run(['init']).code, 0);
+      assert.equal(repo.run(['add-service', '--id', 'base']).code, 0);
+      const earlier = ['base'];
+      let kills = 0;
+      let completed = false;
+      for (let n = 1; n <= MAX_N && !completed; n += 1) {
+        const id = `new${n}`;
+        const r = repo.exec('strace', [
+          '-f', '-qq', '-o', '/dev/null',
+          '-e', `trace=${TRACED}`,
+          '-e', `inject=${set.join(',')}:signal=KILL:when=${n}`,
+          process.execPath, CTL, 'add-service', '--id', id,
+        ]);
+        const killed = r.signal === 'SIGKILL' || r.code === 137;
+        const ctx = `${name} #${n}: code ${r.code} signal ${r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+        if (!killed) {
+          // The injection point lies beyond the command: it ran to completion.
+          assert.equal(r.code, 0, ctx);
+          assert.equal(r.stdout, `[ok] Added packaging target: ${id} (service)\n`, ctx);
+          completed = true;
+          earlier.push(id);
+        } else {
+          kills += 1;
+        }
+
+        // The registry parses and holds every earlier target.
+        let ids;
+        assert.doesNotThrow(() => { ids = registryIds(repo); }, `registry parses after ${ctx}`);
+        for (const e of earlier) assert.ok(ids.includes(e), `${e} kept after ${ctx}\nids: ${ids}`);
+        assert.equal(new Set(ids).size, ids.length, `no duplicates after ${ctx}`);
+        if (ids.includes(id) && !earlier.includes(id)) earlier.push(id);
+
+        if (!completed) {
+          // The next command succeeds without manual cleanup.
+          const next = repo.run(['add-service', '--id', `next${n}`]);
+          assert.equal(next.code, 0, `next command after ${ctx}\nnext stdout: ${next.stdout}\nnext stderr: ${next.stderr}`);
+          assert.deepEqual(lines(next.stdout), [`[ok] Added packaging target: next${n} (service)`]);
+          earlier.push(`next${n}`);
+          const after = registryIds(repo);
+          assert.deepEqual(after.filter((x) => earlier.includes(x)), after, `only known targets after next${n}`);
+          for (const e of earlier) assert.ok(after.includes(e), `${e} kept after next${n}`);
+          assert.deepEqual(leftovers(repo), [], `no lock or temporary file left after next${n}`);
+        }
+      }
+      assert.ok(completed, `add-service still killed at ${name} #${MAX_N}`);
+      assert.ok(kills >= 1, `at least one ${name} call was interrupted`);
+      const verify = repo.run(['verify']);
+      assert.equal(verify.code, 0, `${verify.stdout}${verify.stderr}`);
+    } finally {
+      repo.cleanup();
+    }
+  });
+}

@@ -1,0 +1,128 @@
+//! The compiled module under wasm-bindgen-test (Node): the core behaves the
+//! same in wasm as natively, and the JS host seam carries files, output and
+//! processes both ways.
+#![cfg(target_arch = "wasm32")]
+
+use ctl_packaging::memhost::MemHost;
+use ctl_packaging::wasm::{run_cli, version, JsHost};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+#[wasm_bindgen(inline_js = r#"
+export function makeHost() {
+  const files = new Map();
+  const dirs = new Set(['/', '/repo']);
+  const h = {
+    out: '', err: '', spawned: [],
+    cwd: () => '/repo',
+    nowMs: () => Date.UTC(2026, 10, 26, 10, 31, 44, 123),
+    pid: () => 7,
+    env: () => undefined,
+    hostname: () => 'test',
+    stat: (p) => files.has(p) ? 'file' : dirs.has(p) ? 'dir' : 'missing',
+    readFile: (p) => files.has(p) ? files.get(p) : null,
+    readDir: (p) => [...files.keys(), ...dirs].filter((x) => x.startsWith(p + '/') && !x.slice(p.length + 1).includes('/')).map((x) => x.slice(p.length + 1)).sort(),
+    mkdirAll(p) { let q = ''; for (const part of p.split('/').filter(Boolean)) { q += '/' + part; dirs.add(q); } },
+    createNew(p, t) { if (files.has(p)) return false; files.set(p, t); return true; },
+    writeAtomic(p, t) { files.set(p, t); },
+    removeFile(p) { if (!files.delete(p)) throw new Error('ENOENT: ' + p); },
+    realPath: (p) => (files.has(p) || dirs.has(p)) ? p : null,
+    processAlive: () => false,
+    sleepMs() {},
+    spawn(program, args, cwd) { h.spawned.push([program, ...args].join(' ') + ' @' + cwd); return { code: 0 }; },
+    capture() { return { notFound: true }; },
+    stdout(t) { h.out += t; },
+    stderr(t) { h.err += t; },
+    files,
+  };
+  return h;
+}
+export function file(h, p) { return h.files.has(p) ? h.files.get(p) : undefined; }
+export function out(h) { const o = h.out; h.out = ''; return o; }
+export function err(h) { const e = h.err; h.err = ''; return e; }
+export function spawned(h) { return h.spawned.join('\n'); }
+export function failingHost() { const h = makeHost(); h.readFile = () => { throw new Error('EACCES: permission denied'); }; return h; }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = makeHost)]
+    fn make_host() -> JsValue;
+    #[wasm_bindgen(js_name = failingHost)]
+    fn failing_host() -> JsValue;
+    fn file(h: &JsValue, p: &str) -> Option<String>;
+    fn out(h: &JsValue) -> String;
+    fn err(h: &JsValue) -> String;
+    fn spawned(h: &JsValue) -> String;
+}
+
+fn argv(s: &[&str]) -> Vec<String> {
+    s.iter().map(|x| x.to_string()).collect()
+}
+
+#[wasm_bindgen_test]
+fn the_js_host_carries_a_whole_flow() {
+    let h = make_host();
+    let host: &JsHost = h.unchecked_ref();
+    assert_eq!(run_cli(argv(&["init"]), host), 0);
+    assert!(
+        out(&h).starts_with("[ok] Packaging configuration initialized.\n  mkdir: ops/packaging\n")
+    );
+    assert_eq!(
+        file(&h, "/repo/docs/packaging/registry.json").as_deref(),
+        Some("{\n  \"version\": 1,\n  \"updatedAt\": \"2026-11-26T10:31:44.123Z\",\n  \"targets\": []\n}\n")
+    );
+    assert_eq!(
+        run_cli(
+            argv(&["add-service", "--id", "api", "--module", "apps/backend"]),
+            host
+        ),
+        0
+    );
+    assert_eq!(out(&h), "[ok] Added packaging target: api (service)\n");
+    assert!(file(&h, "/repo/ops/packaging/services/api.Dockerfile").is_some());
+    assert_eq!(file(&h, "/repo/docs/packaging/registry.json.lock"), None);
+    assert_eq!(run_cli(argv(&["list"]), host), 0);
+    assert_eq!(
+        out(&h),
+        "Packaging Targets (1):\n\n  [service] api -> apps/backend\n"
+    );
+    assert_eq!(run_cli(argv(&["build", "--target", "api"]), host), 1);
+    assert_eq!(
+        err(&h),
+        "[error] Dockerfile not found: ops/packaging/services/api.Dockerfile\n".replace(
+            "Dockerfile not found: ops/packaging/services/api.Dockerfile",
+            "ops/packaging/scripts/docker-build.mjs not found. Run: ctl-packaging init"
+        )
+    );
+    assert_eq!(spawned(&h), "");
+}
+
+#[wasm_bindgen_test]
+fn host_errors_become_messages_not_traps() {
+    let h = failing_host();
+    let host: &JsHost = h.unchecked_ref();
+    assert_eq!(run_cli(argv(&["list"]), host), 1);
+    assert_eq!(
+        err(&h),
+        "[error] cannot read docs/packaging/registry.json: EACCES: permission denied\n"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_core_in_wasm_matches_the_native_core() {
+    let host = MemHost::default();
+    assert_eq!(ctl_packaging::run(&host, &["init"]), 0);
+    assert_eq!(
+        ctl_packaging::run(
+            &host,
+            &["add-job", "--id", "cron-task", "--module", "jobs/cron"]
+        ),
+        0
+    );
+    host.clear_output();
+    assert_eq!(ctl_packaging::run(&host, &["add-job", "--id", "Bad"]), 1);
+    assert!(host
+        .stderr()
+        .starts_with("[error] --id: id \"Bad\" must be lowercase"));
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
