@@ -4,6 +4,7 @@
 //! natively for tests and to WebAssembly for the Node CLI and browsers. The
 //! wasm facade lives in `wasm.rs`; the Node shim in `pkg-shim/`.
 
+pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod console;

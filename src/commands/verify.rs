@@ -5,12 +5,13 @@
 use serde::Serialize;
 
 use super::Ctx;
+use crate::api::{unplaced, validation, NO_TARGETS};
 use crate::cli::Format;
-use crate::diagnostics::{Diagnostic, Severity, Span};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::host::EntryKind;
 use crate::paths::repo_relative;
 use crate::registry::REGISTRY_PATH;
-use crate::store::{diagnose, Failure};
+use crate::store::Failure;
 
 /// One finding of `verify`: a diagnostic, plus the reference's plain wording
 /// for the checks it already had.
@@ -22,19 +23,7 @@ struct Finding {
 
 fn plain(severity: Severity, code: &'static str, file: &str, text: String) -> Finding {
     Finding {
-        diagnostic: Diagnostic {
-            severity,
-            code,
-            message: text.clone(),
-            file: file.to_string(),
-            pointer: String::new(),
-            span: Span {
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-            },
-        },
+        diagnostic: unplaced(severity, code, file, text.clone()),
         text,
     }
 }
@@ -124,26 +113,32 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
         .host
         .read_file(&ctx.abs(REGISTRY_PATH))
         .map_err(|e| Failure::new(format!("cannot read {REGISTRY_PATH}: {e}")))?;
-    let (registry, diagnostics) = match &text {
-        Some(text) => diagnose(text),
-        None => (None, Vec::new()),
-    };
-    for d in diagnostics {
-        match d.severity {
-            Severity::Error => errors.push(located(d)),
-            Severity::Warning => warnings.push(located(d)),
-        }
-    }
-    let unreadable = text.is_some() && registry.is_none();
-    let targets = registry.map(|r| r.targets).unwrap_or_default();
-    if targets.is_empty() && !unreadable {
+    let Some(text) = text else {
         warnings.push(plain(
             Severity::Warning,
-            "PKG021",
+            NO_TARGETS,
             REGISTRY_PATH,
             "No packaging targets defined".into(),
         ));
+        errors.extend(warnings);
+        return Ok(errors);
+    };
+    let (registry, validation) = validation(&text);
+    for d in validation.diagnostics {
+        let finding = if d.code == NO_TARGETS {
+            Finding {
+                text: d.message.clone(),
+                diagnostic: d,
+            }
+        } else {
+            located(d)
+        };
+        match finding.diagnostic.severity {
+            Severity::Error => errors.push(finding),
+            Severity::Warning => warnings.push(finding),
+        }
     }
+    let targets = registry.map(|r| r.targets).unwrap_or_default();
     for t in &targets {
         let Some(dockerfile) = &t.dockerfile else {
             warnings.push(plain(
