@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::diagnostics::quote;
-use crate::paths::{repo_relative, PathProblem};
+use crate::paths::repo_relative;
 use crate::reference::{self, is_path_component, is_valid_tag, RefProblem, TAG_RULE};
 use crate::registry::{Problem, Registry, Target, TYPES};
 
@@ -33,13 +33,7 @@ pub fn check_type(kind: &str) -> Result<(), String> {
 
 /// A repository path given for `field`; returns it normalised.
 pub fn check_path(field: &str, value: &str) -> Result<String, String> {
-    repo_relative(value).map_err(|p| {
-        let shown = match p {
-            PathProblem::ControlCharacter => quote(value),
-            _ => quote(value),
-        };
-        format!("{field} {shown}: {p}")
-    })
+    repo_relative(value).map_err(|p| format!("{field} {}: {p}", quote(value)))
 }
 
 pub fn check_image(image: &str) -> Result<(), String> {
@@ -77,7 +71,7 @@ pub fn secret_kind(s: &str) -> Option<&'static str> {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let token = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
     for i in 0..b.len() {
-        if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+        if !s.is_char_boundary(i) || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
             continue;
         }
         let rest = &s[i..];
@@ -131,9 +125,28 @@ fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
         ("context", &t.context),
     ] {
         if let Some(v) = value {
-            if let Err(m) = check_path(field, v) {
-                out.push(Problem::error("PKG014", at(field), format!("{who}: {m}")));
+            match check_path(field, v) {
+                Err(m) => out.push(Problem::error("PKG014", at(field), format!("{who}: {m}"))),
+                Ok(normal) if normal != *v => out.push(Problem::error(
+                    "PKG014",
+                    at(field),
+                    format!(
+                        "{who}: {field} {} is not in normal form; write {}",
+                        quote(v),
+                        quote(&normal)
+                    ),
+                )),
+                Ok(_) => {}
             }
+        }
+    }
+    if let Some(added) = &t.added_at {
+        if !added.is_string() {
+            out.push(Problem::error(
+                "PKG017",
+                at("addedAt"),
+                format!("{who}: \"addedAt\" must be an ISO-8601 timestamp string"),
+            ));
         }
     }
     if let Some(image) = &t.image {
@@ -213,6 +226,13 @@ pub fn validate(registry: &Registry) -> Vec<Problem> {
             let mut p = format!("/targets/{i}/{}", k.replace('~', "~0").replace('/', "~1"));
             secrets_in(v, &mut p, &mut out);
         }
+    }
+    if registry.updated_at.as_ref().is_some_and(|u| !u.is_string()) {
+        out.push(Problem::error(
+            "PKG017",
+            "/updatedAt".into(),
+            "\"updatedAt\" must be an ISO-8601 timestamp string".into(),
+        ));
     }
     for (k, v) in &registry.extra {
         let mut p = format!("/{}", k.replace('~', "~0").replace('/', "~1"));
