@@ -7,7 +7,9 @@
 //! read (`name` for `id`, `lastUpdated` for `updatedAt`) and written in the
 //! current form.
 
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// Where the registry lives, relative to the repository root.
@@ -149,10 +151,18 @@ impl Registry {
 /// Parse registry text. A syntax error is one problem with its offset and no
 /// registry; otherwise the registry keeps everything that could be read, and
 /// the problems say what could not.
+///
+/// The text is read in one pass straight into the model (no intermediate
+/// JSON tree for the targets): a 10,000-target registry is the common case.
 pub fn parse(text: &str) -> Result<(Registry, Vec<Problem>), Problem> {
-    let value: Value = serde_json::from_str(text).map_err(|e| syntax_problem(text, &e))?;
     let mut problems = Vec::new();
-    let registry = from_value(value, &mut problems);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let registry = RegistrySeed {
+        problems: &mut problems,
+    }
+    .deserialize(&mut de)
+    .and_then(|r| de.end().map(|()| r))
+    .map_err(|e| syntax_problem(text, &e))?;
     Ok((registry, problems))
 }
 
@@ -184,152 +194,362 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The JSON type of what a visitor was given instead of what it wanted.
+#[derive(Clone, Copy)]
+enum Kind {
+    Null,
+    Bool,
+    Number,
+    Str,
+    Array,
+    Object,
+}
+
+impl Kind {
+    fn of(v: &Value) -> Kind {
+        match v {
+            Value::Null => Kind::Null,
+            Value::Bool(_) => Kind::Bool,
+            Value::Number(_) => Kind::Number,
+            Value::String(_) => Kind::Str,
+            Value::Array(_) => Kind::Array,
+            Value::Object(_) => Kind::Object,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::Str => "a string",
+            Kind::Array => "an array",
+            Kind::Object => "an object",
+        }
     }
 }
 
-fn from_value(value: Value, problems: &mut Vec<Problem>) -> Registry {
-    let mut registry = Registry::default();
-    let Value::Object(map) = value else {
-        problems.push(Problem::blocking(
+/// A JSON value of the wrong kind, read to its end and reported as such.
+/// `expected` is called with the kind seen when it is not a `V`.
+trait Expect<'de>: Sized {
+    type V;
+    fn other(self, kind: Kind) -> Self::V;
+}
+
+macro_rules! wrong_kind_visits {
+    () => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(self.other(Kind::Null))
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(self.other(Kind::Bool))
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(self.other(Kind::Number))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(self.other(Kind::Number))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(self.other(Kind::Number))
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(self.other(Kind::Str))
+        }
+    };
+}
+
+struct RegistrySeed<'p> {
+    problems: &'p mut Vec<Problem>,
+}
+
+impl<'de> DeserializeSeed<'de> for RegistrySeed<'_> {
+    type Value = Registry;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Registry, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Expect<'de> for RegistrySeed<'_> {
+    type V = Registry;
+    fn other(self, kind: Kind) -> Registry {
+        self.problems.push(Problem::blocking(
             "PKG002",
             String::new(),
             format!(
                 "the registry must be a JSON object with \"version\" and \"targets\", not {}",
-                json_type(&value)
+                kind.name()
             ),
         ));
-        return registry;
-    };
-    let mut legacy_updated = None;
-    for (key, value) in map {
-        match key.as_str() {
-            "version" => {
-                if value.as_u64() != Some(FORMAT_VERSION) {
-                    problems.push(Problem::blocking(
-                        "PKG003",
-                        "/version".into(),
-                        format!(
-                            "registry version {} is not supported; this tool reads and writes version {FORMAT_VERSION}",
-                            value
-                        ),
-                    ));
-                }
-                registry.version = Some(value);
-            }
-            "updatedAt" => registry.updated_at = Some(value),
-            "lastUpdated" => legacy_updated = Some(value),
-            "targets" => match value {
-                Value::Array(items) => {
-                    registry.targets = items
-                        .into_iter()
-                        .enumerate()
-                        .filter_map(|(i, item)| target_from_value(i, item, problems))
-                        .collect();
-                }
-                other => problems.push(Problem::blocking(
-                    "PKG004",
-                    "/targets".into(),
-                    format!("\"targets\" must be an array, not {}", json_type(&other)),
-                )),
-            },
-            _ => registry.extra.push((key, value)),
-        }
+        Registry::default()
     }
-    if registry.updated_at.is_none() {
-        registry.updated_at = legacy_updated;
-    } else if let Some(v) = legacy_updated {
-        registry.extra.push(("lastUpdated".into(), v));
-    }
-    registry
 }
 
-fn target_from_value(index: usize, value: Value, problems: &mut Vec<Problem>) -> Option<Target> {
-    let pointer = format!("/targets/{index}");
-    let Value::Object(map) = value else {
-        problems.push(Problem::blocking(
-            "PKG005",
-            pointer,
-            format!(
-                "target {index} must be an object, not {}",
-                json_type(&value)
-            ),
+impl<'de> Visitor<'de> for RegistrySeed<'_> {
+    type Value = Registry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a registry object")
+    }
+
+    wrong_kind_visits!();
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Registry, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(self.other(Kind::Array))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Registry, A::Error> {
+        let mut registry = Registry::default();
+        let mut legacy_updated = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "version" => {
+                    let value: Value = map.next_value()?;
+                    if value.as_u64() != Some(FORMAT_VERSION) {
+                        self.problems.push(Problem::blocking(
+                            "PKG003",
+                            "/version".into(),
+                            format!(
+                                "registry version {value} is not supported; this tool reads and writes version {FORMAT_VERSION}"
+                            ),
+                        ));
+                    }
+                    registry.version = Some(value);
+                }
+                "updatedAt" => registry.updated_at = Some(map.next_value()?),
+                "lastUpdated" => legacy_updated = Some(map.next_value()?),
+                "targets" => {
+                    registry.targets = map.next_value_seed(TargetsSeed {
+                        problems: &mut *self.problems,
+                    })?;
+                }
+                _ => {
+                    let value = map.next_value()?;
+                    set_extra(&mut registry.extra, key, value);
+                }
+            }
+        }
+        if registry.updated_at.is_none() {
+            registry.updated_at = legacy_updated;
+        } else if let Some(v) = legacy_updated {
+            registry.extra.push(("lastUpdated".into(), v));
+        }
+        Ok(registry)
+    }
+}
+
+/// Later duplicates of a key replace the earlier value in place (as
+/// `JSON.parse` does), so a key is never written twice.
+fn set_extra(extra: &mut Vec<(String, Value)>, key: String, value: Value) {
+    match extra.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => extra.push((key, value)),
+    }
+}
+
+struct TargetsSeed<'p> {
+    problems: &'p mut Vec<Problem>,
+}
+
+impl<'de> DeserializeSeed<'de> for TargetsSeed<'_> {
+    type Value = Vec<Target>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Target>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Expect<'de> for TargetsSeed<'_> {
+    type V = Vec<Target>;
+    fn other(self, kind: Kind) -> Vec<Target> {
+        self.problems.push(Problem::blocking(
+            "PKG004",
+            "/targets".into(),
+            format!("\"targets\" must be an array, not {}", kind.name()),
         ));
-        return None;
-    };
-    let mut target = Target::default();
-    let mut name = None;
-    for (key, value) in map {
-        let slot = match key.as_str() {
-            "id" => &mut target.id,
-            "type" => &mut target.kind,
-            "module" => &mut target.module,
-            "dockerfile" => &mut target.dockerfile,
-            "context" => &mut target.context,
-            "image" => &mut target.image,
-            "addedAt" => {
-                target.added_at = Some(value);
-                continue;
+        Vec::new()
+    }
+}
+
+impl<'de> Visitor<'de> for TargetsSeed<'_> {
+    type Value = Vec<Target>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of targets")
+    }
+
+    wrong_kind_visits!();
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Target>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(self.other(Kind::Object))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Target>, A::Error> {
+        let mut targets = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut index = 0;
+        while let Some(t) = seq.next_element_seed(TargetSeed {
+            index,
+            problems: &mut *self.problems,
+        })? {
+            if let Some(t) = t {
+                targets.push(t);
             }
-            "name" if value.is_string() => {
-                name = Some(value);
-                continue;
+            index += 1;
+        }
+        Ok(targets)
+    }
+}
+
+struct TargetSeed<'p> {
+    index: usize,
+    problems: &'p mut Vec<Problem>,
+}
+
+impl<'de> DeserializeSeed<'de> for TargetSeed<'_> {
+    type Value = Option<Target>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Target>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Expect<'de> for TargetSeed<'_> {
+    type V = Option<Target>;
+    fn other(self, kind: Kind) -> Option<Target> {
+        let index = self.index;
+        self.problems.push(Problem::blocking(
+            "PKG005",
+            format!("/targets/{index}"),
+            format!("target {index} must be an object, not {}", kind.name()),
+        ));
+        None
+    }
+}
+
+/// A target key: the known ones without allocating.
+enum Key {
+    Str(usize),
+    AddedAt,
+    Name,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
             }
-            _ => {
-                target.extra.push((key, value));
-                continue;
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(match v {
+                    "addedAt" => Key::AddedAt,
+                    "name" => Key::Name,
+                    _ => match TARGET_KEYS[..6].iter().position(|k| *k == v) {
+                        Some(i) => Key::Str(i),
+                        None => Key::Other(v.to_string()),
+                    },
+                })
             }
-        };
-        match value {
-            Value::String(s) => *slot = Some(s),
-            other => problems.push(Problem::blocking(
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Visitor<'de> for TargetSeed<'_> {
+    type Value = Option<Target>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a target object")
+    }
+
+    wrong_kind_visits!();
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Target>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(self.other(Kind::Array))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Target>, A::Error> {
+        let index = self.index;
+        let pointer = || format!("/targets/{index}");
+        let mut t = Target::default();
+        let mut name = None;
+        let mut wrong: Vec<(usize, Kind)> = Vec::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Str(i) => {
+                    let slot = match i {
+                        0 => &mut t.id,
+                        1 => &mut t.kind,
+                        2 => &mut t.module,
+                        3 => &mut t.dockerfile,
+                        4 => &mut t.context,
+                        _ => &mut t.image,
+                    };
+                    match map.next_value::<Value>()? {
+                        Value::String(s) => {
+                            *slot = Some(s);
+                            wrong.retain(|(k, _)| *k != i);
+                        }
+                        other => {
+                            *slot = None;
+                            wrong.push((i, Kind::of(&other)));
+                        }
+                    }
+                }
+                Key::AddedAt => t.added_at = Some(map.next_value()?),
+                Key::Name => {
+                    let value: Value = map.next_value()?;
+                    if value.is_string() {
+                        name = Some(value);
+                    } else {
+                        set_extra(&mut t.extra, "name".into(), value);
+                    }
+                }
+                Key::Other(k) => {
+                    let value = map.next_value()?;
+                    set_extra(&mut t.extra, k, value);
+                }
+            }
+        }
+        for (i, kind) in &wrong {
+            let key = TARGET_KEYS[*i];
+            self.problems.push(Problem::blocking(
                 "PKG008",
-                format!("{pointer}/{key}"),
+                format!("{}/{key}", pointer()),
                 format!(
                     "target {index}: \"{key}\" must be a string, not {}",
-                    json_type(&other)
+                    kind.name()
                 ),
-            )),
+            ));
         }
+        match (t.id.is_none(), name) {
+            (true, Some(Value::String(n))) => t.id = Some(n),
+            (false, Some(n)) => set_extra(&mut t.extra, "name".into(), n),
+            _ => {}
+        }
+        let reported = |i: usize| wrong.iter().any(|(k, _)| *k == i);
+        if t.id.is_none() && !reported(0) {
+            self.problems.push(Problem::blocking(
+                "PKG006",
+                pointer(),
+                format!("target {index} has no \"id\""),
+            ));
+        }
+        if t.kind.is_none() && !reported(1) {
+            self.problems.push(Problem::blocking(
+                "PKG007",
+                pointer(),
+                format!(
+                    "target {index} ({}) has no \"type\"",
+                    t.id.as_deref().unwrap_or("no id")
+                ),
+            ));
+        }
+        Ok(Some(t))
     }
-    match (target.id.is_none(), name) {
-        (true, Some(Value::String(n))) => target.id = Some(n),
-        (false, Some(n)) => target.extra.push(("name".into(), n)),
-        _ => {}
-    }
-    if target.id.is_none()
-        && !problems
-            .iter()
-            .any(|p| p.pointer == format!("{pointer}/id"))
-    {
-        problems.push(Problem::blocking(
-            "PKG006",
-            pointer.clone(),
-            format!("target {index} has no \"id\""),
-        ));
-    }
-    if target.kind.is_none()
-        && !problems
-            .iter()
-            .any(|p| p.pointer == format!("{pointer}/type"))
-    {
-        problems.push(Problem::blocking(
-            "PKG007",
-            pointer,
-            format!(
-                "target {index} ({}) has no \"type\"",
-                target.id.as_deref().unwrap_or("no id")
-            ),
-        ));
-    }
-    Some(target)
 }
 
 impl Serialize for Registry {
