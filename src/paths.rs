@@ -27,13 +27,53 @@ impl fmt::Display for PathProblem {
     }
 }
 
+/// Whether a repository path is already in normal form (one pass over the
+/// bytes, no allocation: the common case for every path in a large registry).
+pub fn is_normal(input: &str) -> bool {
+    if input == "." {
+        return true;
+    }
+    let b = input.as_bytes();
+    if b.is_empty() || b[0] == b'~' || has_drive_prefix(input) {
+        return false;
+    }
+    let mut start = 0;
+    for i in 0..=b.len() {
+        let c = b.get(i).copied().unwrap_or(b'/');
+        if c == b'/' {
+            let seg = &b[start..i];
+            if seg.is_empty() || seg == b"." || seg == b".." {
+                return false;
+            }
+            start = i + 1;
+        } else if c < 0x20
+            || c == 0x7f
+            || c == b'\\'
+            || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a text holds a control character (C0, DEL or C1), byte-wise.
+fn has_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c < 0x20
+            || c == 0x7f
+            || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })
+}
+
 /// Normalise a repository-relative path, or say why it is not one.
 /// The repository root itself is `.`.
 pub fn repo_relative(input: &str) -> Result<String, PathProblem> {
     if input.is_empty() {
         return Err(PathProblem::Empty);
     }
-    if input.chars().any(char::is_control) {
+    if has_control(input) {
         return Err(PathProblem::ControlCharacter);
     }
     if input.starts_with('/') || input.starts_with('~') || has_drive_prefix(input) {
@@ -130,6 +170,19 @@ mod tests {
         assert_eq!(repo_relative("a\\b"), Err(PathProblem::Backslash));
         assert_eq!(repo_relative("a\0b"), Err(PathProblem::ControlCharacter));
         assert_eq!(repo_relative(""), Err(PathProblem::Empty));
+    }
+
+    #[test]
+    fn normal_form_is_recognised() {
+        for p in [".", "a", "apps/backend", "a.b/c..d"] {
+            assert!(is_normal(p), "{p}");
+            assert_eq!(repo_relative(p).unwrap(), p);
+        }
+        for p in [
+            "", "./a", "a/", "a//b", "a/./b", "a/../b", "/a", "~/a", "C:/a", "a\\b", "a\u{1}",
+        ] {
+            assert!(!is_normal(p), "{p}");
+        }
     }
 
     #[test]

@@ -92,24 +92,25 @@ pub fn is_valid_tag(tag: &str) -> bool {
 }
 
 fn is_valid_host(host: &str) -> bool {
-    let (name, port) = match host.rsplit_once(':') {
-        Some((n, p)) if !n.ends_with(']') || host.starts_with('[') => (n, Some(p)),
-        _ => (host, None),
+    let b = host.as_bytes();
+    // An optional port: digits after the last ':' (outside an IPv6 literal).
+    let (name, port) = match b.iter().rposition(|&c| c == b':') {
+        Some(i) if !b.starts_with(b"[") || b[..i].ends_with(b"]") => (&b[..i], Some(&b[i + 1..])),
+        _ => (b, None),
     };
     if let Some(p) = port {
-        if p.is_empty() || p.len() > 5 || !p.bytes().all(|c| c.is_ascii_digit()) {
+        if p.is_empty() || p.len() > 5 || !p.iter().all(u8::is_ascii_digit) {
             return false;
         }
     }
-    if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+    if let Some(inner) = name.strip_prefix(b"[").and_then(|n| n.strip_suffix(b"]")) {
         return !inner.is_empty()
             && inner
-                .bytes()
-                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
+                .iter()
+                .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
     }
     !name.is_empty()
-        && name.split('.').all(|label| {
-            let l = label.as_bytes();
+        && name.split(|&c| c == b'.').all(|l| {
             !l.is_empty()
                 && l[0].is_ascii_alphanumeric()
                 && l[l.len() - 1].is_ascii_alphanumeric()
@@ -138,8 +139,11 @@ fn check_digest(d: &str) -> Result<(), RefProblem> {
 
 /// Whether the part before the first `/` carries `user[:password]@`.
 pub fn has_credentials(reference: &str) -> bool {
-    let first = reference.split('/').next().unwrap_or("");
-    reference.contains('/') && first.contains('@')
+    let b = reference.as_bytes();
+    match b.iter().position(|&c| c == b'/') {
+        Some(slash) => b[..slash].contains(&b'@'),
+        None => false,
+    }
 }
 
 /// The reference with any password replaced by `***`, for messages.
@@ -153,8 +157,15 @@ pub fn redact(reference: &str) -> String {
     format!("{user}:***@{host}/{rest}")
 }
 
-/// Parse a reference after the OCI distribution grammar.
-pub fn parse(reference: &str) -> Result<ImageRef, RefProblem> {
+/// The parts of a valid reference, as slices of it.
+struct Parts<'a> {
+    registry: Option<&'a str>,
+    repository: &'a str,
+    tag: Option<&'a str>,
+    digest: Option<&'a str>,
+}
+
+fn split(reference: &str) -> Result<Parts<'_>, RefProblem> {
     if reference.is_empty() {
         return Err(RefProblem::Empty);
     }
@@ -164,37 +175,43 @@ pub fn parse(reference: &str) -> Result<ImageRef, RefProblem> {
     let (name_tag, digest) = match reference.split_once('@') {
         Some((n, d)) => {
             check_digest(d)?;
-            (n, Some(d.to_string()))
+            (n, Some(d))
         }
         None => (reference, None),
     };
-    let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match name_tag[last_slash..].find(':') {
+    let bytes = name_tag.as_bytes();
+    let last_slash = bytes.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+    let (name, tag) = match bytes[last_slash..].iter().position(|&c| c == b':') {
         Some(i) => {
             let t = &name_tag[last_slash + i + 1..];
             if !is_valid_tag(t) {
                 return Err(RefProblem::BadTag(t.to_string()));
             }
-            (&name_tag[..last_slash + i], Some(t.to_string()))
+            (&name_tag[..last_slash + i], Some(t))
         }
         None => (name_tag, None),
     };
-    let mut parts: Vec<&str> = name.split('/').collect();
-    let registry = if parts.len() > 1
-        && (parts[0].contains('.')
-            || parts[0].contains(':')
-            || parts[0] == "localhost"
-            || parts[0].starts_with('['))
-    {
-        let host = parts.remove(0);
-        if !is_valid_host(host) {
-            return Err(RefProblem::BadRegistry(host.to_string()));
+    let first_end = name.as_bytes().iter().position(|&c| c == b'/');
+    let (registry, repository) = match first_end {
+        Some(end) => {
+            let first = &name[..end];
+            let fb = first.as_bytes();
+            if fb.contains(&b'.')
+                || fb.contains(&b':')
+                || first == "localhost"
+                || fb.first() == Some(&b'[')
+            {
+                if !is_valid_host(first) {
+                    return Err(RefProblem::BadRegistry(first.to_string()));
+                }
+                (Some(first), &name[end + 1..])
+            } else {
+                (None, name)
+            }
         }
-        Some(host.to_string())
-    } else {
-        None
+        None => (None, name),
     };
-    for part in &parts {
+    for part in repository.split('/') {
         if !is_path_component(part) {
             if part.bytes().any(|c| c.is_ascii_uppercase())
                 && is_path_component(&part.to_ascii_lowercase())
@@ -204,15 +221,30 @@ pub fn parse(reference: &str) -> Result<ImageRef, RefProblem> {
             return Err(RefProblem::BadPathComponent(part.to_string()));
         }
     }
-    let repository = parts.join("/");
     if name.len() > 255 {
         return Err(RefProblem::TooLong(name.len()));
     }
-    Ok(ImageRef {
+    Ok(Parts {
         registry,
         repository,
         tag,
         digest,
+    })
+}
+
+/// Check a reference against the OCI distribution grammar without building it.
+pub fn check(reference: &str) -> Result<(), RefProblem> {
+    split(reference).map(|_| ())
+}
+
+/// Parse a reference after the OCI distribution grammar.
+pub fn parse(reference: &str) -> Result<ImageRef, RefProblem> {
+    let p = split(reference)?;
+    Ok(ImageRef {
+        registry: p.registry.map(str::to_string),
+        repository: p.repository.to_string(),
+        tag: p.tag.map(str::to_string),
+        digest: p.digest.map(str::to_string),
     })
 }
 

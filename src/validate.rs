@@ -37,7 +37,7 @@ pub fn check_path(field: &str, value: &str) -> Result<String, String> {
 }
 
 pub fn check_image(image: &str) -> Result<(), String> {
-    reference::parse(image).map(|_| ()).map_err(|p| match p {
+    reference::check(image).map_err(|p| match p {
         RefProblem::Credentials => format!(
             "image {} carries credentials: {p}",
             quote(&reference::redact(image))
@@ -71,7 +71,9 @@ pub fn secret_kind(s: &str) -> Option<&'static str> {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let token = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
     for i in 0..b.len() {
-        if !s.is_char_boundary(i) || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+        // Every pattern starts with one of these letters, at a word start.
+        if !matches!(b[i], b'g' | b'A' | b'x' | b'n') || (i > 0 && b[i - 1].is_ascii_alphanumeric())
+        {
             continue;
         }
         let rest = &s[i..];
@@ -108,7 +110,7 @@ pub fn secret_kind(s: &str) -> Option<&'static str> {
 
 fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
     let at = |field: &str| format!("/targets/{index}/{field}");
-    let who = format!("target {index}");
+    let who = format_args!("target {index}");
     if let Some(id) = &t.id {
         if let Err(m) = check_id(id) {
             out.push(Problem::error("PKG010", at("id"), format!("{who}: {m}")));
@@ -124,10 +126,10 @@ fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
         ("dockerfile", &t.dockerfile),
         ("context", &t.context),
     ] {
-        if let Some(v) = value {
+        if let Some(v) = value.as_deref().filter(|v| !crate::paths::is_normal(v)) {
             match check_path(field, v) {
                 Err(m) => out.push(Problem::error("PKG014", at(field), format!("{who}: {m}"))),
-                Ok(normal) if normal != *v => out.push(Problem::error(
+                Ok(normal) if normal != v => out.push(Problem::error(
                     "PKG014",
                     at(field),
                     format!(
