@@ -15,7 +15,7 @@ for (let round = 1; round <= 3; round += 1) {
     const repo = makeRepo({ templates: true });
     try {
       const init = repo.run(['init']);
-      assert.equal(init.code, 0, init.stderr);
+      assert.equal(init.code, 0, `init\nstdout: ${init.stdout}\nstderr: ${init.stderr}`);
       const ids = Array.from({ length: WRITERS }, (_, i) => `svc${i}`);
       const results = await Promise.all(ids.map((id) => repo.runAsync(['add-service', '--id', id])));
       results.forEach((r, i) => {
@@ -40,15 +40,35 @@ test('concurrent add and remove of different targets keep every surviving target
   const repo = makeRepo({ templates: true });
   try {
     assert.equal(repo.run(['init']).code, 0);
-    for (let i = 0; i < 6; i += 1) assert.equal(repo.run(['add-job', '--id', `old${i}`]).code, 0);
+    for (let i = 0; i < 6; i += 1) {
+      const r = repo.run(['add-job', '--id', `old${i}`]);
+      assert.equal(r.code, 0, `add-job old${i}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    }
     const jobs = [];
     for (let i = 0; i < 6; i += 1) {
       jobs.push(repo.runAsync(['remove', '--id', `old${i}`]));
       jobs.push(repo.runAsync(['add-app', '--id', `new${i}`]));
     }
     const results = await Promise.all(jobs);
-    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    for (const r of results) assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
     assert.deepEqual(registryIds(repo).sort(), ['new0', 'new1', 'new2', 'new3', 'new4', 'new5']);
+    assert.deepEqual(leftovers(repo), []);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('init racing add-service in a repository without a registry loses no target', async () => {
+  const repo = makeRepo({ templates: false });
+  try {
+    const jobs = [repo.runAsync(['init'])];
+    for (let i = 0; i < 8; i += 1) {
+      jobs.push(repo.runAsync(['add-service', '--id', `svc${i}`]));
+      if (i % 3 === 0) jobs.push(repo.runAsync(['init']));
+    }
+    const results = await Promise.all(jobs);
+    for (const r of results) assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.deepEqual(registryIds(repo).sort(), Array.from({ length: 8 }, (_, i) => `svc${i}`).sort());
     assert.deepEqual(leftovers(repo), []);
   } finally {
     repo.cleanup();

@@ -212,11 +212,18 @@ export function registryIds(repo) {
   return reg.targets.map((t) => t.id);
 }
 
-/** Leftovers of the locking and atomic write protocol in docs/packaging/. */
+/**
+ * Leftovers of the locking and atomic write protocol in docs/packaging/:
+ * `registry.json.<anything>` (lock, lock breaker, temporary file) and any other
+ * `*.lock` / `*.tmp` file.
+ */
 export function leftovers(repo) {
   const dir = repo.abs('docs/packaging');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => n !== 'registry.json').sort();
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith('registry.json.') || /\.(lock|tmp)(\.|$)/.test(n) || /\.tmp/.test(n))
+    .sort();
 }
 
 /** A pid that is certainly not running: a child that has already exited. */

@@ -118,11 +118,12 @@ describe('hostile values are refused and nothing is written', () => {
   test('control: a valid build calls the fake docker', () => {
     const r = repo.run(['build', '--target', 'api', '--tag', 'v1']);
     assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    assert.ok(
-      r.stdout.startsWith(
-        '[info] Running: node ops/packaging/scripts/docker-build.mjs --dockerfile ops/packaging/services/api.Dockerfile --tag api:v1 --context .',
-      ),
-      r.stdout,
+    // The interface allows extra flags after these (provenance labels).
+    const running = lines(r.stdout).filter((l) => l.startsWith('[info] Running: '));
+    assert.equal(running.length, 1, r.stdout);
+    assert.match(
+      running[0],
+      /^\[info\] Running: node ops\/packaging\/scripts\/docker-build\.mjs --dockerfile ops\/packaging\/services\/api\.Dockerfile --tag api:v1 --context \.( |$)/,
     );
     const log = fs.readFileSync(repo.dockerLog, 'utf8');
     assert.match(log, /^build -f ops\/packaging\/services\/api\.Dockerfile -t api:v1( --label \S+)* \.\n$/);
@@ -196,5 +197,45 @@ test('ops/packaging/services is a symlink to a folder outside the repo: add-serv
     assert.deepEqual(diffSnapshots(snap2, repo.snapshotAll()), NO_CHANGE);
   } finally {
     repo.cleanup();
+  }
+});
+
+// Values a command only echoes back (an id that is not registered) are shown
+// the same safe way as refused ones: shortened, with control characters
+// escaped, so a hostile value cannot flood or drive the terminal.
+describe('ids echoed in "not found" messages are shortened and escaped', () => {
+  let repo;
+  before(() => {
+    repo = makeRepo({ templates: true, fakeDocker: true });
+    assert.equal(repo.run(['init']).code, 0);
+    assert.equal(repo.run(['add-service', '--id', 'api']).code, 0);
+  });
+  after(() => repo.cleanup());
+
+  const CONTROL = '\x1b[31mred\x07';
+  const cases = [
+    { args: ['remove', '--id', LONG_ID], long: true },
+    { args: ['build', '--target', LONG_ID], long: true },
+    { args: ['remove', '--id', CONTROL], long: false },
+    { args: ['build', '--target', CONTROL], long: false },
+  ];
+  for (const c of cases) {
+    test(`${c.args[0]} ${c.long ? '<5000-char id>' : '<id with control characters>'}`, () => {
+      const registryBefore = repo.readBytes(REGISTRY);
+      const snap = repo.snapshotAll();
+      const r = repo.run(c.args);
+      assert.equal(r.code, 1, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      const err = lines(r.stderr);
+      assert.equal(err.length, 1, r.stderr.slice(0, 400));
+      assert.ok(err[0].startsWith('[error] Target "'), err[0].slice(0, 200));
+      assert.ok(err[0].includes(' not found'), err[0].slice(0, 200));
+      assert.ok(err[0].length < 300, `message is shortened (${err[0].length} chars)`);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(r.stderr, /[\x00-\x08\x0b-\x1f\x7f]/, 'no raw control characters reach the terminal');
+      assert.ok(repo.readBytes(REGISTRY).equals(registryBefore), 'registry bytes unchanged');
+      assert.deepEqual(diffSnapshots(snap, repo.snapshotAll()), NO_CHANGE);
+      assert.equal(fs.existsSync(repo.dockerLog), false, 'docker was never called');
+    });
   }
 });

@@ -122,6 +122,13 @@ const STRUCTURAL = [
     message: 'target 1 (b) has no "type"',
   },
   {
+    name: 'a target that is not an object',
+    text: '{\n  "version": 1,\n  "targets": [\n    {"id": "a", "type": "job"},\n    "b"\n  ]\n}\n',
+    needle: '"b"',
+    code: 'PKG005',
+    message: 'target 1 must be an object, not a string',
+  },
+  {
     name: '"module": 5',
     text: '{\n  "version": 1,\n  "targets": [\n    {\n      "id": "a",\n      "type": "service",\n      "module": 5\n    }\n  ]\n}\n',
     needle: '5',
