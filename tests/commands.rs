@@ -274,6 +274,28 @@ fn symlinks_out_of_the_repo_are_refused() {
 }
 
 #[test]
+fn a_registry_folder_linked_out_of_the_repo_is_refused() {
+    let host = MemHost::default();
+    host.add_dir("/elsewhere/packaging");
+    host.add_dir("/repo/docs");
+    host.add_link("/repo/docs/packaging", "/elsewhere/packaging");
+    for argv in [&["init"][..], &["add-service", "--id", "a"]] {
+        let e = err(&host, argv);
+        assert!(e.contains("leads outside the repository"), "{e}");
+    }
+    assert!(host.files().is_empty());
+}
+
+#[test]
+fn ids_from_anywhere_are_quoted_in_messages() {
+    let host = repo();
+    let e = err(&host, &["remove", "--id", "\u{1b}[31mred"]);
+    assert_eq!(e, "[error] Target \"\\u001b[31mred\" not found\n");
+    let long = "a".repeat(5000);
+    assert!(err(&host, &["remove", "--id", &long]).len() < 200);
+}
+
+#[test]
 fn remove_and_its_errors() {
     let host = repo();
     ok(&host, &["add-service", "--id", "a"]);
@@ -498,7 +520,17 @@ fn build_runs_the_helper_with_the_reference_arguments() {
         &host,
         &["add-service", "--id", "api", "--module", "apps/backend"],
     );
-    let out = ok(&host, &["build", "--target", "api", "--tag", "v1.0.0"]);
+    let out = ok(
+        &host,
+        &[
+            "build",
+            "--target",
+            "api",
+            "--tag",
+            "v1.0.0",
+            "--no-provenance",
+        ],
+    );
     assert_eq!(
         out,
         "[info] Running: node ops/packaging/scripts/docker-build.mjs --dockerfile ops/packaging/services/api.Dockerfile --tag api:v1.0.0 --context apps/backend\n[ok] Built: api:v1.0.0\n"

@@ -81,7 +81,10 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     };
     store::update(ctx.host, &ctx.root, "add", true, |registry| {
         if registry.find(&id).is_some() {
-            return Err(Failure::new(format!("Target \"{id}\" already exists")));
+            return Err(Failure::new(format!(
+                "Target {} already exists",
+                quote(&id)
+            )));
         }
         registry.targets.push(target);
         Ok(())

@@ -24,6 +24,13 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         handbook,
         "docs/packaging",
     ];
+    // A folder that will be created must not be reached through a link to
+    // the outside (an existing one is only reported).
+    for rel in folders {
+        if ctx.kind(rel)? == EntryKind::Missing {
+            ctx.ensure_inside(rel, "folder")?;
+        }
+    }
     let mut lines = Vec::new();
     for rel in folders {
         match ctx.kind(rel)? {

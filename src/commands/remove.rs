@@ -1,6 +1,7 @@
 //! `remove --id ID`: unregister a target; its Dockerfile is left in place.
 
 use super::Ctx;
+use crate::diagnostics::quote;
 use crate::store::{self, Failure};
 
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
@@ -10,7 +11,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         .map_err(Failure::new)?
         .ok_or_else(|| Failure::new("--id is required"))?
         .to_string();
-    let not_found = || Failure::new(format!("Target \"{id}\" not found"));
+    let not_found = || Failure::new(format!("Target {} not found", quote(&id)));
     store::update(ctx.host, &ctx.root, "remove", false, |registry| {
         let index = registry
             .targets

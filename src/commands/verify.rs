@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::api::{unplaced, validation, NO_TARGETS};
 use crate::cli::Format;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{quote, Diagnostic, Severity};
 use crate::host::EntryKind;
 use crate::paths::repo_relative;
 use crate::registry::REGISTRY_PATH;
@@ -145,7 +145,7 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
                 Severity::Warning,
                 "PKG022",
                 REGISTRY_PATH,
-                format!("Target \"{}\" has no dockerfile path", t.id()),
+                format!("Target {} has no dockerfile path", quote(t.id())),
             ));
             continue;
         };
@@ -163,7 +163,7 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
                 Severity::Warning,
                 "PKG023",
                 &rel,
-                format!("Missing Dockerfile for \"{}\": {}", t.id(), dockerfile),
+                format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
             )),
             Err(e) => warnings.push(plain(
                 Severity::Warning,
