@@ -161,6 +161,7 @@ fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
             out.push(Problem::error(code, at("image"), format!("{who}: {m}")));
         }
     }
+    crate::build_settings::problems(index, t, out);
 }
 
 fn secrets_in(value: &Value, pointer: &mut String, out: &mut Vec<Problem>) {

@@ -13,10 +13,15 @@
 //       docker  build -f F -t T [--platform P] [--build-arg K=V]... [--label K=V]... [--target S] C
 //       podman  build  (same options as docker)
 //       buildah [$PACKAGING_BUILDAH_ARGS] bud [--isolation $PACKAGING_BUILDAH_ISOLATION] -f F -t T ... C
+//     With more than one platform (--platform a,b), podman and buildah get "--manifest T"
+//     instead of "-t T": they build one image per platform into a manifest list named T
+//     (with -t only the last platform's image would be tagged).
 //     PACKAGING_BUILDAH_ARGS holds whitespace-separated global flags placed right after
 //     "buildah" (for example "--storage-driver vfs"); PACKAGING_BUILDAH_ISOLATION, when
 //     set (for example "chroot"), adds "--isolation <value>" to "bud".
-//   - Prints "Running: <engine> <args>" on stdout first; with --dry-run nothing else happens.
+//   - Prints "Running: <engine> <args>" on stdout first (words that a POSIX shell would
+//     split or expand are single-quoted, so the line can be pasted into a shell); with
+//     --dry-run nothing else happens.
 //   - Exit codes: 0 success; 2 usage error (missing --dockerfile/--tag, unknown option or
 //     engine); 127 engine not found on PATH; otherwise the engine's own exit code
 //     (1 when it was killed by a signal).
@@ -94,14 +99,18 @@ if (engine === 'buildah') {
 } else {
   args.push('build');
 }
-args.push('-f', opts.dockerfile, '-t', opts.tag);
+const manifest = engine !== 'docker' && Boolean(opts.platform) && opts.platform.includes(',');
+args.push('-f', opts.dockerfile, manifest ? '--manifest' : '-t', opts.tag);
 if (opts.platform) args.push('--platform', opts.platform);
 for (const pair of opts['build-arg']) args.push('--build-arg', pair);
 for (const pair of opts.label) args.push('--label', pair);
 if (opts.target) args.push('--target', opts.target);
 args.push(opts.context || '.');
 
-console.log(`Running: ${engine} ${args.join(' ')}`);
+// A word as a POSIX shell reads it back.
+const shellWord = (w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`);
+
+console.log(`Running: ${[engine, ...args].map(shellWord).join(' ')}`);
 if (opts['dry-run']) process.exit(0);
 
 const result = spawnSync(engine, args, { stdio: 'inherit' });
