@@ -86,6 +86,20 @@ pub trait Host {
     fn remove_file(&self, path: &str) -> Result<(), HostError>;
     /// The path with every symbolic link resolved, or `None` when it does not exist.
     fn real_path(&self, path: &str) -> Result<Option<String>, HostError>;
+    /// Copy a file byte for byte (binary files such as the wasm included),
+    /// with its mode bits. The copy is complete before it appears at `to`.
+    /// With `replace`, whatever file is at `to` is replaced atomically
+    /// (temporary file in the same folder, renamed over); without it, `to`
+    /// is only created: `Ok(false)` when something is already there, and
+    /// nothing is changed then.
+    fn copy_file(&self, from: &str, to: &str, replace: bool) -> Result<bool, HostError>;
+    /// A digest of the file's bytes (the Node host: `sha256:<hex>`), or
+    /// `None` when nothing is there. Equal bytes give equal digests.
+    fn file_digest(&self, path: &str) -> Result<Option<String>, HostError>;
+    /// The folder of the running skill (the one holding `scripts/`,
+    /// `templates/` and `SKILL.md`), when known: `dist/packaging/` when run
+    /// from the package, `.ai/skills/features/packaging/` when installed.
+    fn skill_dir(&self) -> Option<String>;
 
     /// Whether a process with this id is running on this machine.
     fn process_alive(&self, pid: u32) -> bool;

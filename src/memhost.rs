@@ -36,6 +36,8 @@ pub struct MemHost {
     pub pid: u32,
     pub env: BTreeMap<String, String>,
     pub alive: BTreeSet<u32>,
+    /// What [`Host::skill_dir`] answers (`None`: not known).
+    pub skill_dir: Option<String>,
 }
 
 impl Default for MemHost {
@@ -56,6 +58,7 @@ impl MemHost {
             pid: 4242,
             env: BTreeMap::new(),
             alive: BTreeSet::new(),
+            skill_dir: None,
         };
         host.add_dir(cwd);
         host
@@ -279,6 +282,36 @@ impl Host for MemHost {
     fn real_path(&self, path: &str) -> Result<Option<String>, HostError> {
         let real = self.resolve(path);
         Ok((self.stat(&real)? != EntryKind::Missing).then_some(real))
+    }
+    fn copy_file(&self, from: &str, to: &str, replace: bool) -> Result<bool, HostError> {
+        let Some(text) = self.read_file(from)? else {
+            return Err(HostError::new(format!(
+                "ENOENT: no such file or directory, copyfile '{from}' -> '{to}'"
+            )));
+        };
+        if replace {
+            if self.stat(to)? == EntryKind::Dir {
+                return Err(HostError::new(format!(
+                    "EISDIR: illegal operation on a directory, rename '{to}'"
+                )));
+            }
+            self.write_atomic(to, &text)?;
+            Ok(true)
+        } else {
+            self.create_new(to, &text)
+        }
+    }
+    fn file_digest(&self, path: &str) -> Result<Option<String>, HostError> {
+        // Any stable digest will do here: FNV-1a, 64 bits.
+        Ok(self.read_file(path)?.map(|text| {
+            let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+            format!("fnv1a64:{hash:016x}")
+        }))
+    }
+    fn skill_dir(&self) -> Option<String> {
+        self.skill_dir.clone()
     }
     fn process_alive(&self, pid: u32) -> bool {
         pid == self.pid || self.alive.contains(&pid)

@@ -42,6 +42,12 @@ extern "C" {
     fn remove_file(this: &JsHost, path: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = realPath)]
     fn real_path(this: &JsHost, path: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = copyFile)]
+    fn copy_file(this: &JsHost, from: &str, to: &str, replace: bool) -> Result<bool, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fileDigest)]
+    fn file_digest(this: &JsHost, path: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, js_name = skillDir)]
+    fn skill_dir(this: &JsHost) -> Option<String>;
     #[wasm_bindgen(method, js_name = processAlive)]
     fn process_alive(this: &JsHost, pid: u32) -> bool;
     #[wasm_bindgen(method, js_name = sleepMs)]
@@ -146,6 +152,15 @@ impl Host for JsHost {
     fn real_path(&self, path: &str) -> Result<Option<String>, HostError> {
         JsHost::real_path(self, path).map_err(host_error)
     }
+    fn copy_file(&self, from: &str, to: &str, replace: bool) -> Result<bool, HostError> {
+        JsHost::copy_file(self, from, to, replace).map_err(host_error)
+    }
+    fn file_digest(&self, path: &str) -> Result<Option<String>, HostError> {
+        JsHost::file_digest(self, path).map_err(host_error)
+    }
+    fn skill_dir(&self) -> Option<String> {
+        JsHost::skill_dir(self)
+    }
     fn process_alive(&self, pid: u32) -> bool {
         JsHost::process_alive(self, pid)
     }
@@ -178,6 +193,13 @@ impl Host for JsHost {
 #[wasm_bindgen(js_name = runCli)]
 pub fn run_cli(argv: Vec<String>, host: &JsHost) -> i32 {
     crate::commands::run(host, &argv)
+}
+
+/// Run one command line of the project-state controller
+/// (`.ai/scripts/ctl-project-state.mjs`) against the host; returns the exit code.
+#[wasm_bindgen(js_name = runProjectState)]
+pub fn run_project_state(argv: Vec<String>, host: &JsHost) -> i32 {
+    crate::project_state::run(host, &argv)
 }
 
 /// The version of the core.

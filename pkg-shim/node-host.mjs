@@ -1,0 +1,205 @@
+// The Node host of the ctl-packaging core, shared by the two command-line shims
+// (ctl-packaging.mjs and ctl-project-state.mjs): the filesystem, child processes,
+// the clock and the terminal, as the `Host` trait of the Rust core asks for them
+// (src/host.rs; the seam is src/wasm.rs). No registry logic lives here.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initSync } from './ctl_packaging.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+const missing = (e) => e && (e.code === 'ENOENT' || e.code === 'ENOTDIR');
+
+export function writeAll(fd, text) {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 1); continue; }
+      if (e.code === 'EPIPE') return;
+      throw e;
+    }
+  }
+}
+
+function writeAllFd(fd, text) {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off);
+}
+
+function fsyncPath(p) {
+  const fd = fs.openSync(p, 'r+');
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+}
+
+function fsyncDir(p) {
+  try {
+    const dir = fs.openSync(path.dirname(p), 'r');
+    try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
+  } catch { /* not supported on every platform */ }
+}
+
+function ended(r) {
+  if (r.error) {
+    if (r.error.code === 'ENOENT') return { notFound: true };
+    throw r.error;
+  }
+  return { code: r.status, signal: r.signal, stdout: r.stdout || '', stderr: r.stderr || '' };
+}
+
+const program = (name) => (name === 'node' ? process.execPath : name);
+
+// Errors of link(2) that mean "no hard links here", not "something is in the way".
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
+
+let skillDir;
+
+export const host = {
+  cwd: () => process.cwd(),
+  nowMs: () => Date.now(),
+  pid: () => process.pid,
+  env: (name) => process.env[name],
+  hostname: () => os.hostname(),
+  stat(p) {
+    try {
+      const s = fs.statSync(p);
+      return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+    } catch (e) {
+      if (missing(e)) return 'missing';
+      throw e;
+    }
+  },
+  readFile(p) {
+    let bytes;
+    try {
+      bytes = fs.readFileSync(p);
+    } catch (e) {
+      if (missing(e)) return null;
+      throw e;
+    }
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      throw new Error(`${p} is not valid UTF-8`);
+    }
+  },
+  readDir: (p) => fs.readdirSync(p).sort(),
+  mkdirAll: (p) => { fs.mkdirSync(p, { recursive: true }); },
+  createNew(p, text) {
+    try {
+      fs.writeFileSync(p, text, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if (e.code === 'EEXIST') return false;
+      throw e;
+    }
+  },
+  writeAtomic(p, text) {
+    const tmp = `${p}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeAllFd(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try { fs.chmodSync(tmp, fs.statSync(p).mode & 0o7777); } catch { /* new file */ }
+    fs.renameSync(tmp, p);
+    fsyncDir(p);
+  },
+  // A complete, flushed copy (with the source's mode) appears at `to` in one step:
+  // renamed over it (replace), or hard-linked so that an existing entry, even a
+  // dangling symbolic link, is never written through (create only).
+  copyFile(from, to, replace) {
+    const tmp = `${to}.tmp-${process.pid}`;
+    fs.copyFileSync(from, tmp);
+    try {
+      fsyncPath(tmp);
+      if (replace) {
+        fs.renameSync(tmp, to);
+      } else {
+        try {
+          fs.linkSync(tmp, to);
+        } catch (e) {
+          if (e.code === 'EEXIST') return false;
+          if (!NO_LINKS.has(e.code)) throw e;
+          try {
+            fs.copyFileSync(tmp, to, fs.constants.COPYFILE_EXCL);
+          } catch (e2) {
+            if (e2.code === 'EEXIST') return false;
+            throw e2;
+          }
+        }
+      }
+      fsyncDir(to);
+      return true;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  },
+  fileDigest(p) {
+    let bytes;
+    try {
+      bytes = fs.readFileSync(p);
+    } catch (e) {
+      if (missing(e)) return null;
+      throw e;
+    }
+    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  },
+  // The skill folder holds scripts/ (this file); npm may run the CLI through a
+  // symbolic link in node_modules/.bin, so resolve the real path first.
+  skillDir() {
+    skillDir ??= path.dirname(path.dirname(fs.realpathSync(fileURLToPath(import.meta.url))));
+    return skillDir;
+  },
+  removeFile: (p) => { fs.unlinkSync(p); },
+  realPath(p) {
+    try {
+      return fs.realpathSync(p);
+    } catch (e) {
+      if (missing(e)) return null;
+      throw e;
+    }
+  },
+  processAlive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return e.code === 'EPERM';
+    }
+  },
+  sleepMs: (ms) => { Atomics.wait(pause, 0, 0, ms); },
+  spawn: (name, args, cwd) => ended(spawnSync(program(name), args, { cwd, stdio: 'inherit' })),
+  capture: (name, args, cwd) => ended(spawnSync(program(name), args, {
+    cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26,
+  })),
+  stdout: (text) => writeAll(1, text),
+  stderr: (text) => writeAll(2, text),
+};
+
+/**
+ * Load the wasm next to this file, run one command line of a core entry point
+ * (`runCli`, `runProjectState`) against the host, and exit with its code.
+ */
+export function main(name, entry) {
+  let code;
+  try {
+    initSync({ module: fs.readFileSync(path.join(here, 'ctl_packaging_bg.wasm')) });
+    code = entry(process.argv.slice(2), host);
+  } catch (e) {
+    writeAll(2, `[error] internal error in ${name}: ${(e && e.stack) || e}\n`);
+    code = 70;
+  }
+  process.exitCode = code;
+}
