@@ -10,7 +10,8 @@
 //    then a load check of glue + optimized module in this Node;
 //    result in target/pkg/ (ctl_packaging.js, ctl_packaging_bg.wasm);
 // 4. unless --wasm-only (or CTL_BUILD_WASM_ONLY=1): dist/packaging/ from pkg-shim/, templates/
-//    and target/pkg/.
+//    and target/pkg/: scripts/ (CLI shim, JS API entries index.mjs and browser.mjs with their
+//    types, glue, wasm), web/ (the validator page), templates/, SKILL.md.
 // WASM_OPT=0 skips wasm-opt; WASM_OPT=/path/to/wasm-opt picks one.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -195,10 +196,22 @@ for (const name of fs.readdirSync(SHIM).sort()) {
   if (/\.(mjs|d\.ts)$/.test(name) && fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(scripts, name));
 }
 fs.chmodSync(path.join(scripts, "ctl-packaging.mjs"), 0o755);
+// The project-state controller `ctl-packaging install` offers host repositories.
+if (fs.existsSync(path.join(scripts, "ctl-project-state.mjs"))) fs.chmodSync(path.join(scripts, "ctl-project-state.mjs"), 0o755);
 fs.copyFileSync(pkgJs, path.join(scripts, `${CRATE}.js`));
 fs.copyFileSync(pkgWasm, path.join(scripts, `${CRATE}_bg.wasm`));
+// TypeScript looks for the types of `x.mjs` in `x.d.mts`: one declaration serves both entries.
+if (fs.existsSync(path.join(SHIM, "index.d.ts"))) {
+  for (const entry of ["index", "browser"]) {
+    if (fs.existsSync(path.join(SHIM, `${entry}.mjs`))) {
+      fs.copyFileSync(path.join(SHIM, "index.d.ts"), path.join(scripts, `${entry}.d.mts`));
+    }
+  }
+}
 fs.copyFileSync(path.join(SHIM, "SKILL.md"), path.join(DIST, "SKILL.md"));
 fs.cpSync(TEMPLATES, path.join(DIST, "templates"), { recursive: true });
+// The validator page: static files that import ../scripts/browser.mjs (which loads the wasm).
+if (fs.existsSync(path.join(SHIM, "web"))) fs.cpSync(path.join(SHIM, "web"), path.join(DIST, "web"), { recursive: true });
 
 const files = [];
 (function walk(dir) {

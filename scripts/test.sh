@@ -6,9 +6,15 @@
 # Stages, in order; the first failure stops the run:
 #   lint        cargo fmt --check; cargo clippy --all-targets -- -D warnings
 #   native      cargo test (rustup's toolchain, target/)
-#   wasm        cargo test --target wasm32-unknown-unknown --tests under wasm-bindgen-test-runner
+#   wasm        cargo test --target wasm32-unknown-unknown --test wasm_node (wasm-bindgen-test, Node)
+#   wasm-browser  the same for --test wasm_browser, in headless Chromium (chromedriver)
 #   build       node scripts/build.mjs (dist/packaging/)
+#   pack        npm pack into target/pack/ (its prepack builds again, a no-op by now); the
+#               e2e feature-document test installs that tarball (CTL_TARBALL)
 #   e2e         node --test on tests/e2e/ (skipped while it holds no test file)
+#   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer)
+#   browser     node --test on tests/browser/ (the validator page in headless Chromium through
+#               playwright-core; screenshots in test-artifacts/browser/)
 #   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs
 # Ends with a plain 'N passed, N failed' line.
 set -euo pipefail
@@ -83,20 +89,45 @@ stage native "cargo test"
 cargo test
 stage_ok
 
-stage wasm "cargo test --target wasm32-unknown-unknown --tests (wasm-bindgen-test-runner, Node)"
+stage wasm "cargo test --target wasm32-unknown-unknown --test wasm_node (wasm-bindgen-test-runner, Node)"
 (
   # shellcheck source=/dev/null
   . target/toolchain.env
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-  # Tests marked run_in_browser use headless Chromium through chromedriver.
-  [ -x /usr/bin/chromedriver ] && export CHROMEDRIVER=/usr/bin/chromedriver
   # shellcheck disable=SC2086
-  cargo test --target wasm32-unknown-unknown $WASM_BUILD_STD --tests
+  cargo test --target wasm32-unknown-unknown $WASM_BUILD_STD --test wasm_node
+)
+stage_ok
+
+stage wasm-browser "cargo test --target wasm32-unknown-unknown --test wasm_browser (headless Chromium)"
+(
+  # shellcheck source=/dev/null
+  . target/toolchain.env
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+  # run_in_browser tests drive headless Chromium through chromedriver (setup.sh --test-deps).
+  export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+  if [ ! -x "$CHROMEDRIVER" ]; then
+    echo "[test] error: $CHROMEDRIVER not found: install chromium and chromium-driver" \
+      "(bash scripts/setup.sh --test-deps)" >&2
+    exit 1
+  fi
+  # shellcheck disable=SC2086
+  cargo test --target wasm32-unknown-unknown $WASM_BUILD_STD --test wasm_browser
 )
 stage_ok
 
 stage build "node scripts/build.mjs"
 node scripts/build.mjs
+stage_ok
+
+stage pack "npm pack (prepack builds dist/packaging; the tarball tests/e2e/feature-doc.test.mjs installs)"
+rm -rf target/pack
+mkdir -p target/pack
+npm pack --pack-destination target/pack
+tarballs=(target/pack/*.tgz)
+[ "${#tarballs[@]}" -eq 1 ] && [ -f "${tarballs[0]}" ] || { echo "[test] npm pack made no single tarball in target/pack/" >&2; exit 1; }
+CTL_TARBALL="$ROOT/${tarballs[0]}"
+export CTL_TARBALL
 stage_ok
 
 stage e2e "node --test tests/e2e/"
@@ -117,6 +148,37 @@ else
   node --test "${e2e_files[@]}"
   stage_ok
 fi
+
+# Test files of a folder by Node's naming rules (Node 20 and 22 read a directory argument
+# differently, so they are listed here).
+node_test_files() {
+  [ -d "$1" ] || return 0
+  find "$1" -type f \( -name '*.test.mjs' -o -name '*.test.js' -o -name '*.test.cjs' \
+    -o -name '*_test.mjs' -o -name '*_test.js' -o -name '*-test.mjs' -o -name '*-test.js' \
+    -o -name 'test-*.mjs' -o -name 'test-*.js' -o -name 'test.mjs' -o -name 'test.js' \) \
+    -not -path '*/node_modules/*' -print0 | sort -z
+}
+
+stage api "node --test tests/api/ (JS API in Node, tsc --noEmit)"
+api_files=()
+while IFS= read -r -d '' f; do api_files+=("$f"); done < <(node_test_files tests/api)
+[ "${#api_files[@]}" -gt 0 ] || { echo "[test] error: no test files in tests/api/" >&2; exit 1; }
+node --test "${api_files[@]}"
+stage_ok
+
+stage browser "node --test tests/browser/ (validator page, headless Chromium, playwright-core)"
+browser_files=()
+while IFS= read -r -d '' f; do browser_files+=("$f"); done < <(node_test_files tests/browser)
+[ "${#browser_files[@]}" -gt 0 ] || { echo "[test] error: no test files in tests/browser/" >&2; exit 1; }
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "[test] error: ${CHROMIUM:-/usr/bin/chromium} not found: install chromium" \
+    "(bash scripts/setup.sh --test-deps)" >&2
+  exit 1
+fi
+rm -rf test-artifacts/browser
+node --test "${browser_files[@]}"
+echo "[test] screenshots: $(find test-artifacts/browser -name '*.png' | wc -l) in test-artifacts/browser/"
+stage_ok
 
 stage compat "interface compatibility suite ($SHARED/compat)"
 python3 "$SHARED/compat/scenarios.py" --ctl dist/packaging/scripts/ctl-packaging.mjs \

@@ -5,6 +5,7 @@
 //! wasm facade lives in `wasm.rs`; the Node shim in `pkg-shim/`.
 
 pub mod api;
+pub mod build_settings;
 pub mod cli;
 pub mod commands;
 pub mod console;
@@ -14,15 +15,20 @@ pub mod host;
 pub mod locate;
 pub mod memhost;
 pub mod paths;
+pub mod project_state;
+pub mod provenance;
 pub mod reference;
 pub mod registry;
 pub mod seed;
 pub mod store;
+pub mod template_merge;
 pub mod time;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_api;
 
 pub use commands::run;
 

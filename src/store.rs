@@ -7,13 +7,39 @@
 //! gone is taken over; waiting is bounded. A registry that does not parse is
 //! never written.
 
+use crate::diagnostics::quote;
 use crate::diagnostics::Diagnostic;
 use crate::host::{EntryKind, Host, HostError};
 use crate::locate::locate;
-use crate::paths::join;
+use crate::paths::{is_within, join};
 use crate::registry::{parse, Registry, REGISTRY_PATH};
 use crate::time::iso_utc;
 use crate::validate::validate;
+
+/// Refuse a repository path that leads outside the repository through a
+/// symbolic link: the deepest part of it that exists must resolve inside the
+/// repository's real path. (Lexical checks refuse `..` and absolute paths.)
+pub fn ensure_inside(host: &dyn Host, root: &str, rel: &str, what: &str) -> Result<(), Failure> {
+    let Some(real_root) = host.real_path(root)? else {
+        return Ok(());
+    };
+    let mut probe = join(root, rel);
+    loop {
+        if let Some(real) = host.real_path(&probe)? {
+            if is_within(&real_root, &real) {
+                return Ok(());
+            }
+            return Err(Failure::new(format!(
+                "{what} {} leads outside the repository (through a symbolic link to {real})",
+                quote(rel)
+            )));
+        }
+        match probe.rfind('/') {
+            Some(i) if i > 0 && probe.len() > root.len() => probe.truncate(i),
+            _ => return Ok(()),
+        }
+    }
+}
 
 /// Why a command stops: `[error] …` lines for stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +127,8 @@ fn refusal(diagnostics: &[Diagnostic]) -> Failure {
 }
 
 const LOCK_SUFFIX: &str = ".lock";
+/// The program named in the registry lock's messages.
+const TOOL: &str = "ctl-packaging";
 const DEFAULT_LOCK_TIMEOUT_MS: f64 = 10_000.0;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -135,10 +163,35 @@ fn lock_timeout(host: &dyn Host) -> f64 {
         .unwrap_or(DEFAULT_LOCK_TIMEOUT_MS)
 }
 
-/// Take the lock, waiting a bounded time.
-fn acquire(host: &dyn Host, registry_path: &str, command: &str) -> Result<Lock, Failure> {
-    let path = format!("{registry_path}{LOCK_SUFFIX}");
-    let rel = format!("{REGISTRY_PATH}{LOCK_SUFFIX}");
+/// Run `f` while holding the lock of a file: `<path>.lock`, created
+/// exclusively, holding this process's pid, host, time and `command`. A lock
+/// whose process is gone is taken over; waiting is bounded. `rel` (the file's
+/// repository path) and `tool` (the program a user would look for) name the
+/// lock in messages. The lock is released whatever `f` returns.
+pub fn with_lock<T>(
+    host: &dyn Host,
+    path: &str,
+    rel: &str,
+    tool: &str,
+    command: &str,
+    f: impl FnOnce() -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let lock = acquire(host, path, rel, tool, command)?;
+    let result = f();
+    lock.release(host);
+    result
+}
+
+/// Take the lock of the file at `file_path`, waiting a bounded time.
+fn acquire(
+    host: &dyn Host,
+    file_path: &str,
+    file_rel: &str,
+    tool: &str,
+    command: &str,
+) -> Result<Lock, Failure> {
+    let path = format!("{file_path}{LOCK_SUFFIX}");
+    let rel = format!("{file_rel}{LOCK_SUFFIX}");
     let me = LockInfo {
         pid: host.pid(),
         host: host.hostname(),
@@ -170,7 +223,7 @@ fn acquire(host: &dyn Host, registry_path: &str, command: &str) -> Result<Lock, 
                         format!(" on host {:?}", info.host)
                     };
                     return Err(Failure::new(format!(
-                        "{rel} is held by process {}{other_host} ({}, since {}); gave up after {} ms. If no ctl-packaging command is running, delete {rel}",
+                        "{rel} is held by process {}{other_host} ({}, since {}); gave up after {} ms. If no {tool} command is running, delete {rel}",
                         info.pid, info.command, info.since, timeout
                     )));
                 }
@@ -186,7 +239,7 @@ fn acquire(host: &dyn Host, registry_path: &str, command: &str) -> Result<Lock, 
                 }
                 if host.now_ms() - start >= timeout {
                     return Err(Failure::new(format!(
-                        "{rel} exists but is unreadable; gave up after {timeout} ms. If no ctl-packaging command is running, delete {rel}"
+                        "{rel} exists but is unreadable; gave up after {timeout} ms. If no {tool} command is running, delete {rel}"
                     )));
                 }
             }
@@ -236,14 +289,14 @@ pub fn update<T>(
 ) -> Result<T, Failure> {
     let path = join(root, REGISTRY_PATH);
     let dir = join(root, "docs/packaging");
+    ensure_inside(host, root, REGISTRY_PATH, "the registry")?;
     if host.stat(&dir)? != EntryKind::Dir {
         if !create {
             return change(&mut Registry::new());
         }
         host.mkdir_all(&dir)?;
     }
-    let lock = acquire(host, &path, command)?;
-    let result = (|| {
+    with_lock(host, &path, REGISTRY_PATH, TOOL, command, || {
         let (mut registry, exists) = match load(host, root)? {
             Some(loaded) => (loaded.registry, true),
             None => (Registry::new(), false),
@@ -255,9 +308,7 @@ pub fn update<T>(
                 .map_err(|e| Failure::new(format!("cannot write {REGISTRY_PATH}: {e}")))?;
         }
         Ok(out)
-    })();
-    lock.release(host);
-    result
+    })
 }
 
 /// Write an empty registry when there is none (under the lock, so a
@@ -265,11 +316,11 @@ pub fn update<T>(
 pub fn create_if_missing(host: &dyn Host, root: &str) -> Result<bool, Failure> {
     let path = join(root, REGISTRY_PATH);
     let dir = join(root, "docs/packaging");
+    ensure_inside(host, root, REGISTRY_PATH, "the registry")?;
     if host.stat(&dir)? != EntryKind::Dir {
         host.mkdir_all(&dir)?;
     }
-    let lock = acquire(host, &path, "init")?;
-    let result = (|| {
+    with_lock(host, &path, REGISTRY_PATH, TOOL, "init", || {
         if host.stat(&path)? != EntryKind::Missing {
             return Ok(false);
         }
@@ -278,7 +329,5 @@ pub fn create_if_missing(host: &dyn Host, root: &str) -> Result<bool, Failure> {
         host.write_atomic(&path, &registry.render())
             .map_err(|e| Failure::new(format!("cannot write {REGISTRY_PATH}: {e}")))?;
         Ok(true)
-    })();
-    lock.release(host);
-    result
+    })
 }

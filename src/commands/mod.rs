@@ -2,8 +2,11 @@
 
 mod add;
 mod build;
+mod export;
 mod init;
+mod install;
 mod list;
+mod materialize;
 mod remove;
 mod status;
 mod verify;
@@ -12,7 +15,7 @@ use crate::cli::Args;
 use crate::console::Console;
 use crate::diagnostics::quote;
 use crate::host::{EntryKind, Host};
-use crate::paths::{is_within, join};
+use crate::paths::join;
 use crate::store::Failure;
 
 /// What a command has to work with.
@@ -37,25 +40,7 @@ impl Ctx<'_> {
     /// Refuse a path that leads outside the repository through a symbolic
     /// link (the lexical checks have already refused `..` and absolute paths).
     pub fn ensure_inside(&self, rel: &str, what: &str) -> Result<(), Failure> {
-        let Some(real_root) = self.host.real_path(&self.root)? else {
-            return Ok(());
-        };
-        let mut probe = self.abs(rel);
-        loop {
-            if let Some(real) = self.host.real_path(&probe)? {
-                if is_within(&real_root, &real) {
-                    return Ok(());
-                }
-                return Err(Failure::new(format!(
-                    "{what} {} leads outside the repository (through a symbolic link to {real})",
-                    quote(rel)
-                )));
-            }
-            match probe.rfind('/') {
-                Some(i) if i > 0 && probe.len() > self.root.len() => probe.truncate(i),
-                _ => return Ok(()),
-            }
-        }
+        crate::store::ensure_inside(self.host, &self.root, rel, what)
     }
 }
 
@@ -82,6 +67,32 @@ Commands:
                                    check the registry and the Dockerfiles
   build --target ID [--tag TAG]    build one image (tag default: latest)
   build-all [--tag TAG]            build every target in registry order
+      [--keep-going]               go on after a failure; exit 1 at the end
+      [--changed-since REF]        only targets whose Dockerfile, context or
+                                   module changed since the git ref REF
+    build and build-all also take:
+      [--engine docker|podman|buildah]
+                                   default: $PACKAGING_ENGINE, else docker
+      [--dry-run]                  print the engine command, run nothing
+      [--platform os/arch[,...]]   replaces the target's platforms
+      [--build-arg K=V]...         adds to the target's buildArgs
+      [--label K=V]...             adds to the target's labels
+      [--stage NAME]               replaces the target's target (stage)
+      [--no-provenance]            no org.opencontainers.image.* labels
+  export [--format bake] [--out FILE] [--tag TAG]
+                                   a Docker Bake file of every target, for
+                                   docker buildx bake (stdout without --out);
+                                   takes --platform, --build-arg, --label,
+                                   --stage and --no-provenance too
+  install [--dry-run] [--upgrade]  put this feature into the repository:
+                                   .ai/skills/features/packaging/ and its
+                                   templates at the root (copy-if-missing), and
+                                   .ai/scripts/ctl-project-state.mjs if absent;
+                                   --upgrade replaces the scripts and wasm of an
+                                   older install, keeps templates you changed
+  materialize [--dry-run] [--diff] copy the feature's templates/ into the
+                                   repository root, never overwriting;
+                                   --diff lists the files that differ
   help                             this text
 
 Every command takes --repo-root PATH (default: the current folder).
@@ -144,6 +155,9 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
         "verify" => verify::run(ctx),
         "build" => build::run(ctx),
         "build-all" => build::run_all(ctx),
+        "export" => export::run(ctx),
+        "install" => install::run(ctx),
+        "materialize" => materialize::run(ctx),
         other => {
             ctx.console.err(format!("[error] Unknown command: {other}"));
             ctx.console.out_raw(USAGE);
