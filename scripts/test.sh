@@ -13,6 +13,8 @@
 #               e2e feature-document test installs that tarball (CTL_TARBALL)
 #   e2e         node --test on tests/e2e/ (skipped while it holds no test file)
 #   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer)
+#   schema      node --test on tests/schema/ (JSON Schema and core agree)
+#   bench       scripts/bench.mjs --quick --guard (order-of-magnitude regressions only)
 #   browser     node --test on tests/browser/ (the validator page in headless Chromium through
 #               playwright-core; screenshots in test-artifacts/browser/)
 #   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs
@@ -164,6 +166,17 @@ api_files=()
 while IFS= read -r -d '' f; do api_files+=("$f"); done < <(node_test_files tests/api)
 [ "${#api_files[@]}" -gt 0 ] || { echo "[test] error: no test files in tests/api/" >&2; exit 1; }
 node --test "${api_files[@]}"
+stage_ok
+
+stage schema "node --test tests/schema/ (registry.schema.json agrees with the Rust model)"
+schema_files=()
+while IFS= read -r -d '' f; do schema_files+=("$f"); done < <(node_test_files tests/schema)
+[ "${#schema_files[@]}" -gt 0 ] || { echo "[test] error: no test files in tests/schema/" >&2; exit 1; }
+node --test "${schema_files[@]}"
+stage_ok
+
+stage bench "benchmark regression guard (10,000 targets; fails only on a 10x regression)"
+node scripts/bench.mjs --quick --guard >/dev/null
 stage_ok
 
 stage browser "node --test tests/browser/ (validator page, headless Chromium, playwright-core)"
