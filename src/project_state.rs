@@ -345,7 +345,7 @@ fn dispatch(host: &dyn Host, args: &Args, out: &mut Console) -> Result<i32, Fail
         out.out_raw(USAGE);
         return Ok(1);
     }
-    let root = resolve_root(host, args)?;
+    let root = crate::commands::resolve_root(host, args.repo_root.as_deref())?;
     let state = Repo { host, root: &root };
     match command {
         "init" => state.init(args.dry_run, out),
@@ -383,27 +383,6 @@ fn positionals<'a, const N: usize>(
         )));
     }
     Ok(std::array::from_fn(|i| args.positionals[i].as_str()))
-}
-
-fn resolve_root(host: &dyn Host, args: &Args) -> Result<String, Failure> {
-    let cwd = host.cwd();
-    let Some(given) = args.repo_root.as_deref() else {
-        return Ok(join(&cwd, "."));
-    };
-    if given.chars().any(char::is_control) {
-        return Err(Failure::new(format!(
-            "--repo-root {} contains control characters",
-            quote(given)
-        )));
-    }
-    let root = join(&cwd, given);
-    match host.stat(&root)? {
-        EntryKind::Dir => Ok(root),
-        _ => Err(Failure::new(format!(
-            "--repo-root {}: no such folder",
-            quote(given)
-        ))),
-    }
 }
 
 /// The state file of one repository.

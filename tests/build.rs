@@ -4,41 +4,15 @@
 
 use ctl_packaging::host::{Captured, Exit};
 use ctl_packaging::memhost::MemHost;
-use ctl_packaging::run;
 use ctl_packaging::validate::validate;
+
+mod common;
+use common::{ctl, err, ok};
 
 const REG: &str = "/repo/docs/packaging/registry.json";
 const HELPER: &str = "/repo/ops/packaging/scripts/docker-build.mjs";
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 const NOW: &str = "2026-11-26T10:31:44.123Z";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ctl(host: &MemHost, argv: &[&str]) -> Out {
-    host.clear_output();
-    let code = run(host, argv);
-    Out {
-        code,
-        stdout: host.stdout(),
-        stderr: host.stderr(),
-    }
-}
-
-fn ok(host: &MemHost, argv: &[&str]) -> String {
-    let out = ctl(host, argv);
-    assert_eq!(out.code, 0, "{argv:?}: {}", out.stderr);
-    out.stdout
-}
-
-fn err(host: &MemHost, argv: &[&str]) -> String {
-    let out = ctl(host, argv);
-    assert_eq!(out.code, 1, "{argv:?} should fail: {}", out.stdout);
-    out.stderr
-}
 
 fn captured(code: i32, stdout: &str, stderr: &str) -> Captured {
     Captured {

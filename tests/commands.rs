@@ -2,37 +2,11 @@
 
 use ctl_packaging::host::Exit;
 use ctl_packaging::memhost::MemHost;
-use ctl_packaging::run;
+
+mod common;
+use common::{ctl, err, ok};
 
 const REG: &str = "/repo/docs/packaging/registry.json";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ctl(host: &MemHost, argv: &[&str]) -> Out {
-    host.clear_output();
-    let code = run(host, argv);
-    Out {
-        code,
-        stdout: host.stdout(),
-        stderr: host.stderr(),
-    }
-}
-
-fn ok(host: &MemHost, argv: &[&str]) -> String {
-    let out = ctl(host, argv);
-    assert_eq!(out.code, 0, "{argv:?}: {}", out.stderr);
-    out.stdout
-}
-
-fn err(host: &MemHost, argv: &[&str]) -> String {
-    let out = ctl(host, argv);
-    assert_eq!(out.code, 1, "{argv:?} should fail: {}", out.stdout);
-    out.stderr
-}
 
 /// A repo after `init` with the build helper in place.
 fn repo() -> MemHost {

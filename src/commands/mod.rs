@@ -113,7 +113,11 @@ pub fn run<S: AsRef<str>>(host: &dyn Host, argv: &[S]) -> i32 {
             console.out_raw(USAGE);
             0
         }
-        Some(cmd) => match resolve_root(host, &args) {
+        Some(cmd) => match args
+            .value("repo-root")
+            .map_err(Failure::new)
+            .and_then(|given| resolve_root(host, given))
+        {
             Err(f) => fail(&mut console, f),
             Ok(root) => {
                 let mut ctx = Ctx {
@@ -166,9 +170,11 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
     }
 }
 
-fn resolve_root(host: &dyn Host, args: &Args) -> Result<String, Failure> {
+/// The repository root: `--repo-root` resolved against the current folder
+/// (which it is by default); it must be an existing folder.
+pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<String, Failure> {
     let cwd = host.cwd();
-    let Some(given) = args.value("repo-root").map_err(Failure::new)? else {
+    let Some(given) = given else {
         return Ok(join(&cwd, "."));
     };
     if given.chars().any(char::is_control) {
