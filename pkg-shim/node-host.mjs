@@ -2,16 +2,26 @@
 // (ctl-packaging.mjs and ctl-project-state.mjs): the filesystem, child processes,
 // the clock and the terminal, as the `Host` trait of the Rust core asks for them
 // (src/host.rs; the seam is src/wasm.rs). No registry logic lives here.
-import { createHash } from 'node:crypto';
+//
+// Start-up is most of the time of a command on a small repository, so this file
+// loads only what every command needs (node:fs, node:path); node:crypto,
+// node:child_process and node:os are loaded on first use (fileDigest, spawn and
+// capture, hostname).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { initSync } from './ctl_packaging.js';
 
+const require = createRequire(import.meta.url);
+const lazy = (name) => {
+  let m;
+  return () => (m ??= require(name));
+};
+const crypto = lazy('node:crypto');
+const childProcess = lazy('node:child_process');
+const os = lazy('node:os');
 const here = path.dirname(fileURLToPath(import.meta.url));
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 const missing = (e) => e && (e.code === 'ENOENT' || e.code === 'ENOTDIR');
@@ -68,7 +78,7 @@ export const host = {
   nowMs: () => Date.now(),
   pid: () => process.pid,
   env: (name) => process.env[name],
-  hostname: () => os.hostname(),
+  hostname: () => os().hostname(),
   stat(p) {
     try {
       const s = fs.statSync(p);
@@ -78,18 +88,14 @@ export const host = {
       throw e;
     }
   },
+  // The bytes: the core checks and decodes UTF-8 (dropping a byte order mark),
+  // which costs one copy instead of a decode here and a re-encode at the seam.
   readFile(p) {
-    let bytes;
     try {
-      bytes = fs.readFileSync(p);
+      return fs.readFileSync(p);
     } catch (e) {
       if (missing(e)) return null;
       throw e;
-    }
-    try {
-      return utf8.decode(bytes);
-    } catch {
-      throw new Error(`${p} is not valid UTF-8`);
     }
   },
   readDir: (p) => fs.readdirSync(p).sort(),
@@ -154,7 +160,7 @@ export const host = {
       if (missing(e)) return null;
       throw e;
     }
-    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    return `sha256:${crypto().createHash('sha256').update(bytes).digest('hex')}`;
   },
   // The skill folder holds scripts/ (this file); npm may run the CLI through a
   // symbolic link in node_modules/.bin, so resolve the real path first.
@@ -180,8 +186,8 @@ export const host = {
     }
   },
   sleepMs: (ms) => { Atomics.wait(pause, 0, 0, ms); },
-  spawn: (name, args, cwd) => ended(spawnSync(program(name), args, { cwd, stdio: 'inherit' })),
-  capture: (name, args, cwd) => ended(spawnSync(program(name), args, {
+  spawn: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, { cwd, stdio: 'inherit' })),
+  capture: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, {
     cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26,
   })),
   stdout: (text) => writeAll(1, text),

@@ -2,9 +2,12 @@
 //! for browsers; declared in `pkg-shim/index.d.ts`): JS values in,
 //! [`crate::api`] calls, plain JS values out. No logic here.
 //!
-//! Results go through serde-wasm-bindgen's JSON-compatible serializer, so maps
-//! become plain objects and `None` becomes `null`: a result looks exactly like
-//! `JSON.parse` of the JSON the CLI prints. Inputs that the core refuses come
+//! Results cross as JSON text and become JS values through `JSON.parse`, so
+//! maps become plain objects and `None` becomes `null`: a result looks
+//! exactly like `JSON.parse` of the JSON the CLI prints (it is that). One
+//! string and one native parse are cheaper than building the objects
+//! property by property across the boundary, and need no serializer of
+//! their own in the module. Inputs that the core refuses come
 //! back as a thrown `Error` whose message is the first diagnostic rendered
 //! (`docs/packaging/registry.json:3:5: error[PKG001]: …`) and whose
 //! `diagnostics` property holds all of them.
@@ -21,17 +24,12 @@ use crate::diagnostics::Diagnostic;
 /// The file name Dockerfile diagnostics carry when the caller names none.
 const DEFAULT_DOCKERFILE: &str = "Dockerfile";
 
-/// A Rust value as a plain JS value. Should a number not fit a JS number
-/// exactly (a huge integer kept in a registry's unknown field), the JSON text
-/// goes through `JSON.parse`, which rounds it the way JS always does.
+/// A Rust value as a plain JS value: its JSON text through `JSON.parse`
+/// (numbers too large for a JS number are rounded the way JS always does).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    match value.serialize(&serializer) {
-        Ok(v) => Ok(v),
-        Err(first) => match serde_json::to_string(value) {
-            Ok(json) => js_sys::JSON::parse(&json),
-            Err(_) => Err(js_sys::Error::new(&first.to_string()).into()),
-        },
+    match serde_json::to_string(value) {
+        Ok(json) => js_sys::JSON::parse(&json),
+        Err(e) => Err(js_sys::Error::new(&e.to_string()).into()),
     }
 }
 
