@@ -190,7 +190,9 @@ function chart(sizes, results) {
   const names = COMMANDS.map((c) => c.name);
   const colors = ['#1f5fa8', '#b3541e', '#2e7d32', '#6a1b9a', '#c62828', '#00838f'];
   const W = 720; const H = 360; const L = 60; const B = 300; const T = 30; const R = 180;
-  const xs = (i) => L + (i * (W - L - R)) / (sizes.length - 1);
+  // A linear axis in targets, so that linear growth shows as a straight line.
+  const maxN = Math.max(...sizes);
+  const xs = (i) => L + (sizes[i] * (W - L - R)) / maxN;
   const maxY = Math.max(1, ...sizes.flatMap((n) => names.map((k) => results[n][k].median)));
   const ys = (v) => B - ((B - T) * Math.max(0, v)) / maxY;
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n`;
@@ -220,7 +222,7 @@ async function main() {
     log(`${n} targets: preparing`);
     const dir = makeRepo(n);
     try {
-      const runs = QUICK ? 3 : n >= 50000 ? 5 : n >= 10000 ? 9 : 15;
+      const runs = QUICK ? 3 : n >= 50000 ? 5 : n >= 10000 ? 11 : n >= 1000 ? 15 : 31;
       log(`${n} targets: ${runs} runs after 2 warm-ups`);
       results[n] = measure(dir, COMMANDS, runs, 2);
       if (n === 10000 && !QUICK) results[n].memory = peakRss(dir, ['verify']);
