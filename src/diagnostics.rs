@@ -106,6 +106,16 @@ pub fn quote(value: &str) -> String {
     out
 }
 
+/// A value as a terminal may show it: as is, or [`quote`]d with escapes when
+/// it holds control characters (a hand edit can put escape sequences anywhere).
+pub fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(quote(value))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -329,6 +329,19 @@ fn list_text_and_json() {
 }
 
 #[test]
+fn list_escapes_control_characters_from_hand_edits() {
+    let host = repo();
+    host.add_file(
+        REG,
+        "{\"version\": 1, \"targets\": [{\"id\": \"a\\u001b[2J\", \"type\": \"job\", \"module\": \"m\"}]}",
+    );
+    assert_eq!(
+        ok(&host, &["list"]),
+        "Packaging Targets (1):\n\n  [job] \"a\\u001b[2J\" -> m\n"
+    );
+}
+
+#[test]
 fn status_text_and_json() {
     let host = MemHost::default();
     assert_eq!(

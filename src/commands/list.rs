@@ -2,6 +2,7 @@
 
 use super::Ctx;
 use crate::cli::Format;
+use crate::diagnostics::shown;
 use crate::registry::Registry;
 use crate::store::{self, Failure};
 
@@ -17,15 +18,22 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     match format {
         Format::Json => ctx.console.out_raw(&registry.render()),
         Format::Text => {
-            let mut text = format!("Packaging Targets ({}):\n\n", registry.targets.len());
+            let mut text = String::with_capacity(64 + registry.targets.len() * 48);
+            text.push_str("Packaging Targets (");
+            text.push_str(&registry.targets.len().to_string());
+            text.push_str("):\n\n");
             if registry.targets.is_empty() {
                 text.push_str("  (no targets defined)\n");
             }
+            // Plain pushes, no formatting machinery: this loop runs once per target.
             for t in &registry.targets {
-                text.push_str(&format!("  [{}] {}", t.kind(), t.id()));
+                text.push_str("  [");
+                text.push_str(&shown(t.kind()));
+                text.push_str("] ");
+                text.push_str(&shown(t.id()));
                 if let Some(m) = &t.module {
                     text.push_str(" -> ");
-                    text.push_str(m);
+                    text.push_str(&shown(m));
                 }
                 text.push('\n');
             }

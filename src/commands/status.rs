@@ -26,7 +26,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         Format::Text => {
             let updated = match &updated {
                 Value::Null => "never".to_string(),
-                Value::String(s) => s.clone(),
+                Value::String(s) => crate::diagnostics::shown(s).into_owned(),
                 other => other.to_string(),
             };
             ctx.console.out("Packaging Status:");
