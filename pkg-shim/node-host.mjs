@@ -40,12 +40,6 @@ export function writeAll(fd, text) {
   }
 }
 
-function writeAllFd(fd, text) {
-  const buf = Buffer.from(text, 'utf8');
-  let off = 0;
-  while (off < buf.length) off += fs.writeSync(fd, buf, off);
-}
-
 function fsyncPath(p) {
   const fd = fs.openSync(p, 'r+');
   try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
@@ -113,7 +107,7 @@ export const host = {
     const tmp = `${p}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
-      writeAllFd(fd, text);
+      writeAll(fd, text);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
