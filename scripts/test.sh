@@ -11,7 +11,7 @@
 #   build       node scripts/build.mjs (dist/packaging/)
 #   pack        npm pack into target/pack/ (its prepack builds again, a no-op by now); the
 #               e2e feature-document test installs that tarball (CTL_TARBALL)
-#   e2e         node --test on tests/e2e/ (skipped while it holds no test file)
+#   e2e         node --test on tests/e2e/
 #   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer)
 #   schema      node --test on tests/schema/ (JSON Schema and core agree)
 #   bench       scripts/bench.mjs --quick --guard (order-of-magnitude regressions only)
@@ -32,7 +32,6 @@ export PATH
 
 passed=0
 failed=0
-skipped=0
 current=""
 stage_start=0
 total_start=$SECONDS
@@ -46,11 +45,7 @@ finish() {
   fi
   echo
   echo "[test] $((SECONDS - total_start)) s in all"
-  if [ "$skipped" -gt 0 ]; then
-    echo "$passed passed, $failed failed, $skipped skipped"
-  else
-    echo "$passed passed, $failed failed"
-  fi
+  echo "$passed passed, $failed failed"
 }
 trap finish EXIT
 
@@ -63,11 +58,6 @@ stage() {
 stage_ok() {
   echo "---- [test] $current passed ($((SECONDS - stage_start)) s)"
   passed=$((passed + 1))
-  current=""
-}
-stage_skip() {
-  echo "---- [test] $current skipped: $1"
-  skipped=$((skipped + 1))
   current=""
 }
 
@@ -132,25 +122,6 @@ CTL_TARBALL="$ROOT/${tarballs[0]}"
 export CTL_TARBALL
 stage_ok
 
-stage e2e "node --test tests/e2e/"
-# Node's own naming rules for test files; listed here because Node 20 and 22 read a
-# directory argument differently.
-e2e_files=()
-if [ -d tests/e2e ]; then
-  while IFS= read -r -d '' f; do e2e_files+=("$f"); done < <(
-    find tests/e2e -type f \( -name '*.test.mjs' -o -name '*.test.js' -o -name '*.test.cjs' \
-      -o -name '*_test.mjs' -o -name '*_test.js' -o -name '*-test.mjs' -o -name '*-test.js' \
-      -o -name 'test-*.mjs' -o -name 'test-*.js' -o -name 'test.mjs' -o -name 'test.js' \) \
-      -not -path '*/node_modules/*' -print0 | sort -z
-  )
-fi
-if [ "${#e2e_files[@]}" -eq 0 ]; then
-  stage_skip "no test files in tests/e2e/ yet"
-else
-  node --test "${e2e_files[@]}"
-  stage_ok
-fi
-
 # Test files of a folder by Node's naming rules (Node 20 and 22 read a directory argument
 # differently, so they are listed here).
 node_test_files() {
@@ -161,18 +132,24 @@ node_test_files() {
     -not -path '*/node_modules/*' -print0 | sort -z
 }
 
+# Run Node's test runner over every test file of a folder; a folder without any fails.
+node_tests() {
+  local files=()
+  while IFS= read -r -d '' f; do files+=("$f"); done < <(node_test_files "$1")
+  [ "${#files[@]}" -gt 0 ] || { echo "[test] error: no test files in $1/" >&2; return 1; }
+  node --test "${files[@]}"
+}
+
+stage e2e "node --test tests/e2e/"
+node_tests tests/e2e
+stage_ok
+
 stage api "node --test tests/api/ (JS API in Node, tsc --noEmit)"
-api_files=()
-while IFS= read -r -d '' f; do api_files+=("$f"); done < <(node_test_files tests/api)
-[ "${#api_files[@]}" -gt 0 ] || { echo "[test] error: no test files in tests/api/" >&2; exit 1; }
-node --test "${api_files[@]}"
+node_tests tests/api
 stage_ok
 
 stage schema "node --test tests/schema/ (registry.schema.json agrees with the Rust model)"
-schema_files=()
-while IFS= read -r -d '' f; do schema_files+=("$f"); done < <(node_test_files tests/schema)
-[ "${#schema_files[@]}" -gt 0 ] || { echo "[test] error: no test files in tests/schema/" >&2; exit 1; }
-node --test "${schema_files[@]}"
+node_tests tests/schema
 stage_ok
 
 stage bench "benchmark regression guard (10,000 targets; fails only on a 10x regression)"
@@ -180,16 +157,13 @@ node scripts/bench.mjs --quick --guard >/dev/null
 stage_ok
 
 stage browser "node --test tests/browser/ (validator page, headless Chromium, playwright-core)"
-browser_files=()
-while IFS= read -r -d '' f; do browser_files+=("$f"); done < <(node_test_files tests/browser)
-[ "${#browser_files[@]}" -gt 0 ] || { echo "[test] error: no test files in tests/browser/" >&2; exit 1; }
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   echo "[test] error: ${CHROMIUM:-/usr/bin/chromium} not found: install chromium" \
     "(bash scripts/setup.sh --test-deps)" >&2
   exit 1
 fi
 rm -rf test-artifacts/browser
-node --test "${browser_files[@]}"
+node_tests tests/browser
 echo "[test] screenshots: $(find test-artifacts/browser -name '*.png' | wc -l) in test-artifacts/browser/"
 stage_ok
 

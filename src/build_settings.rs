@@ -32,7 +32,7 @@ use serde_json::Value;
 
 use crate::cli::Args;
 use crate::diagnostics::quote;
-use crate::registry::{Problem, Target};
+use crate::registry::{json_type, pointer_segment, Problem, Target};
 use crate::store::Failure;
 
 pub const PLATFORM_RULE: &str =
@@ -130,21 +130,6 @@ struct Finding {
     message: String,
 }
 
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn field<'a>(t: &'a Target, name: &str) -> Option<&'a Value> {
     t.extra.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
@@ -173,7 +158,7 @@ fn read_map(
     };
     let mut out = Vec::new();
     for (k, v) in map {
-        let pointer = format!("/{name}/{}", escape_pointer(k));
+        let pointer = format!("/{name}/{}", pointer_segment(k));
         if !key_ok(k) {
             found.push(Finding {
                 code: key_code,

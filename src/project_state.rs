@@ -24,6 +24,7 @@ use crate::console::Console;
 use crate::diagnostics::quote;
 use crate::host::{EntryKind, Host};
 use crate::paths::join;
+use crate::registry::json_type;
 use crate::store::{with_lock, Failure};
 use crate::time::iso_utc;
 
@@ -162,7 +163,7 @@ pub fn parse_state(text: &str) -> Result<Map<String, Value>, String> {
         Ok(Value::Object(doc)) => Ok(doc),
         Ok(other) => Err(format!(
             "{STATE_PATH}: the state must be a JSON object, not {}",
-            kind_of(&other)
+            json_type(&other)
         )),
         Err(e) => Err(format!(
             "{STATE_PATH}:{}:{}: not valid JSON: {}",
@@ -178,17 +179,6 @@ fn strip_position(message: &str) -> &str {
     message
         .rfind(" at line ")
         .map_or(message, |i| &message[..i])
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The value at a dotted path (`get` reads any path).
@@ -225,7 +215,7 @@ pub fn set(doc: &mut Map<String, Value>, key: &Key, value: Value) -> Result<(), 
             other => {
                 return Err(format!(
                     "{walked} is {}, not an object; cannot set {}",
-                    kind_of(other),
+                    json_type(other),
                     path.join(".")
                 ))
             }

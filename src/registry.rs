@@ -194,6 +194,16 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
+/// "a string", "an array", ...: the JSON type of a value, for messages.
+pub fn json_type(v: &Value) -> &'static str {
+    Kind::of(v).name()
+}
+
+/// A key as one segment of a JSON pointer (`~` and `/` escaped, RFC 6901).
+pub fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// The JSON type of what a visitor was given instead of what it wanted.
 #[derive(Clone, Copy)]
 enum Kind {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::diagnostics::quote;
 use crate::paths::repo_relative;
 use crate::reference::{self, is_path_component, is_valid_tag, RefProblem, TAG_RULE};
-use crate::registry::{Problem, Registry, Target, TYPES};
+use crate::registry::{pointer_segment, Problem, Registry, Target, TYPES};
 
 pub const ID_RULE: &str = "must be lowercase letters and digits, optionally separated by \".\", \"_\", \"__\" or \"-\" (an OCI image path component), at most 128 characters";
 
@@ -187,7 +187,7 @@ fn secrets_in(value: &Value, pointer: &mut String, out: &mut Vec<Problem>) {
             for (k, v) in map {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                pointer.push_str(&pointer_segment(k));
                 secrets_in(v, pointer, out);
                 pointer.truncate(len);
             }
@@ -226,7 +226,7 @@ pub fn validate(registry: &Registry) -> Vec<Problem> {
             }
         }
         for (k, v) in &t.extra {
-            let mut p = format!("/targets/{i}/{}", k.replace('~', "~0").replace('/', "~1"));
+            let mut p = format!("/targets/{i}/{}", pointer_segment(k));
             secrets_in(v, &mut p, &mut out);
         }
     }
@@ -238,7 +238,7 @@ pub fn validate(registry: &Registry) -> Vec<Problem> {
         ));
     }
     for (k, v) in &registry.extra {
-        let mut p = format!("/{}", k.replace('~', "~0").replace('/', "~1"));
+        let mut p = format!("/{}", pointer_segment(k));
         secrets_in(v, &mut p, &mut out);
     }
     out
