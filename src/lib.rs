@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod build_settings;
+pub mod canonical;
 pub mod cli;
 pub mod commands;
 pub mod console;

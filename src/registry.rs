@@ -142,19 +142,33 @@ impl Registry {
 
     /// The exact bytes the CLI writes.
     pub fn render(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
+        crate::canonical::render(self).unwrap_or_else(|| render_general(self))
     }
+}
+
+/// [`Registry::render`] through serde, for every shape.
+pub fn render_general(registry: &Registry) -> String {
+    let mut text = serde_json::to_string_pretty(registry).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Parse registry text. A syntax error is one problem with its offset and no
 /// registry; otherwise the registry keeps everything that could be read, and
 /// the problems say what could not.
 ///
-/// The text is read in one pass straight into the model (no intermediate
-/// JSON tree for the targets): a 10,000-target registry is the common case.
+/// A registry in the common shape is read by [`crate::canonical::parse`];
+/// any other text in one serde pass straight into the model (no intermediate
+/// JSON tree for the targets).
 pub fn parse(text: &str) -> Result<(Registry, Vec<Problem>), Problem> {
+    match crate::canonical::parse(text) {
+        Some(registry) => Ok((registry, Vec::new())),
+        None => parse_general(text),
+    }
+}
+
+/// [`parse`] through serde, for every text.
+pub fn parse_general(text: &str) -> Result<(Registry, Vec<Problem>), Problem> {
     let mut problems = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
     let registry = RegistrySeed {

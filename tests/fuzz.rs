@@ -132,6 +132,93 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// A string as a registry may hold it: mostly plain, sometimes with what
+/// needs escaping or is not ASCII.
+fn text_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        12 => "[a-z0-9./:@_-]{0,12}",
+        1 => "[a-z\"\\/\u{0}-\u{1f}\u{7f}é€😀 ]{0,8}",
+    ]
+}
+
+/// A registry in (or near) the common shape the canonical reader takes:
+/// known keys in any order, string or null dates, compact or pretty text.
+fn common_shape() -> impl Strategy<Value = String> {
+    let target = (
+        prop::collection::vec(
+            (
+                prop_oneof![
+                    Just("id"),
+                    Just("type"),
+                    Just("module"),
+                    Just("dockerfile"),
+                    Just("context"),
+                    Just("image"),
+                    Just("name"),
+                ],
+                text_value(),
+            ),
+            0..4,
+        ),
+        proptest::option::of(proptest::option::of(text_value())),
+        prop::bool::weighted(0.9),
+    )
+        .prop_map(|(fields, added, id_and_type)| {
+            let known = [("id", "svc"), ("type", "service")];
+            let known = known.iter().filter(|_| id_and_type);
+            let mut members: Vec<String> = known
+                .map(|(k, v)| (*k, v.to_string()))
+                .chain(fields.iter().map(|(k, v)| (*k, v.clone())))
+                .map(|(k, v)| format!("{}: {}", json!(k), json!(v)))
+                .collect();
+            if let Some(a) = added {
+                members.push(format!("\"addedAt\": {}", json!(a)));
+            }
+            format!("{{{}}}", members.join(", "))
+        });
+    (
+        prop::collection::vec(target, 0..5),
+        proptest::option::of(proptest::option::of(text_value())),
+        prop_oneof![8 => Just("1"), 1 => Just("2"), 1 => Just("1.0")],
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(targets, updated, version, pretty, updated_first)| {
+            let mut members = vec![format!("\"version\": {version}")];
+            let updated = updated.map(|u| format!("\"updatedAt\": {}", json!(u)));
+            if updated_first {
+                members.extend(updated.clone());
+            }
+            let sep = if pretty { ",\n    " } else { "," };
+            members.push(format!("\"targets\": [{}]", targets.join(sep)));
+            if !updated_first {
+                members.extend(updated);
+            }
+            let sep = if pretty { ",\n  " } else { "," };
+            format!("{{{}}}\n", members.join(sep))
+        })
+}
+
+/// Whenever the canonical reader or writer answers, it answers what the
+/// general serde path does.
+fn check_canonical_agrees(text: &str) {
+    if let Some(fast) = ctl_packaging::canonical::parse(text) {
+        let (general, problems) =
+            ctl_packaging::registry::parse_general(text).expect("the general path parses it too");
+        assert!(problems.is_empty(), "{text:?}: {problems:?}");
+        assert_eq!(fast, general, "{text:?}");
+    }
+    if let Ok((registry, _)) = ctl_packaging::registry::parse_general(text) {
+        if let Some(fast) = ctl_packaging::canonical::render(&registry) {
+            assert_eq!(
+                fast,
+                ctl_packaging::registry::render_general(&registry),
+                "{text:?}"
+            );
+        }
+    }
+}
+
 fn target() -> impl Strategy<Value = Value> {
     (
         "[a-z0-9._-]{0,10}",
@@ -163,7 +250,14 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes);
         check_positions(&text);
         check_round_trip(&text);
+        check_canonical_agrees(&text);
         let _ = ctl_packaging::dockerfile::check("Dockerfile", &text);
+    }
+
+    #[test]
+    fn canonical_path_agrees_with_serde(text in common_shape(), edits in prop::collection::vec(edit(), 0..3)) {
+        check_canonical_agrees(&text);
+        check_canonical_agrees(&apply(&text, &edits));
     }
 
     #[test]
@@ -171,6 +265,7 @@ proptest! {
         let text = apply(VALID, &edits);
         check_positions(&text);
         check_round_trip(&text);
+        check_canonical_agrees(&text);
     }
 
     #[test]

@@ -1,0 +1,467 @@
+//! The registry in its common shape, read and written without serde.
+//!
+//! Almost every registry on disk is what this tool wrote: an object with
+//! `version`, `updatedAt` and `targets`, each target holding only known keys
+//! with plain string values. For that shape a direct byte scanner and a
+//! direct writer do the work of [`crate::registry::parse`] and
+//! [`crate::registry::Registry::render`] in a fraction of the instructions,
+//! which matters most in WebAssembly's baseline tier, where a one-shot
+//! command spends its life.
+//!
+//! Both are strictly partial: anything outside the shape (an escape, a
+//! number other than `1`, an unknown or repeated key, a missing `id` or
+//! `type`, a syntax error, ...) makes them answer `None`, and the caller
+//! takes the general serde path, which owns every message and every edge
+//! case. So whenever they answer, they answer exactly what the general path
+//! would: `tests/fuzz.rs` checks that property on generated registries.
+
+use crate::registry::{Registry, Target, FORMAT_VERSION};
+use serde_json::Value;
+
+/// Parse `text` when it has the common shape and no problem at all.
+pub fn parse(text: &str) -> Option<Registry> {
+    let mut s = Scanner {
+        b: text.as_bytes(),
+        i: 0,
+        text,
+    };
+    let registry = s.registry()?;
+    s.ws();
+    (s.i == s.b.len()).then_some(registry)
+}
+
+const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Eight bytes at `i`, little-endian, when there are eight.
+#[inline(always)]
+fn word(b: &[u8], i: usize) -> Option<u64> {
+    let chunk: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+/// Per byte of `w`, the high bit set where the byte is below `n` (n <= 0x80).
+/// Only the lowest flagged byte is exact (a borrow may flag bytes above it),
+/// which is the one the scanner uses.
+#[inline(always)]
+fn below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
+
+/// The bytes that end a plain string: `"`, `\`, control characters.
+#[inline(always)]
+fn special(w: u64) -> u64 {
+    below(w ^ (ONES * u64::from(b'"')), 1)
+        | below(w ^ (ONES * u64::from(b'\\')), 1)
+        | below(w, 0x20)
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+    text: &'a str,
+}
+
+impl<'a> Scanner<'a> {
+    /// Skip JSON whitespace (the four bytes RFC 8259 allows). Indentation
+    /// comes in runs of spaces, measured eight bytes at a time.
+    #[inline(always)]
+    fn ws(&mut self) {
+        loop {
+            if let Some(w) = word(self.b, self.i) {
+                let not_space = w ^ SPACES;
+                if not_space == 0 {
+                    self.i += 8;
+                    continue;
+                }
+                self.i += (not_space.trailing_zeros() / 8) as usize;
+            }
+            match self.b.get(self.i) {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.i += 1,
+                _ => break,
+            }
+        }
+    }
+
+    /// The next byte after whitespace, consumed.
+    #[inline(always)]
+    fn next(&mut self) -> Option<u8> {
+        self.ws();
+        let c = *self.b.get(self.i)?;
+        self.i += 1;
+        Some(c)
+    }
+
+    #[inline(always)]
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// A string without escapes or control characters (after its opening quote
+    /// was consumed), borrowed from the text. Scanned eight bytes at a time.
+    fn plain_str(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        let mut end = start;
+        while let Some(w) = word(self.b, end) {
+            let hits = special(w);
+            if hits != 0 {
+                end += (hits.trailing_zeros() / 8) as usize;
+                return self.close_str(start, end);
+            }
+            end += 8;
+        }
+        let len = self.b[end..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        self.close_str(start, end + len)
+    }
+
+    /// The string ends at `end` if the byte there is its closing quote.
+    #[inline(always)]
+    fn close_str(&mut self, start: usize, end: usize) -> Option<&'a str> {
+        if self.b[end] != b'"' {
+            return None;
+        }
+        self.i = end + 1;
+        // Both ends are ASCII bytes of a `str`, hence character boundaries.
+        self.text.get(start..end)
+    }
+
+    /// A key: `"..."` followed by `:`.
+    fn key(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let k = self.plain_str()?;
+        self.eat(b':')?;
+        Some(k)
+    }
+
+    /// After a member: `,` (more follow: true) or the closing byte (false).
+    #[inline(always)]
+    fn more(&mut self, close: u8) -> Option<bool> {
+        match self.next()? {
+            b',' => Some(true),
+            c if c == close => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A string or `null`, as a JSON value.
+    fn string_or_null(&mut self) -> Option<Value> {
+        match self.next()? {
+            b'"' => Some(Value::String(self.plain_str()?.to_owned())),
+            b'n' if self.b.get(self.i..self.i + 3) == Some(b"ull") => {
+                self.i += 3;
+                Some(Value::Null)
+            }
+            _ => None,
+        }
+    }
+
+    fn registry(&mut self) -> Option<Registry> {
+        self.eat(b'{')?;
+        let mut r = Registry::default();
+        let mut targets = false;
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            return None;
+        }
+        loop {
+            match self.key()? {
+                "version" if r.version.is_none() => {
+                    // Exactly `1`: any other number is a problem (or another spelling).
+                    self.eat(b'1')?;
+                    if self.b.get(self.i).is_some_and(u8::is_ascii_digit)
+                        || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E'))
+                    {
+                        return None;
+                    }
+                    r.version = Some(Value::from(FORMAT_VERSION));
+                }
+                "updatedAt" if r.updated_at.is_none() => {
+                    r.updated_at = Some(self.string_or_null()?);
+                }
+                "targets" if !targets => {
+                    targets = true;
+                    r.targets = self.targets()?;
+                }
+                _ => return None,
+            }
+            if !self.more(b'}')? {
+                break;
+            }
+        }
+        (r.version.is_some() && targets).then_some(r)
+    }
+
+    fn targets(&mut self) -> Option<Vec<Target>> {
+        self.eat(b'[')?;
+        // A target takes at least ~20 bytes of text: reserve once for the rest.
+        let mut targets = Vec::with_capacity((self.b.len() - self.i) / 200);
+        self.ws();
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Some(targets);
+        }
+        loop {
+            targets.push(self.target()?);
+            if !self.more(b']')? {
+                return Some(targets);
+            }
+        }
+    }
+
+    fn target(&mut self) -> Option<Target> {
+        self.eat(b'{')?;
+        let mut t = Target::default();
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            return None;
+        }
+        loop {
+            let key = self.key()?;
+            if key == "addedAt" {
+                if t.added_at.is_some() {
+                    return None;
+                }
+                t.added_at = Some(self.string_or_null()?);
+            } else {
+                let slot = match key {
+                    "id" => &mut t.id,
+                    "type" => &mut t.kind,
+                    "module" => &mut t.module,
+                    "dockerfile" => &mut t.dockerfile,
+                    "context" => &mut t.context,
+                    "image" => &mut t.image,
+                    _ => return None,
+                };
+                if slot.is_some() {
+                    return None;
+                }
+                self.eat(b'"')?;
+                *slot = Some(self.plain_str()?.to_owned());
+            }
+            if !self.more(b'}')? {
+                break;
+            }
+        }
+        (t.id.is_some() && t.kind.is_some()).then_some(t)
+    }
+}
+
+/// The exact bytes of [`Registry::render`] when the registry has the common
+/// shape (no unknown fields; `version` a number or absent; `updatedAt` and
+/// every `addedAt` a string, `null` or absent).
+pub fn render(r: &Registry) -> Option<String> {
+    if !r.extra.is_empty() {
+        return None;
+    }
+    let version = match &r.version {
+        None => FORMAT_VERSION.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => return None,
+    };
+    let mut out = String::with_capacity(64 + r.targets.len() * 320);
+    out.push_str("{\n  \"version\": ");
+    out.push_str(&version);
+    if let Some(u) = &r.updated_at {
+        out.push_str(",\n  \"updatedAt\": ");
+        scalar(&mut out, u)?;
+    }
+    out.push_str(",\n  \"targets\": [");
+    for (n, t) in r.targets.iter().enumerate() {
+        if !t.extra.is_empty() {
+            return None;
+        }
+        out.push_str(if n == 0 { "\n    {" } else { ",\n    {" });
+        let strings = [
+            ("id", &t.id),
+            ("type", &t.kind),
+            ("module", &t.module),
+            ("dockerfile", &t.dockerfile),
+            ("context", &t.context),
+            ("image", &t.image),
+        ];
+        let mut first = true;
+        let mut member = |out: &mut String, key: &str| {
+            out.push_str(if first { "\n      \"" } else { ",\n      \"" });
+            first = false;
+            out.push_str(key);
+            out.push_str("\": ");
+        };
+        for (key, value) in strings {
+            if let Some(v) = value {
+                member(&mut out, key);
+                string(&mut out, v);
+            }
+        }
+        if let Some(a) = &t.added_at {
+            member(&mut out, "addedAt");
+            scalar(&mut out, a)?;
+        }
+        out.push_str(if first { "}" } else { "\n    }" });
+    }
+    out.push_str(if r.targets.is_empty() {
+        "]\n}\n"
+    } else {
+        "\n  ]\n}\n"
+    });
+    Some(out)
+}
+
+/// A string or `null`; anything else is not the common shape.
+fn scalar(out: &mut String, v: &Value) -> Option<()> {
+    match v {
+        Value::String(s) => string(out, s),
+        Value::Null => out.push_str("null"),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A JSON string as serde_json writes it: `"` and `\` escaped, control
+/// characters as `\b \t \n \f \r` or `\u00xx`, everything else as is.
+fn string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.bytes().enumerate() {
+        let escape: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(c >> 4)] as char);
+            out.push(HEX[usize::from(c & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn general(text: &str) -> Registry {
+        let (r, problems) = crate::registry::parse_general(text).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        r
+    }
+
+    #[test]
+    fn reads_what_the_tool_writes() {
+        let text = "{\n  \"version\": 1,\n  \"updatedAt\": \"2026-01-01T00:00:00.000Z\",\n  \"targets\": [\n    {\n      \"id\": \"api\",\n      \"type\": \"service\",\n      \"module\": \"apps/backend\",\n      \"addedAt\": null\n    }\n  ]\n}\n";
+        let r = parse(text).expect("common shape");
+        assert_eq!(r, general(text));
+        assert_eq!(render(&r).as_deref(), Some(text));
+    }
+
+    #[test]
+    fn empty_targets_and_compact_text() {
+        let text = r#"{"targets":[],"version":1}"#;
+        let r = parse(text).unwrap();
+        assert_eq!(r, general(text));
+        assert_eq!(
+            render(&r).unwrap(),
+            "{\n  \"version\": 1,\n  \"targets\": []\n}\n"
+        );
+    }
+
+    #[test]
+    fn leaves_everything_else_to_the_general_path() {
+        for text in [
+            "",
+            "[]",
+            "{}",
+            r#"{"version":1}"#,
+            r#"{"version":2,"targets":[]}"#,
+            r#"{"version":10,"targets":[]}"#,
+            r#"{"version":1.0,"targets":[]}"#,
+            r#"{"version":1e0,"targets":[]}"#,
+            r#"{"version":1,"version":1,"targets":[]}"#,
+            r#"{"version":1,"targets":[],"owner":"x"}"#,
+            r#"{"version":1,"lastUpdated":"x","targets":[]}"#,
+            r#"{"version":1,"targets":[{"id":"a"}]}"#,
+            r#"{"version":1,"targets":[{"type":"job"}]}"#,
+            r#"{"version":1,"targets":[{"id":"a","type":"job","id":"b"}]}"#,
+            r#"{"version":1,"targets":[{"id":"a","type":"job","x":1}]}"#,
+            r#"{"version":1,"targets":[{"name":"a","type":"job"}]}"#,
+            r#"{"version":1,"targets":[{"id":"a\n","type":"job"}]}"#,
+            "{\"version\":1,\"targets\":[{\"id\":\"a\u{1}\",\"type\":\"job\"}]}",
+            r#"{"version":1,"targets":[{"id":5,"type":"job"}]}"#,
+            r#"{"version":1,"targets":[{}]}"#,
+            r#"{"version":1,"targets":[{"id":"a","type":"job"},]}"#,
+            r#"{"version":1,"targets":[]} x"#,
+            r#"{"version":1,"targets":[],}"#,
+            r#"{"version":1,"updatedAt":5,"targets":[]}"#,
+            r#"{"version":1,"targets":[{"id":"a","type":"job","addedAt":nul}]}"#,
+        ] {
+            assert!(parse(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn finds_the_end_of_a_string_at_any_offset() {
+        for len in 0..24 {
+            for special in ["\"", "\\n", "\n", "\u{1f}"] {
+                for at in 0..=len {
+                    let mut id = "é".repeat(len / 2) + &"x".repeat(len % 2);
+                    let plain =
+                        format!(r#"{{"version":1,"targets":[{{"id":"{id}","type":"job"}}]}}"#);
+                    assert_eq!(parse(&plain).unwrap().targets[0].id(), id);
+                    let at = (0..=at).rev().find(|&i| id.is_char_boundary(i)).unwrap();
+                    id.insert_str(at, special);
+                    let odd =
+                        format!(r#"{{"version":1,"targets":[{{"id":"{id}","type":"job"}}]}}"#);
+                    assert!(parse(&odd).is_none(), "{odd:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn writes_escapes_as_serde_json_does() {
+        let mut r = Registry::new();
+        r.targets.push(Target {
+            id: Some("q\"b\\s/\u{7f}é\u{1}\u{8}\u{c}\t\r\n\u{1f}".into()),
+            kind: Some("job".into()),
+            ..Target::default()
+        });
+        r.updated_at = Some(Value::Null);
+        let fast = render(&r).unwrap();
+        assert_eq!(fast, serde_json_render(&r));
+    }
+
+    #[test]
+    fn declines_unknown_fields_and_odd_values() {
+        let mut r = Registry::new();
+        r.extra.push(("x".into(), Value::Null));
+        assert!(render(&r).is_none());
+        let mut r = Registry::new();
+        r.updated_at = Some(Value::Bool(true));
+        assert!(render(&r).is_none());
+        let mut r = Registry::new();
+        r.targets.push(Target {
+            extra: vec![("x".into(), Value::Null)],
+            ..Target::default()
+        });
+        assert!(render(&r).is_none());
+    }
+
+    fn serde_json_render(r: &Registry) -> String {
+        crate::registry::render_general(r)
+    }
+}
