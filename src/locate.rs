@@ -1,91 +1,156 @@
 //! From JSON pointers to places in the text.
 //!
-//! The registry is read with serde_json (fast, strict, no positions). Only
-//! when there is something to report is the text parsed a second time with
-//! `jsonc-parser` (dprint's parser, in strict-JSON mode), whose syntax tree
-//! keeps byte ranges; a pointer is then walked down that tree. Commands on a
-//! clean registry never pay for positions.
-
-use jsonc_parser::ast::Value;
-use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
+//! The registry is read without positions (the canonical reader, or serde).
+//! Only when there is something to report is the text walked a second time,
+//! along the pointer only: objects and arrays on the way are skipped member
+//! by member, without building anything, and the byte range of the value the
+//! pointer names comes back. Commands on a clean registry never pay for
+//! positions. The text has parsed as JSON before it gets here (a syntax error
+//! carries its own offset), so the walk is never the one to judge it; on
+//! anything unexpected it stops where it is.
 
 use crate::diagnostics::{Diagnostic, Span};
 use crate::registry::Problem;
-
-fn strict() -> ParseOptions {
-    ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
-}
-
-fn range(v: &Value) -> (usize, usize) {
-    let r = match v {
-        Value::StringLit(x) => x.range,
-        Value::NumberLit(x) => x.range,
-        Value::BooleanLit(x) => x.range,
-        Value::Object(x) => x.range,
-        Value::Array(x) => x.range,
-        Value::NullKeyword(x) => x.range,
-    };
-    (r.start, r.end)
-}
 
 fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
+struct Walk<'a> {
+    text: &'a str,
+    i: usize,
+}
+
+impl Walk<'_> {
+    fn ws(&mut self) {
+        let b = self.text.as_bytes();
+        while matches!(b.get(self.i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.text.as_bytes().get(self.i).copied()
+    }
+
+    /// Past a string whose opening quote is at `self.i`; its raw text (quotes included).
+    fn string(&mut self) -> Option<&str> {
+        let b = self.text.as_bytes();
+        let start = self.i;
+        self.i += 1;
+        loop {
+            match b.get(self.i)? {
+                b'"' => break,
+                b'\\' => self.i += 2,
+                _ => self.i += 1,
+            }
+        }
+        self.i += 1;
+        self.text.get(start..self.i)
+    }
+
+    /// Past one value of any kind (nesting counted, strings skipped whole).
+    fn skip_value(&mut self) -> Option<()> {
+        let b = self.text.as_bytes();
+        let mut depth = 0usize;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.string()?;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.i += 1;
+                }
+                b',' | b':' if depth > 0 => self.i += 1,
+                _ => {
+                    while b.get(self.i).is_some_and(|c| {
+                        !matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+                    }) {
+                        self.i += 1;
+                    }
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+
+    /// The start of the value `segment` names inside the object or array
+    /// starting at `self.i` (the last of duplicate keys, as JSON.parse keeps).
+    fn child(&mut self, segment: &str) -> Option<usize> {
+        match self.peek()? {
+            b'{' => {
+                self.i += 1;
+                let mut found = None;
+                while self.peek()? == b'"' {
+                    let key = self.string()?;
+                    let key: String = serde_json::from_str(key).ok()?;
+                    (self.peek()? == b':').then_some(())?;
+                    self.i += 1;
+                    self.ws();
+                    if key == segment {
+                        found = Some(self.i);
+                    }
+                    self.skip_value()?;
+                    if self.peek()? == b',' {
+                        self.i += 1;
+                    }
+                }
+                found
+            }
+            b'[' => {
+                let index: usize = segment.parse().ok()?;
+                self.i += 1;
+                for _ in 0..index {
+                    if self.peek()? == b']' {
+                        return None;
+                    }
+                    self.skip_value()?;
+                    (self.peek()? == b',').then_some(())?;
+                    self.i += 1;
+                }
+                (self.peek()? != b']').then_some(self.i)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Byte range of the value a pointer names; the nearest existing ancestor
 /// when the pointer goes further than the document.
-fn resolve(root: &Value, pointer: &str) -> (usize, usize) {
-    let mut node = root;
-    if pointer.is_empty() {
-        return range(node);
-    }
+fn resolve(text: &str, pointer: &str) -> (usize, usize) {
+    let mut w = Walk { text, i: 0 };
+    w.ws();
+    let mut start = w.i;
     for raw in pointer.split('/').skip(1) {
-        let seg = unescape(raw);
-        let next = match node {
-            Value::Object(o) => o
-                .properties
-                .iter()
-                .rev()
-                .find(|p| p.name.as_str() == seg)
-                .map(|p| &p.value),
-            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.elements.get(i)),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
+        w.i = start;
+        match w.child(&unescape(raw)) {
+            Some(at) => start = at,
             None => break,
         }
     }
-    range(node)
+    w.i = start;
+    match w.skip_value() {
+        Some(()) => (start, w.i),
+        None => (start, start),
+    }
 }
 
 /// Attach line and column to registry problems.
 pub fn locate(file: &str, text: &str, problems: &[Problem]) -> Vec<Diagnostic> {
-    let needs_tree = problems.iter().any(|p| p.offset.is_none());
-    let parsed = if needs_tree {
-        parse_to_ast(text, &CollectOptions::default(), &strict()).ok()
-    } else {
-        None
-    };
-    let root = parsed.as_ref().and_then(|p| p.value.as_ref());
     problems
         .iter()
         .map(|p| {
-            let (start, end) = match (p.offset, root) {
-                (Some(o), _) => (o, o),
-                (None, Some(root)) => resolve(root, &p.pointer),
-                (None, None) => (0, 0),
+            let (start, end) = match p.offset {
+                Some(o) => (o, o),
+                None => resolve(text, &p.pointer),
             };
             Diagnostic {
                 severity: p.severity,
@@ -119,5 +184,27 @@ mod tests {
         assert_eq!((d[1].span.line, d[1].span.column), (3, 5));
         assert_eq!((d[2].span.line, d[2].span.column), (2, 14));
         assert_eq!(d[0].render(), "r.json:4:26: error[PKG012]: bad");
+    }
+
+    #[test]
+    fn keys_with_escapes_duplicates_and_nested_values() {
+        let text = r#"{"a/b": 1, "x": {"k": [1, {"q": "]}"}], "k": "last"}, "t~": [[], {}, "z"]}"#;
+        let at = |pointer: &str| {
+            let (s, e) = resolve(text, pointer);
+            &text[s..e]
+        };
+        assert_eq!(at(""), text);
+        assert_eq!(at("/a~1b"), "1");
+        assert_eq!(at("/x/k"), "\"last\"");
+        assert_eq!(at("/t~0/2"), "\"z\"");
+        assert_eq!(at("/t~0/1"), "{}");
+        assert_eq!(at("/t~0/3"), "[[], {}, \"z\"]");
+        assert_eq!(
+            at("/x/nope/deeper"),
+            r#"{"k": [1, {"q": "]}"}], "k": "last"}"#
+        );
+        let escaped = r#"{"\u0069d": true}"#;
+        let (s, e) = resolve(escaped, "/id");
+        assert_eq!(&escaped[s..e], "true");
     }
 }
