@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::diagnostics::quote;
+
 /// A parsed image reference.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImageRef {
@@ -35,15 +37,17 @@ impl fmt::Display for RefProblem {
                 "image references must not carry credentials (user:password@); log in with the engine instead",
             ),
             RefProblem::Uppercase => f.write_str("repository names must be lowercase"),
-            RefProblem::BadRegistry(r) => write!(f, "registry host {r:?} is not a valid host[:port]"),
+            RefProblem::BadRegistry(r) => write!(f, "registry host {} is not a valid host[:port]", quote(r)),
             RefProblem::BadPathComponent(c) => write!(
                 f,
-                "path component {c:?} must be lowercase letters and digits separated by \".\", \"_\", \"__\" or \"-\""
+                "path component {} must be lowercase letters and digits separated by \".\", \"_\", \"__\" or \"-\"",
+                quote(c)
             ),
-            RefProblem::BadTag(t) => write!(f, "tag {t:?} {TAG_RULE}"),
+            RefProblem::BadTag(t) => write!(f, "tag {} {TAG_RULE}", quote(t)),
             RefProblem::BadDigest(d) => write!(
                 f,
-                "digest {d:?} must be sha256: followed by 64 lowercase hex characters (or sha512: and 128)"
+                "digest {} must be sha256: followed by 64 lowercase hex characters (or sha512: and 128)",
+                quote(d)
             ),
             RefProblem::TooLong(n) => write!(f, "repository name is {n} characters; at most 255 are allowed"),
         }

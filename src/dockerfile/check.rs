@@ -157,7 +157,7 @@ fn resolve_bases(df: &Dockerfile, stages: &[Stage<'_>]) -> Vec<Base> {
             },
             false => (stage.image.clone(), false),
         };
-        let lower = image.to_lowercase();
+        let lower = image.to_ascii_lowercase();
         let base = if image.is_empty() {
             Base::Unknown
         } else if lower == "scratch" {

@@ -152,7 +152,9 @@ impl Dockerfile {
                 .collect();
             let image = words.first().copied().unwrap_or("").to_string();
             let name = match words.as_slice() {
-                [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => Some(name.to_lowercase()),
+                [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => {
+                    Some(name.to_ascii_lowercase())
+                }
                 _ => None,
             };
             stages.push(Stage {
