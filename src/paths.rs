@@ -70,6 +70,10 @@ fn has_control(s: &str) -> bool {
 /// Normalise a repository-relative path, or say why it is not one.
 /// The repository root itself is `.`.
 pub fn repo_relative(input: &str) -> Result<String, PathProblem> {
+    if is_normal(input) {
+        // Already in normal form (the common case): nothing to resolve.
+        return Ok(input.to_string());
+    }
     if input.is_empty() {
         return Err(PathProblem::Empty);
     }
@@ -116,11 +120,35 @@ pub fn join(base: &str, rel: &str) -> String {
     if is_absolute(rel) {
         return normalize_absolute(rel);
     }
-    normalize_absolute(&format!("{}/{}", base.trim_end_matches(['/', '\\']), rel))
+    let joined = format!("{}/{}", base.trim_end_matches(['/', '\\']), rel);
+    if is_normal_absolute(&joined) {
+        // The common case (a normal root and a normal repository path): as is.
+        return joined;
+    }
+    normalize_absolute(&joined)
+}
+
+/// Whether a POSIX absolute path is already what [`normalize_absolute`]
+/// makes of it: `/`, or `/` and segments that are not empty, `.` or `..`,
+/// with no backslash. One pass over the bytes.
+fn is_normal_absolute(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    !rest.contains('\\')
+        && rest
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Resolve `.` and `..` in an absolute path; keeps a Windows drive prefix.
 pub fn normalize_absolute(path: &str) -> String {
+    if is_normal_absolute(path) {
+        return path.to_string();
+    }
     let path = path.replace('\\', "/");
     let (prefix, rest) = if has_drive_prefix(&path) {
         (path[..2].to_string(), &path[2..])
@@ -194,5 +222,43 @@ mod tests {
         assert!(is_within("/r", "/r"));
         assert!(!is_within("/r", "/rx"));
         assert!(is_within("/", "/x"));
+    }
+
+    #[test]
+    fn the_normal_form_shortcut_agrees_with_normalising() {
+        for p in [
+            "/",
+            "/a",
+            "/a/b",
+            "//a",
+            "/a/",
+            "/a/./b",
+            "/a/../b",
+            "/a/..",
+            "/.",
+            "/a\\b",
+            "/a/.b/c..",
+            "/./",
+            "/a//b",
+        ] {
+            let slow = {
+                let unified = p.replace('\\', "/");
+                let mut parts: Vec<&str> = Vec::new();
+                for part in unified.split('/') {
+                    match part {
+                        "" | "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        x => parts.push(x),
+                    }
+                }
+                format!("/{}", parts.join("/"))
+            };
+            assert_eq!(normalize_absolute(p), slow, "{p}");
+            assert_eq!(is_normal_absolute(p), p == slow, "{p}");
+        }
+        assert_eq!(join("/r", "a/./b"), "/r/a/b");
+        assert_eq!(join("/r/x/..", "a"), "/r/a");
     }
 }

@@ -465,9 +465,12 @@ pub(crate) fn token_kind(text: &str) -> Option<&'static str> {
     let upper_digit: fn(&u8) -> bool = |c| c.is_ascii_uppercase() || c.is_ascii_digit();
     let word: fn(&u8) -> bool = |c| c.is_ascii_alphanumeric() || *c == b'_';
     let dashed: fn(&u8) -> bool = |c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-';
+    // Every occurrence, overlapping ones too ("xoxoxb-..."), by a plain byte
+    // scan: a substring searcher per prefix costs more to set up than the
+    // short texts it would search.
     let found = |prefix: &str, check: &dyn Fn(usize) -> bool| {
-        text.match_indices(prefix)
-            .any(|(at, _)| check(at + prefix.len()))
+        let p = prefix.as_bytes();
+        (0..b.len()).any(|at| b[at] == p[0] && b[at..].starts_with(p) && check(at + p.len()))
     };
     for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
         if found(prefix, &|at| run_of(b, at, 36, alnum)) {

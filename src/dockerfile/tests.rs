@@ -866,6 +866,10 @@ fn token_shapes() {
     assert_eq!(token_kind("-----BEGIN PUBLIC KEY-----"), None);
     assert_eq!(token_kind("ghp_short"), None);
     assert_eq!(token_kind("xoxb-"), None);
+    assert_eq!(
+        token_kind(&format!("xoxoxb-{}", "1234-abcd-".repeat(2))),
+        Some("Slack token")
+    );
     assert_eq!(token_kind("é-----BEGIN é"), None);
 }
 
