@@ -5,7 +5,10 @@
 // the Rust core. This file only gives it a host (node-host.mjs: the
 // filesystem, child processes, the clock and the terminal), then exits with
 // the core's code.
+//
+// The registry commands run with the registry module (ctl_packaging_bg.wasm);
+// build, export, install and materialize with the ops module, which the host
+// loads only for them.
 import { main } from './node-host.mjs';
-import { runCli } from './ctl_packaging.js';
 
-main('ctl-packaging', runCli);
+await main('ctl-packaging', 'runCli', 'ctl_packaging');

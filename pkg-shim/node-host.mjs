@@ -12,7 +12,6 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { initSync } from './ctl_packaging.js';
 
 const require = createRequire(import.meta.url);
 const lazy = (name) => {
@@ -189,11 +188,24 @@ export const host = {
   stderr: (text) => writeAll(2, text),
 };
 
+/** The module with every command (see scripts/build.mjs, MODULES). */
+const OPS_MODULE = 'ctl_packaging_ops';
+/** What the registry module answers for a command only the ops module has (src/commands/mod.rs). */
+const IN_OPS_MODULE = -1;
+
+/** Glue and wasm of one module, instantiated. */
+async function load(module) {
+  const glue = await import(`./${module}.js`);
+  glue.initSync({ module: fs.readFileSync(path.join(here, `${module}_bg.wasm`)) });
+  return glue;
+}
+
 /**
- * Load the wasm next to this file, run one command line of a core entry point
- * (`runCli`, `runProjectState`) against the host, and exit with its code.
+ * Run one command line with the core entry point `entry` (`runCli`, `runProjectState`)
+ * of `module` (the wasm next to this file) against the host, and exit with its code.
+ * A command the module hands over runs with the ops module instead.
  */
-export function main(name, entry) {
+export async function main(name, entry, module) {
   let code;
   try {
     // A command is one short process. V8 would move its busiest wasm functions
@@ -202,8 +214,9 @@ export function main(name, entry) {
     // 10,000-target registry, more than they save. The baseline tier runs
     // the whole command instead (README, Performance).
     v8.setFlagsFromString('--wasm-tiering-budget=2147483647');
-    initSync({ module: fs.readFileSync(path.join(here, 'ctl_packaging_bg.wasm')) });
-    code = entry(process.argv.slice(2), host);
+    const argv = process.argv.slice(2);
+    code = (await load(module))[entry](argv, host);
+    if (code === IN_OPS_MODULE && module !== OPS_MODULE) code = (await load(OPS_MODULE))[entry](argv, host);
   } catch (e) {
     writeAll(2, `[error] internal error in ${name}: ${(e && e.stack) || e}\n`);
     code = 70;

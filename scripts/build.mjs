@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Build the wasm module and assemble dist/packaging/ (what `npm run build` runs).
+// Build the wasm modules and assemble dist/packaging/ (what `npm run build` runs).
 //
 //   node scripts/build.mjs [--wasm-only]
 //
-// 1. scripts/setup.sh (fast when all is there), then cargo build --release --target
-//    wasm32-unknown-unknown with the toolchain it chose (target/toolchain.env);
+// 1. scripts/setup.sh (fast when all is there); then, for each of the two modules (the
+//    registry module ctl_packaging and the ops module ctl_packaging_ops, see MODULES):
+//    cargo build --release --target wasm32-unknown-unknown with the toolchain setup.sh
+//    chose (target/toolchain.env);
 // 2. wasm-bindgen --target web (one glue for Node and browsers: the Node shim calls initSync);
 // 3. wasm-opt -Oz (binaryen pinned in package.json, else a wasm-opt on PATH, else skipped),
 //    then a load check of glue + optimized module in this Node;
-//    result in target/pkg/ (ctl_packaging.js, ctl_packaging_bg.wasm);
+//    result in target/pkg/ (<module>.js, <module>_bg.wasm);
 // 4. unless --wasm-only (or CTL_BUILD_WASM_ONLY=1): dist/packaging/ from pkg-shim/, templates/
 //    and target/pkg/: scripts/ (CLI shim, JS API entries index.mjs and browser.mjs with their
 //    types, glue, wasm), web/ (the validator page), templates/, SKILL.md.
@@ -101,12 +103,17 @@ if (buildStd.length) {
   buildStd.push("-Zbuild-std-features=optimize_for_size");
 }
 
-// ---------------------------------------------------------------- cargo
-timed(`cargo build --release --target ${TARGET} (route ${env.WASM_ROUTE})`, () =>
-  run("cargo", ["build", "--release", "--target", TARGET, ...buildStd], { env }),
-);
-const rawWasm = path.join(env.CARGO_TARGET_DIR, TARGET, "release", `${CRATE}.wasm`);
-if (!fs.existsSync(rawWasm)) fail(`cargo produced no ${rawWasm}`);
+// ---------------------------------------------------------------- modules
+// Two modules from the one crate (Cargo feature "ops"):
+//   ctl_packaging      registry commands, the JS API and the browser page (no "ops");
+//   ctl_packaging_ops  everything: build, build-all, export, install, materialize and
+//                      the project-state controller. The CLI shim loads it only when the
+//                      registry module hands a command over (src/commands/mod.rs).
+// Each has its own cargo target folder, so that neither rebuild undoes the other.
+const MODULES = [
+  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry` },
+  { name: `${CRATE}_ops`, cargo: [], targetDir: env.CARGO_TARGET_DIR },
+];
 
 // ---------------------------------------------------------------- wasm-bindgen + wasm-opt
 function findWasmOpt() {
@@ -127,31 +134,41 @@ const wasmOptHint =
 const bindgenVersion = output("wasm-bindgen", ["--version"], env);
 if (!bindgenVersion) fail("wasm-bindgen is not installed: run bash scripts/setup.sh");
 const wasmOpt = findWasmOpt();
-const stampFile = path.join(PKG, ".stamp.json");
-const stamp = JSON.stringify({
-  input: sha256(rawWasm),
-  bindgen: bindgenVersion,
-  wasmOpt: wasmOpt ? [wasmOpt.version, "-Oz", ...WASM_FEATURES] : null,
-});
-const pkgWasm = path.join(PKG, `${CRATE}_bg.wasm`);
-const pkgJs = path.join(PKG, `${CRATE}.js`);
-const upToDate =
-  fs.existsSync(pkgWasm) && fs.existsSync(pkgJs) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp;
+fs.mkdirSync(PKG, { recursive: true });
 
-if (upToDate) {
-  log("target/pkg is up to date (same cargo output, wasm-bindgen and wasm-opt)");
-} else {
-  const tmp = `${PKG}.tmp-${process.pid}`;
+/** cargo, wasm-bindgen and wasm-opt for one module; result in target/pkg/<name>{.js,_bg.wasm}. */
+async function buildModule({ name, cargo, targetDir }) {
+  const cargoEnv = { ...env, CARGO_TARGET_DIR: targetDir };
+  timed(`${name}: cargo build --release --target ${TARGET} ${cargo.join(" ")} (route ${env.WASM_ROUTE})`, () =>
+    run("cargo", ["build", "--release", "--target", TARGET, ...cargo, ...buildStd], { env: cargoEnv }),
+  );
+  const rawWasm = path.join(targetDir, TARGET, "release", `${CRATE}.wasm`);
+  if (!fs.existsSync(rawWasm)) fail(`cargo produced no ${rawWasm}`);
+  const stampFile = path.join(PKG, `.stamp-${name}.json`);
+  const stamp = JSON.stringify({
+    input: sha256(rawWasm),
+    bindgen: bindgenVersion,
+    wasmOpt: wasmOpt ? [wasmOpt.version, "-Oz", ...WASM_FEATURES] : null,
+  });
+  const pkgWasm = path.join(PKG, `${name}_bg.wasm`);
+  const pkgJs = path.join(PKG, `${name}.js`);
+  const upToDate =
+    fs.existsSync(pkgWasm) && fs.existsSync(pkgJs) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp;
+  if (upToDate) {
+    log(`${name}: target/pkg is up to date (same cargo output, wasm-bindgen and wasm-opt)`);
+    return;
+  }
+  const tmp = `${PKG}.tmp-${name}-${process.pid}`;
   process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
   fs.mkdirSync(tmp, { recursive: true });
-  timed(bindgenVersion, () =>
-    run("wasm-bindgen", ["--target", "web", "--out-dir", tmp, "--out-name", CRATE, "--no-typescript", rawWasm], { env }),
+  timed(`${name}: ${bindgenVersion}`, () =>
+    run("wasm-bindgen", ["--target", "web", "--out-dir", tmp, "--out-name", name, "--no-typescript", rawWasm], { env }),
   );
-  const wasm = path.join(tmp, `${CRATE}_bg.wasm`);
+  const wasm = path.join(tmp, `${name}_bg.wasm`);
   if (wasmOpt) {
     const opt = path.join(tmp, "opt.wasm");
     const args = ["-Oz", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", opt];
-    timed(`${wasmOpt.version} -Oz`, () => {
+    timed(`${name}: ${wasmOpt.version} -Oz`, () => {
       const r = spawnSync(wasmOpt.bin, args, { cwd: ROOT, env, stdio: "inherit" });
       if (r.status !== 0) fail(`${wasmOpt.bin} (${wasmOpt.version}) failed${wasmOptHint}`);
     });
@@ -161,18 +178,24 @@ if (upToDate) {
   }
   // Load glue + module the way the Node shim does; catches a broken optimizer early.
   try {
-    const glue = await import(pathToFileURL(path.join(tmp, `${CRATE}.js`)).href);
+    const glue = await import(pathToFileURL(path.join(tmp, `${name}.js`)).href);
     glue.initSync({ module: fs.readFileSync(wasm) });
   } catch (e) {
     fail(
-      `the built module does not load in Node ${process.version}: ${e.message}` +
+      `${name}: the built module does not load in Node ${process.version}: ${e.message}` +
         (wasmOpt ? ` (optimized by ${wasmOpt.bin}, ${wasmOpt.version})${wasmOptHint}` : ""),
     );
   }
-  fs.writeFileSync(path.join(tmp, ".stamp.json"), stamp);
-  fs.rmSync(PKG, { recursive: true, force: true });
-  fs.renameSync(tmp, PKG);
+  // Glue first, then the module, then the stamp: an interrupted build leaves a stale
+  // stamp at worst, which the next build does not match.
+  fs.rmSync(stampFile, { force: true });
+  fs.renameSync(path.join(tmp, `${name}.js`), pkgJs);
+  fs.renameSync(wasm, pkgWasm);
+  fs.writeFileSync(stampFile, stamp);
+  fs.rmSync(tmp, { recursive: true, force: true });
 }
+
+for (const m of MODULES) await buildModule(m);
 
 function sizes(file) {
   const bytes = fs.readFileSync(file);
@@ -181,9 +204,13 @@ function sizes(file) {
   return `${kib(bytes.length)} raw, ${kib(gz)} gzip (${bytes.length} / ${gz} bytes)`;
 }
 
+function logSizes(dir) {
+  for (const { name } of MODULES) log(`wasm size, ${name}: ${sizes(path.join(dir, `${name}_bg.wasm`))}`);
+}
+
 if (wasmOnly) {
-  log(`wasm-only: ${path.relative(ROOT, PKG)}/{${CRATE}.js, ${CRATE}_bg.wasm}`);
-  log(`wasm size: ${sizes(pkgWasm)}`);
+  log(`wasm-only: ${path.relative(ROOT, PKG)}/`);
+  logSizes(PKG);
   process.exit(0);
 }
 
@@ -212,8 +239,9 @@ for (const name of fs.readdirSync(SHIM).sort()) {
 fs.chmodSync(path.join(scripts, "ctl-packaging.mjs"), 0o755);
 // The project-state controller `ctl-packaging install` offers host repositories.
 if (fs.existsSync(path.join(scripts, "ctl-project-state.mjs"))) fs.chmodSync(path.join(scripts, "ctl-project-state.mjs"), 0o755);
-fs.copyFileSync(pkgJs, path.join(scripts, `${CRATE}.js`));
-fs.copyFileSync(pkgWasm, path.join(scripts, `${CRATE}_bg.wasm`));
+for (const { name } of MODULES) {
+  for (const file of [`${name}.js`, `${name}_bg.wasm`]) fs.copyFileSync(path.join(PKG, file), path.join(scripts, file));
+}
 // TypeScript looks for the types of `x.mjs` in `x.d.mts`: one declaration serves both entries.
 if (fs.existsSync(path.join(SHIM, "index.d.ts"))) {
   for (const entry of ["index", "browser"]) {
@@ -236,4 +264,4 @@ const files = [];
   }
 })(DIST);
 log(`assembled ${path.relative(ROOT, DIST)}/ (${files.length} files)`);
-log(`wasm size: ${sizes(path.join(scripts, `${CRATE}_bg.wasm`))}`);
+logSizes(scripts);

@@ -4,8 +4,10 @@
 #   bash scripts/test.sh
 #
 # Stages, in order; the first failure stops the run:
-#   lint        cargo fmt --check; cargo clippy --all-targets -- -D warnings
-#   native      cargo test (rustup's toolchain, target/)
+#   lint        cargo fmt --check; cargo clippy --all-targets -- -D warnings (also without
+#               the ops feature, as the registry module is built)
+#   native      cargo test (rustup's toolchain, target/); the library's tests again without
+#               the ops feature
 #   wasm        cargo test --target wasm32-unknown-unknown --test wasm_node (wasm-bindgen-test, Node)
 #   wasm-browser  the same for --test wasm_browser, in headless Chromium (chromedriver)
 #   build       node scripts/build.mjs (dist/packaging/)
@@ -72,13 +74,15 @@ fi
 echo "==== [test] setup: bash scripts/setup.sh --test-deps"
 bash scripts/setup.sh --test-deps
 
-stage lint "cargo fmt --check; cargo clippy --all-targets -- -D warnings"
+stage lint "cargo fmt --check; cargo clippy --all-targets -- -D warnings (with and without the ops feature)"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+cargo clippy --lib --no-default-features -- -D warnings
 stage_ok
 
-stage native "cargo test"
+stage native "cargo test; cargo test --lib --no-default-features"
 cargo test
+cargo test --lib --no-default-features
 stage_ok
 
 stage wasm "cargo test --target wasm32-unknown-unknown --test wasm_node (wasm-bindgen-test-runner, Node)"

@@ -16,12 +16,15 @@ pub mod host;
 pub mod locate;
 pub mod memhost;
 pub mod paths;
+#[cfg(feature = "ops")]
 pub mod project_state;
+#[cfg(feature = "ops")]
 pub mod provenance;
 pub mod reference;
 pub mod registry;
 pub mod seed;
 pub mod store;
+#[cfg(feature = "ops")]
 pub mod template_merge;
 pub mod time;
 pub mod validate;

@@ -129,7 +129,7 @@ fn refusal(diagnostics: &[Diagnostic]) -> Failure {
 const LOCK_SUFFIX: &str = ".lock";
 /// The program named in the registry lock's messages.
 const TOOL: &str = "ctl-packaging";
-const DEFAULT_LOCK_TIMEOUT_MS: f64 = 10_000.0;
+const DEFAULT_LOCK_TIMEOUT_MS: u32 = 10_000;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct LockInfo {
@@ -156,12 +156,13 @@ impl Lock {
     }
 }
 
-fn lock_timeout(host: &dyn Host) -> f64 {
+/// The lock wait in whole milliseconds.
+fn lock_timeout(host: &dyn Host) -> u32 {
     host.env("PACKAGING_LOCK_TIMEOUT_MS")
         // Whole milliseconds: parsing decimals would bring in float tables
         // (about 14 KB of the module) for one setting.
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .map_or(DEFAULT_LOCK_TIMEOUT_MS, f64::from)
+        .unwrap_or(DEFAULT_LOCK_TIMEOUT_MS)
 }
 
 /// Run `f` while holding the lock of a file: `<path>.lock`, created
@@ -217,7 +218,7 @@ fn acquire(
                     take_over(host, &path, &text)?;
                     continue;
                 }
-                if host.now_ms() - start >= timeout {
+                if host.now_ms() - start >= f64::from(timeout) {
                     let other_host = if info.host == me.host {
                         String::new()
                     } else {
@@ -238,7 +239,7 @@ fn acquire(
                     unreadable_since = None;
                     continue;
                 }
-                if host.now_ms() - start >= timeout {
+                if host.now_ms() - start >= f64::from(timeout) {
                     return Err(Failure::new(format!(
                         "{rel} exists but is unreadable; gave up after {timeout} ms. If no {tool} command is running, delete {rel}"
                     )));

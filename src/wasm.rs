@@ -258,6 +258,7 @@ pub fn run_cli(argv: Vec<String>, host: &JsHost) -> i32 {
     crate::commands::run(host, &argv)
 }
 
+#[cfg(feature = "ops")]
 /// Run one command line of the project-state controller
 /// (`.ai/scripts/ctl-project-state.mjs`) against the host; returns the exit code.
 #[wasm_bindgen(js_name = runProjectState)]

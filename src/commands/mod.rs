@@ -1,11 +1,15 @@
 //! Commands: from argv to output lines, files and an exit code.
 
 mod add;
+#[cfg(feature = "ops")]
 mod build;
+#[cfg(feature = "ops")]
 mod export;
 mod init;
+#[cfg(feature = "ops")]
 mod install;
 mod list;
+#[cfg(feature = "ops")]
 mod materialize;
 mod remove;
 mod status;
@@ -17,6 +21,14 @@ use crate::diagnostics::quote;
 use crate::host::{EntryKind, Host};
 use crate::paths::join;
 use crate::store::Failure;
+
+/// The commands that only the ops module carries (the `ops` feature).
+pub const OPS_COMMANDS: [&str; 5] = ["build", "build-all", "export", "install", "materialize"];
+
+/// What [`run`] returns, before any output or change, for a command of
+/// [`OPS_COMMANDS`] in a module built without them: the shim then runs the
+/// same command line with the ops module. Never a process exit code.
+pub const IN_OPS_MODULE: i32 = -1;
 
 /// What a command has to work with.
 pub struct Ctx<'a> {
@@ -157,11 +169,18 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
         "remove" => remove::run(ctx),
         "status" => status::run(ctx),
         "verify" => verify::run(ctx),
+        #[cfg(feature = "ops")]
         "build" => build::run(ctx),
+        #[cfg(feature = "ops")]
         "build-all" => build::run_all(ctx),
+        #[cfg(feature = "ops")]
         "export" => export::run(ctx),
+        #[cfg(feature = "ops")]
         "install" => install::run(ctx),
+        #[cfg(feature = "ops")]
         "materialize" => materialize::run(ctx),
+        #[cfg(not(feature = "ops"))]
+        cmd if OPS_COMMANDS.contains(&cmd) => Ok(IN_OPS_MODULE),
         other => {
             ctx.console.err(format!("[error] Unknown command: {other}"));
             ctx.console.out_raw(USAGE);
@@ -190,5 +209,41 @@ pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<Strin
             "--repo-root {}: no such folder",
             quote(given)
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memhost::MemHost;
+
+    /// Without the ops feature, an ops command is handed over untouched:
+    /// the sentinel, no output, nothing written.
+    #[cfg(not(feature = "ops"))]
+    #[test]
+    fn ops_commands_are_handed_to_the_ops_module() {
+        let host = MemHost::new("/repo");
+        host.add_dir("/repo");
+        for cmd in OPS_COMMANDS {
+            assert_eq!(run(&host, &[cmd, "--dry-run"]), IN_OPS_MODULE, "{cmd}");
+        }
+        assert_eq!(host.stdout(), "");
+        assert_eq!(host.stderr(), "");
+        assert_eq!(host.writes(), 0);
+        assert_eq!(run(&host, &["status"]), 0);
+    }
+
+    /// With it, every ops command is a command (never "Unknown command",
+    /// never the sentinel).
+    #[cfg(feature = "ops")]
+    #[test]
+    fn the_ops_module_runs_every_ops_command() {
+        for cmd in OPS_COMMANDS {
+            let host = MemHost::new("/repo");
+            host.add_dir("/repo");
+            let code = run(&host, &[cmd, "--dry-run"]);
+            assert_ne!(code, IN_OPS_MODULE, "{cmd}");
+            assert!(!host.stderr().contains("Unknown command"), "{cmd}");
+        }
     }
 }

@@ -1,0 +1,99 @@
+// The two wasm modules (scripts/build.mjs, MODULES): every registry command
+// runs with the registry module alone, and only build, build-all, export,
+// install and materialize (and the project-state controller) load the ops
+// module. Proved by running the commands from a copy of the scripts folder
+// that has no ops module at all, next to the complete one.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+import { CTL, makeRepo } from './helpers.mjs';
+
+const SCRIPTS = path.dirname(CTL);
+const OPS_FILES = ['ctl_packaging_ops.js', 'ctl_packaging_ops_bg.wasm'];
+
+/** A copy of the scripts folder without the ops module, inside the test's base folder. */
+function registryOnly(repo) {
+  const dir = path.join(repo.base, 'registry-only');
+  fs.mkdirSync(dir);
+  for (const name of fs.readdirSync(SCRIPTS)) {
+    if (!OPS_FILES.includes(name)) fs.copyFileSync(path.join(SCRIPTS, name), path.join(dir, name));
+  }
+  return path.join(dir, 'ctl-packaging.mjs');
+}
+
+const run = (repo, ctl, args) =>
+  spawnSync(process.execPath, [ctl, ...args], { cwd: repo.root, env: repo.env(), encoding: 'utf8' });
+
+test('both modules are built and shipped', () => {
+  for (const name of ['ctl_packaging.js', 'ctl_packaging_bg.wasm', ...OPS_FILES]) {
+    assert.ok(fs.statSync(path.join(SCRIPTS, name)).size > 0, name);
+  }
+});
+
+test('registry commands need only the registry module, and say the same', () => {
+  const repo = makeRepo({ templates: true });
+  const lite = registryOnly(repo);
+  try {
+    const steps = [
+      ['init'],
+      ['add-service', '--id', 'api', '--module', 'apps/backend'],
+      ['add-job', '--id', 'cron-task', '--module', 'jobs/cron'],
+      ['list'],
+      ['list', '--format', 'json'],
+      ['status'],
+      ['status', '--format', 'json'],
+      ['verify'],
+      ['verify', '--format', 'json'],
+      ['remove', '--id', 'cron-task'],
+      ['list'],
+      ['help'],
+      ['no-such-command'],
+    ];
+    for (const args of steps) {
+      const r = run(repo, lite, args);
+      assert.notEqual(r.status, 70, `${args.join(' ')}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /internal error/, args.join(' '));
+    }
+    // The same state read through the complete scripts folder gives the same answers.
+    for (const args of [['list'], ['status'], ['verify', '--format', 'json']]) {
+      const a = run(repo, lite, args);
+      const b = run(repo, CTL, args);
+      assert.deepEqual([a.status, a.stdout, a.stderr], [b.status, b.stdout, b.stderr], args.join(' '));
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('ops commands load the ops module, and only they do', () => {
+  const repo = makeRepo({ templates: true, fakeDocker: true });
+  const lite = registryOnly(repo);
+  try {
+    assert.equal(run(repo, CTL, ['add-service', '--id', 'api']).status, 0);
+    for (const args of [
+      ['build', '--target', 'api', '--dry-run'],
+      ['build-all', '--dry-run'],
+      ['export', '--format', 'bake'],
+      ['materialize', '--dry-run'],
+      ['install', '--dry-run'],
+    ]) {
+      // Without the ops module the command cannot run, and nothing was written.
+      const before = repo.snapshotAll();
+      const r = run(repo, lite, args);
+      assert.equal(r.status, 70, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /ctl_packaging_ops/, args.join(' '));
+      assert.equal(r.stdout, '', args.join(' '));
+      assert.deepEqual(repo.snapshotAll(), before, args.join(' '));
+      // With it, the command runs.
+      const full = run(repo, CTL, args);
+      assert.notEqual(full.status, 70, `${args.join(' ')}: ${full.stderr}`);
+      assert.doesNotMatch(full.stderr, /internal error/, args.join(' '));
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
