@@ -323,8 +323,19 @@ fn scalar(out: &mut String, v: &Value) -> Option<()> {
 /// characters as `\b \t \n \f \r` or `\u00xx`, everything else as is.
 fn string(out: &mut String, s: &str) {
     out.push('"');
+    let b = s.as_bytes();
+    // Skip the plain prefix eight bytes at a time: most values have nothing to escape.
+    let mut clean = 0;
+    while let Some(w) = word(b, clean) {
+        let hits = special(w);
+        if hits != 0 {
+            clean += (hits.trailing_zeros() / 8) as usize;
+            break;
+        }
+        clean += 8;
+    }
     let mut start = 0;
-    for (i, c) in s.bytes().enumerate() {
+    for (i, c) in b.iter().copied().enumerate().skip(clean) {
         let escape: &str = match c {
             b'"' => "\\\"",
             b'\\' => "\\\\",

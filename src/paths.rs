@@ -34,25 +34,42 @@ pub fn is_normal(input: &str) -> bool {
         return true;
     }
     let b = input.as_bytes();
-    if b.is_empty() || b[0] == b'~' || has_drive_prefix(input) {
+    if b.first() == Some(&b'~') || has_drive_prefix(input) {
+        return false;
+    }
+    normal_segments(b, true)
+}
+
+/// Whether `b` is `segment(/segment)*` with no empty, `.` or `..` segment
+/// and no backslash; with `strict`, no control character (C0, DEL, C1)
+/// either. Index loops: this runs for every path of a registry, in
+/// WebAssembly's baseline tier.
+#[inline]
+fn normal_segments(b: &[u8], strict: bool) -> bool {
+    if b.is_empty() {
         return false;
     }
     let mut start = 0;
-    for i in 0..=b.len() {
-        let c = b.get(i).copied().unwrap_or(b'/');
-        if c == b'/' {
+    let mut i = 0;
+    while i <= b.len() {
+        if i == b.len() || b[i] == b'/' {
             let seg = &b[start..i];
             if seg.is_empty() || seg == b"." || seg == b".." {
                 return false;
             }
             start = i + 1;
-        } else if c < 0x20
-            || c == 0x7f
-            || c == b'\\'
-            || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-        {
-            return false;
+        } else {
+            let c = b[i];
+            if c == b'\\'
+                || (strict
+                    && (c < 0x20
+                        || c == 0x7f
+                        || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))))
+            {
+                return false;
+            }
         }
+        i += 1;
     }
     true
 }
@@ -132,16 +149,11 @@ pub fn join(base: &str, rel: &str) -> String {
 /// makes of it: `/`, or `/` and segments that are not empty, `.` or `..`,
 /// with no backslash. One pass over the bytes.
 fn is_normal_absolute(path: &str) -> bool {
-    let Some(rest) = path.strip_prefix('/') else {
-        return false;
-    };
-    if rest.is_empty() {
-        return true;
+    match path.strip_prefix('/') {
+        Some("") => true,
+        Some(rest) => normal_segments(rest.as_bytes(), false),
+        None => false,
     }
-    !rest.contains('\\')
-        && rest
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Resolve `.` and `..` in an absolute path; keeps a Windows drive prefix.
