@@ -26,8 +26,9 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 const missing = (e) => e && (e.code === 'ENOENT' || e.code === 'ENOTDIR');
 
-export function writeAll(fd, text) {
-  const buf = Buffer.from(text, 'utf8');
+/** Write all of `data` (bytes, or text as UTF-8) to `fd`. */
+export function writeAll(fd, data) {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let off = 0;
   while (off < buf.length) {
     try {
@@ -103,11 +104,12 @@ export const host = {
       throw e;
     }
   },
-  writeAtomic(p, text) {
+  // `bytes`: a view of the wasm memory, valid during this call (src/wasm.rs).
+  writeAtomic(p, bytes) {
     const tmp = `${p}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
-      writeAll(fd, text);
+      writeAll(fd, bytes);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -184,8 +186,9 @@ export const host = {
   capture: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, {
     cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26,
   })),
-  stdout: (text) => writeAll(1, text),
-  stderr: (text) => writeAll(2, text),
+  // Bytes: views of the wasm memory, valid during the call (src/wasm.rs).
+  stdout: (bytes) => writeAll(1, bytes),
+  stderr: (bytes) => writeAll(2, bytes),
 };
 
 /** The module with every command (see scripts/build.mjs, MODULES). */

@@ -37,8 +37,11 @@ extern "C" {
     fn mkdir_all(this: &JsHost, path: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = createNew)]
     fn create_new(this: &JsHost, path: &str, contents: &str) -> Result<bool, JsValue>;
+    /// `contents` is UTF-8 bytes, a view of the module's memory that is valid
+    /// during the call only (write it or copy it; no decode and re-encode of
+    /// a registry of megabytes on its way to the disk).
     #[wasm_bindgen(method, catch, js_name = writeAtomic)]
-    fn write_atomic(this: &JsHost, path: &str, contents: &str) -> Result<(), JsValue>;
+    fn write_atomic(this: &JsHost, path: &str, contents: &[u8]) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = removeFile)]
     fn remove_file(this: &JsHost, path: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = realPath)]
@@ -67,10 +70,12 @@ extern "C" {
         args: Vec<String>,
         cwd: &str,
     ) -> Result<JsValue, JsValue>;
+    /// UTF-8 bytes, a view valid during the call only (as for `writeAtomic`).
     #[wasm_bindgen(method)]
-    fn stdout(this: &JsHost, text: &str);
+    fn stdout(this: &JsHost, text: &[u8]);
+    /// UTF-8 bytes, a view valid during the call only.
     #[wasm_bindgen(method)]
-    fn stderr(this: &JsHost, text: &str);
+    fn stderr(this: &JsHost, text: &[u8]);
 }
 
 fn host_error(e: JsValue) -> HostError {
@@ -207,7 +212,7 @@ impl Host for JsHost {
         JsHost::create_new(self, path, contents).map_err(host_error)
     }
     fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError> {
-        JsHost::write_atomic(self, path, contents).map_err(host_error)
+        JsHost::write_atomic(self, path, contents.as_bytes()).map_err(host_error)
     }
     fn remove_file(&self, path: &str) -> Result<(), HostError> {
         JsHost::remove_file(self, path).map_err(host_error)
@@ -244,10 +249,10 @@ impl Host for JsHost {
         })
     }
     fn write_stdout(&self, text: &str) {
-        JsHost::stdout(self, text)
+        JsHost::stdout(self, text.as_bytes())
     }
     fn write_stderr(&self, text: &str) {
-        JsHost::stderr(self, text)
+        JsHost::stderr(self, text.as_bytes())
     }
 }
 

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 #[wasm_bindgen(inline_js = r#"
+const utf8 = new TextDecoder();
 export function makeHost() {
   const files = new Map();
   const dirs = new Set(['/', '/repo']);
@@ -25,15 +26,15 @@ export function makeHost() {
     readDir: (p) => [...files.keys(), ...dirs].filter((x) => x.startsWith(p + '/') && !x.slice(p.length + 1).includes('/')).map((x) => x.slice(p.length + 1)).sort(),
     mkdirAll(p) { let q = ''; for (const part of p.split('/').filter(Boolean)) { q += '/' + part; dirs.add(q); } },
     createNew(p, t) { if (files.has(p)) return false; files.set(p, t); return true; },
-    writeAtomic(p, t) { files.set(p, t); },
+    writeAtomic(p, bytes) { files.set(p, utf8.decode(bytes)); },
     removeFile(p) { if (!files.delete(p)) throw new Error('ENOENT: ' + p); },
     realPath: (p) => (files.has(p) || dirs.has(p)) ? p : null,
     processAlive: () => false,
     sleepMs() {},
     spawn(program, args, cwd) { h.spawned.push([program, ...args].join(' ') + ' @' + cwd); return { code: 0 }; },
     capture() { return { notFound: true }; },
-    stdout(t) { h.out += t; },
-    stderr(t) { h.err += t; },
+    stdout(bytes) { h.out += utf8.decode(bytes); },
+    stderr(bytes) { h.err += utf8.decode(bytes); },
     files,
   };
   return h;

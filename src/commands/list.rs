@@ -16,7 +16,11 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         },
     };
     match format {
-        Format::Json => ctx.console.out_raw(&registry.render()),
+        Format::Json => {
+            let text = registry.render();
+            ctx.console.out_raw(&text);
+            store::release(text);
+        }
         Format::Text => {
             let mut text = String::with_capacity(64 + registry.targets.len() * 48);
             text.push_str("Packaging Targets (");
@@ -38,7 +42,9 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 text.push('\n');
             }
             ctx.console.out_raw(&text);
+            store::release(text);
         }
     }
+    store::release(registry);
     Ok(0)
 }

@@ -12,8 +12,10 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let loaded = store::load(ctx.host, &ctx.root)?;
     let targets = loaded.as_ref().map_or(0, |l| l.registry.targets.len());
     let updated = loaded
-        .and_then(|l| l.registry.updated_at)
+        .as_ref()
+        .and_then(|l| l.registry.updated_at.clone())
         .unwrap_or(Value::Null);
+    store::release(loaded);
     match format {
         Format::Json => {
             let mut map = serde_json::Map::new();

@@ -173,6 +173,8 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
             )),
         }
     }
+    crate::store::release(targets);
+    crate::store::release(text);
     errors.extend(warnings);
     Ok(errors)
 }
