@@ -57,6 +57,32 @@ fn special(w: u64) -> u64 {
         | below(w, 0x20)
 }
 
+/// Up to eight bytes as a little-endian word and the mask that selects them.
+const fn literal(s: &[u8]) -> (u64, u64) {
+    let mut value = 0u64;
+    let mut i = 0;
+    while i < s.len() {
+        value |= (s[i] as u64) << (8 * i);
+        i += 1;
+    }
+    let mask = if s.len() >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * s.len())) - 1
+    };
+    (value, mask)
+}
+
+const ID: (u64, u64) = literal(b"id\"");
+const TYPE: (u64, u64) = literal(b"type\"");
+const MODULE: (u64, u64) = literal(b"module\"");
+const DOCKERFI: u64 = literal(b"dockerfi").0;
+const CONTEXT: (u64, u64) = literal(b"context\"");
+const IMAGE: (u64, u64) = literal(b"image\"");
+const ADDED: (u64, u64) = literal(b"addedAt\"");
+/// The index [`Scanner::target_key`] gives `addedAt` (after the six string fields).
+const ADDED_AT: usize = 6;
+
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
@@ -124,8 +150,10 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.i = end + 1;
-        // Both ends are ASCII bytes of a `str`, hence character boundaries.
-        self.text.get(start..end)
+        // SAFETY: `start` follows an ASCII quote and `end` is at one, both
+        // inside `self.text` (`end < self.b.len()` was just indexed), so both
+        // are character boundaries of that `str`.
+        Some(unsafe { self.text.get_unchecked(start..end) })
     }
 
     /// A key: `"..."` followed by `:`.
@@ -134,6 +162,31 @@ impl<'a> Scanner<'a> {
         let k = self.plain_str()?;
         self.eat(b':')?;
         Some(k)
+    }
+
+    /// A target key and its `:`, as the index of its field in
+    /// [`crate::registry::TARGET_KEYS`]: matched in place against the known
+    /// keys (with their closing quote) eight bytes at a time, without
+    /// scanning the key as a string first.
+    fn target_key(&mut self) -> Option<usize> {
+        self.eat(b'"')?;
+        let w = word(self.b, self.i)?;
+        let is = |(value, mask): (u64, u64)| w & mask == value;
+        let (key, len) = match w as u8 {
+            b'i' if is(ID) => (0, 3),
+            b't' if is(TYPE) => (1, 5),
+            b'm' if is(MODULE) => (2, 7),
+            b'd' if w == DOCKERFI && self.b.get(self.i + 8..self.i + 11) == Some(b"le\"") => {
+                (3, 11)
+            }
+            b'c' if is(CONTEXT) => (4, 8),
+            b'i' if is(IMAGE) => (5, 6),
+            b'a' if is(ADDED) => (ADDED_AT, 8),
+            _ => return None,
+        };
+        self.i += len;
+        self.eat(b':')?;
+        Some(key)
     }
 
     /// After a member: `,` (more follow: true) or the closing byte (false).
@@ -219,21 +272,20 @@ impl<'a> Scanner<'a> {
             return None;
         }
         loop {
-            let key = self.key()?;
-            if key == "addedAt" {
+            let key = self.target_key()?;
+            if key == ADDED_AT {
                 if t.added_at.is_some() {
                     return None;
                 }
                 t.added_at = Some(self.string_or_null()?);
             } else {
                 let slot = match key {
-                    "id" => &mut t.id,
-                    "type" => &mut t.kind,
-                    "module" => &mut t.module,
-                    "dockerfile" => &mut t.dockerfile,
-                    "context" => &mut t.context,
-                    "image" => &mut t.image,
-                    _ => return None,
+                    0 => &mut t.id,
+                    1 => &mut t.kind,
+                    2 => &mut t.module,
+                    3 => &mut t.dockerfile,
+                    4 => &mut t.context,
+                    _ => &mut t.image,
                 };
                 if slot.is_some() {
                     return None;
