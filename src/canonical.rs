@@ -279,14 +279,7 @@ impl<'a> Scanner<'a> {
                 }
                 t.added_at = Some(self.string_or_null()?);
             } else {
-                let slot = match key {
-                    0 => &mut t.id,
-                    1 => &mut t.kind,
-                    2 => &mut t.module,
-                    3 => &mut t.dockerfile,
-                    4 => &mut t.context,
-                    _ => &mut t.image,
-                };
+                let slot = t.string_field_mut(key);
                 if slot.is_some() {
                     return None;
                 }

@@ -88,6 +88,19 @@ pub const TARGET_KEYS: [&str; 7] = [
 ];
 
 impl Target {
+    /// The string field at index `i` of [`TARGET_KEYS`] (0..=5; `addedAt`
+    /// is no string field).
+    pub fn string_field_mut(&mut self, i: usize) -> &mut Option<String> {
+        match i {
+            0 => &mut self.id,
+            1 => &mut self.kind,
+            2 => &mut self.module,
+            3 => &mut self.dockerfile,
+            4 => &mut self.context,
+            _ => &mut self.image,
+        }
+    }
+
     pub fn id(&self) -> &str {
         self.id.as_deref().unwrap_or("")
     }
@@ -504,14 +517,7 @@ impl<'de> Visitor<'de> for TargetSeed<'_> {
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Str(i) => {
-                    let slot = match i {
-                        0 => &mut t.id,
-                        1 => &mut t.kind,
-                        2 => &mut t.module,
-                        3 => &mut t.dockerfile,
-                        4 => &mut t.context,
-                        _ => &mut t.image,
-                    };
+                    let slot = t.string_field_mut(i);
                     match map.next_value::<Value>()? {
                         Value::String(s) => {
                             *slot = Some(s);
