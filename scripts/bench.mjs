@@ -5,9 +5,13 @@
 //   node scripts/bench.mjs --quick    a few runs of the 10,000-target commands; with --guard
 //                                     it fails only on an order-of-magnitude regression
 //
-// Every command is measured as a whole process (`node ctl-packaging.mjs ...`), next to
-// `node -e 0` in the same run, interleaved, after a warm-up; the table shows the median
-// and the spread (min-max) in milliseconds above that floor.
+// Every command is measured as a whole process (`node ctl-packaging.mjs ...`), each run
+// right after a run of `node -e 0` (the floor), after a warm-up; the table shows, in
+// milliseconds above the floor's median, the command's median and its spread (min-max).
+// (Medians of paired differences were tried: on this VM a single process varies by
+// ±20 ms, and a difference of two such samples is noisier than either median.)
+// The full run also counts instructions (valgrind --tool=callgrind, when installed): the
+// same count every run, so it shows what a change did when the clock is too noisy to.
 import { spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -73,26 +77,50 @@ function run(argv, cwd) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /**
- * Measure each command (and the floor) `runs` times, interleaved, after `warm` warm-ups.
- * add-service and remove alternate on one new id so the registry keeps its size.
+ * Measure each command `runs` times after `warm` warm-ups, each run next to a run of the
+ * floor, interleaved. add-service and remove alternate on one new id so the registry keeps
+ * its size.
  */
 function measure(dir, commands, runs, warm) {
-  const samples = new Map([['floor', []], ...commands.map((c) => [c.name, []])]);
+  const floors = [];
+  const samples = new Map(commands.map((c) => [c.name, []]));
   for (let i = 0; i < warm + runs; i++) {
-    const floor = run(['-e', '0'], dir);
-    if (i >= warm) samples.get('floor').push(floor.ms);
     for (const c of commands) {
+      const floor = run(['-e', '0'], dir);
       const r = run([CTL, ...c.argv], dir);
       if (r.code !== 0 && !c.mayFail) throw new Error(`${c.argv.join(' ')} exited ${r.code}: ${r.stderr}`);
-      if (i >= warm) samples.get(c.name).push(r.ms);
+      if (i >= warm) {
+        floors.push(floor.ms);
+        samples.get(c.name).push(r.ms);
+      }
     }
   }
-  const floor = median(samples.get('floor'));
+  const floor = median(floors);
   const out = { floor };
   for (const c of commands) {
     const xs = samples.get(c.name).map((x) => x - floor);
     out[c.name] = { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
   }
+  return out;
+}
+
+/** Instructions (millions) of one whole process under callgrind; null without valgrind. */
+function instructions(argv, dir) {
+  const out = path.join(os.tmpdir(), `pkgbench-callgrind-${process.pid}.out`);
+  const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...argv], {
+    cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26,
+  });
+  fs.rmSync(out, { force: true });
+  const m = /Collected : (\d+)/.exec(String(r.stderr));
+  return r.error || !m ? null : Number(m[1]) / 1e6;
+}
+
+/** Instructions above `node -e 0` for every command; add-service and remove leave the registry as it was. */
+function countWork(dir) {
+  const floor = instructions(['-e', '0'], dir);
+  if (floor === null) return null;
+  const out = { floor };
+  for (const c of COMMANDS) out[c.name] = instructions([CTL, ...c.argv], dir) - floor;
   return out;
 }
 
@@ -214,18 +242,29 @@ function chart(sizes, results) {
 
 async function main() {
   ensureBuilt();
-  const wasm = fs.readFileSync(path.join(DIST, 'scripts/ctl_packaging_bg.wasm'));
-  const size = { raw: wasm.length, gzip: zlib.gzipSync(wasm, { level: 9 }).length };
+  const moduleSize = (name) => {
+    const wasm = fs.readFileSync(path.join(DIST, `scripts/${name}_bg.wasm`));
+    return { raw: wasm.length, gzip: zlib.gzipSync(wasm, { level: 9 }).length };
+  };
+  // The registry module is what every registry command, the JS API and the page load;
+  // the ops module only build, build-all, export, install, materialize (scripts/build.mjs).
+  const size = moduleSize('ctl_packaging');
+  const ops = moduleSize('ctl_packaging_ops');
+  const work = {};
   const sizes = QUICK ? [10000] : [2, 1000, 10000, 50000];
   const results = {};
   for (const n of sizes) {
     log(`${n} targets: preparing`);
     const dir = makeRepo(n);
     try {
-      const runs = QUICK ? 3 : n >= 50000 ? 5 : n >= 10000 ? 11 : n >= 1000 ? 15 : 31;
+      const runs = QUICK ? 3 : n >= 50000 ? 7 : n >= 10000 ? 21 : n >= 1000 ? 21 : 41;
       log(`${n} targets: ${runs} runs after 2 warm-ups`);
       results[n] = measure(dir, COMMANDS, runs, 2);
       if (n === 10000 && !QUICK) results[n].memory = peakRss(dir, ['verify']);
+      if ((n === 2 || n === 10000) && !QUICK) {
+        log(`${n} targets: counting instructions (callgrind)`);
+        work[n] = countWork(dir);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -246,13 +285,24 @@ async function main() {
   lines.push('');
   lines.push('| measure | value | budget |');
   lines.push('| --- | --- | --- |');
-  lines.push(`| wasm size, raw | ${size.raw.toLocaleString('en')} bytes | ≤ ${BUDGET_WASM.toLocaleString('en')} |`);
-  lines.push(`| wasm size, gzip | ${size.gzip.toLocaleString('en')} bytes | |`);
+  lines.push(`| wasm size, raw: registry module (every registry command, JS API, page) | ${size.raw.toLocaleString('en')} bytes | ≤ ${BUDGET_WASM.toLocaleString('en')} |`);
+  lines.push(`| wasm size, gzip: registry module | ${size.gzip.toLocaleString('en')} bytes | |`);
+  lines.push(`| wasm size, raw / gzip: ops module (build, build-all, export, install, materialize; loaded only by them) | ${ops.raw.toLocaleString('en')} / ${ops.gzip.toLocaleString('en')} bytes | |`);
   lines.push(`| \`validateRegistry\`, 10,000 targets (${(text10k.length / 1e6).toFixed(1)} MB), Node | ${cell(node)} ms | |`);
   lines.push(`| \`validateRegistry\`, 10,000 targets, headless Chromium | ${cell(chromium)} ms | < 100 ms |`);
   if (results[10000]?.memory) {
     const m = results[10000].memory;
     lines.push(`| peak RSS of \`verify\`, 10,000 targets | ${(m.kb / 1024).toFixed(1)} MiB (node -e 0: ${(m.floorKb / 1024).toFixed(1)} MiB) | |`);
+  }
+  const counted = Object.keys(work).map(Number).filter((n) => work[n]);
+  if (counted.length) {
+    lines.push('');
+    lines.push('Instructions above `node -e 0` (millions; callgrind, the same every run; `node -e 0` itself: ' +
+      `${work[counted[0]].floor.toFixed(0)}M):`);
+    lines.push('');
+    lines.push(`| command | ${counted.map((n) => `${n.toLocaleString('en')} targets`).join(' | ')} |`);
+    lines.push(`| --- | ${counted.map(() => '---').join(' | ')} |`);
+    for (const c of COMMANDS) lines.push(`| \`${c.name}\` | ${counted.map((n) => work[n][c.name].toFixed(0)).join(' | ')} |`);
   }
   const table = lines.join('\n');
   process.stdout.write(`${table}\n`);

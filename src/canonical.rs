@@ -320,28 +320,26 @@ pub fn render(r: &Registry) -> Option<String> {
         }
         out.push_str(if n == 0 { "\n    {" } else { ",\n    {" });
         let strings = [
-            ("id", &t.id),
-            ("type", &t.kind),
-            ("module", &t.module),
-            ("dockerfile", &t.dockerfile),
-            ("context", &t.context),
-            ("image", &t.image),
+            &t.id,
+            &t.kind,
+            &t.module,
+            &t.dockerfile,
+            &t.context,
+            &t.image,
         ];
+        // Each member's text up to its value is one piece: the line break,
+        // indentation, key and separator, with the comma of the member before.
         let mut first = true;
-        let mut member = |out: &mut String, key: &str| {
-            out.push_str(if first { "\n      \"" } else { ",\n      \"" });
-            first = false;
-            out.push_str(key);
-            out.push_str("\": ");
-        };
-        for (key, value) in strings {
+        for (i, value) in strings.into_iter().enumerate() {
             if let Some(v) = value {
-                member(&mut out, key);
+                out.push_str(&MEMBER[i][usize::from(first)..]);
+                first = false;
                 string(&mut out, v);
             }
         }
         if let Some(a) = &t.added_at {
-            member(&mut out, "addedAt");
+            out.push_str(&MEMBER[ADDED_AT][usize::from(first)..]);
+            first = false;
             scalar(&mut out, a)?;
         }
         out.push_str(if first { "}" } else { "\n    }" });
@@ -353,6 +351,19 @@ pub fn render(r: &Registry) -> Option<String> {
     });
     Some(out)
 }
+
+/// `,` + line break + indentation + key + `: ` for each target key, in
+/// [`crate::registry::TARGET_KEYS`] order; without the leading comma for
+/// the first member.
+const MEMBER: [&str; 7] = [
+    ",\n      \"id\": ",
+    ",\n      \"type\": ",
+    ",\n      \"module\": ",
+    ",\n      \"dockerfile\": ",
+    ",\n      \"context\": ",
+    ",\n      \"image\": ",
+    ",\n      \"addedAt\": ",
+];
 
 /// A string or `null`; anything else is not the common shape.
 fn scalar(out: &mut String, v: &Value) -> Option<()> {
