@@ -297,7 +297,7 @@ async function main() {
   const counted = Object.keys(work).map(Number).filter((n) => work[n]);
   if (counted.length) {
     lines.push('');
-    lines.push('Instructions above `node -e 0` (millions; callgrind, the same every run; `node -e 0` itself: ' +
+    lines.push('Instructions above `node -e 0` (millions; callgrind, within about ±5M from run to run whatever the load; `node -e 0` itself: ' +
       `${work[counted[0]].floor.toFixed(0)}M):`);
     lines.push('');
     lines.push(`| command | ${counted.map((n) => `${n.toLocaleString('en')} targets`).join(' | ')} |`);
