@@ -137,10 +137,13 @@ impl<'a> Scanner<'a> {
             }
             end += 8;
         }
-        let len = self.b[end..]
-            .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-        self.close_str(start, end + len)
+        while let Some(&c) = self.b.get(end) {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                return self.close_str(start, end);
+            }
+            end += 1;
+        }
+        None
     }
 
     /// The string ends at `end` if the byte there is its closing quote.
@@ -334,7 +337,8 @@ pub fn render(r: &Registry) -> Option<String> {
             if let Some(v) = value {
                 out.push_str(&MEMBER[i][usize::from(first)..]);
                 first = false;
-                string(&mut out, v);
+                escaped(&mut out, v);
+                out.push('"');
             }
         }
         if let Some(a) = &t.added_at {
@@ -353,15 +357,16 @@ pub fn render(r: &Registry) -> Option<String> {
 }
 
 /// `,` + line break + indentation + key + `: ` for each target key, in
-/// [`crate::registry::TARGET_KEYS`] order; without the leading comma for
-/// the first member.
+/// [`crate::registry::TARGET_KEYS`] order, with the opening quote of the
+/// value for the string fields; without the leading comma for the first
+/// member.
 const MEMBER: [&str; 7] = [
-    ",\n      \"id\": ",
-    ",\n      \"type\": ",
-    ",\n      \"module\": ",
-    ",\n      \"dockerfile\": ",
-    ",\n      \"context\": ",
-    ",\n      \"image\": ",
+    ",\n      \"id\": \"",
+    ",\n      \"type\": \"",
+    ",\n      \"module\": \"",
+    ",\n      \"dockerfile\": \"",
+    ",\n      \"context\": \"",
+    ",\n      \"image\": \"",
     ",\n      \"addedAt\": ",
 ];
 
@@ -379,43 +384,58 @@ fn scalar(out: &mut String, v: &Value) -> Option<()> {
 /// characters as `\b \t \n \f \r` or `\u00xx`, everything else as is.
 fn string(out: &mut String, s: &str) {
     out.push('"');
+    escaped(out, s);
+    out.push('"');
+}
+
+/// What `"` ... `"` holds in [`string`]. Index loops and a word-at-a-time
+/// scan of the plain prefix: most values have nothing to escape, and this
+/// runs for every value of a registry.
+#[inline]
+fn escaped(out: &mut String, s: &str) {
     let b = s.as_bytes();
-    // Skip the plain prefix eight bytes at a time: most values have nothing to escape.
-    let mut clean = 0;
-    while let Some(w) = word(b, clean) {
+    let plain = |c: u8| c >= 0x20 && c != b'"' && c != b'\\';
+    let mut i = 0;
+    while let Some(w) = word(b, i) {
         let hits = special(w);
         if hits != 0 {
-            clean += (hits.trailing_zeros() / 8) as usize;
+            i += (hits.trailing_zeros() / 8) as usize;
             break;
         }
-        clean += 8;
+        i += 8;
+    }
+    while i < b.len() && plain(b[i]) {
+        i += 1;
+    }
+    if i == b.len() {
+        out.push_str(s);
+        return;
     }
     let mut start = 0;
-    for (i, c) in b.iter().copied().enumerate().skip(clean) {
-        let escape: &str = match c {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[usize::from(c >> 4)] as char);
-            out.push(HEX[usize::from(c & 0xf)] as char);
-        } else {
-            out.push_str(escape);
+    while i < b.len() {
+        let c = b[i];
+        if !plain(c) {
+            out.push_str(&s[start..i]);
+            match c {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                0x08 => out.push_str("\\b"),
+                0x0c => out.push_str("\\f"),
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.push_str("\\u00");
+                    out.push(HEX[usize::from(c >> 4)] as char);
+                    out.push(HEX[usize::from(c & 0xf)] as char);
+                }
+            }
+            start = i + 1;
         }
-        start = i + 1;
+        i += 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 #[cfg(test)]
