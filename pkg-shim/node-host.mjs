@@ -93,6 +93,48 @@ export const host = {
       throw e;
     }
   },
+  // Many files in one call (paths joined with NUL; src/wasm.rs documents the
+  // answer): open, read into one growing buffer, close. No fstat and no
+  // buffer per file, which is most of what 10,000 small reads cost.
+  readFiles(joined) {
+    const paths = joined === '' ? [] : joined.split('\0');
+    const sizes = new Int32Array(paths.length);
+    const errors = [];
+    let buf = Buffer.allocUnsafe(1 << 16);
+    let used = 0;
+    for (let i = 0; i < paths.length; i++) {
+      let fd;
+      try {
+        fd = fs.openSync(paths[i], 'r');
+      } catch (e) {
+        if (missing(e)) { sizes[i] = -1; continue; }
+        sizes[i] = -2;
+        errors.push(e.message);
+        continue;
+      }
+      const start = used;
+      try {
+        for (;;) {
+          if (used === buf.length) {
+            const bigger = Buffer.allocUnsafe(buf.length * 2);
+            buf.copy(bigger, 0, 0, used);
+            buf = bigger;
+          }
+          const n = fs.readSync(fd, buf, used, buf.length - used, null);
+          if (n === 0) break;
+          used += n;
+        }
+        sizes[i] = used - start;
+      } catch (e) {
+        used = start;
+        sizes[i] = -2;
+        errors.push(e.message);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    return { bytes: buf.subarray(0, used), sizes, errors };
+  },
   readDir: (p) => fs.readdirSync(p).sort(),
   mkdirAll: (p) => { fs.mkdirSync(p, { recursive: true }); },
   createNew(p, text) {

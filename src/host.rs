@@ -73,6 +73,12 @@ pub trait Host {
     fn stat(&self, path: &str) -> Result<EntryKind, HostError>;
     /// The file's text, or `None` when nothing is there.
     fn read_file(&self, path: &str) -> Result<Option<String>, HostError>;
+    /// [`Host::read_file`] for many paths at once, answers in the same order
+    /// (`verify` reads every target's Dockerfile: a host can save a call and
+    /// an allocation per file).
+    fn read_files(&self, paths: &[String]) -> Vec<Result<Option<String>, HostError>> {
+        paths.iter().map(|p| self.read_file(p)).collect()
+    }
     /// Names of the entries of a folder, sorted.
     fn read_dir(&self, path: &str) -> Result<Vec<String>, HostError>;
     /// Create a folder and its parents.

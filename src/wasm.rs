@@ -31,6 +31,12 @@ extern "C" {
     /// string, from hosts that decode themselves), or `null` when nothing is there.
     #[wasm_bindgen(method, catch, js_name = readFile)]
     fn read_file(this: &JsHost, path: &str) -> Result<JsValue, JsValue>;
+    /// Many files at once: `paths` joined with NUL (no repository path holds
+    /// one). Answers `{bytes, sizes, errors}`: the files' bytes one after
+    /// another (a `Uint8Array`), per path its size or -1 (nothing there) or -2
+    /// (an error: the next message of `errors`).
+    #[wasm_bindgen(method, catch, js_name = readFiles)]
+    fn read_files(this: &JsHost, paths: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = readDir)]
     fn read_dir(this: &JsHost, path: &str) -> Result<Vec<String>, JsValue>;
     #[wasm_bindgen(method, catch, js_name = mkdirAll)]
@@ -160,17 +166,66 @@ fn file_text(path: &str, v: JsValue) -> Result<Option<String>, HostError> {
         return Ok(None);
     }
     if let Some(bytes) = v.dyn_ref::<js_sys::Uint8Array>() {
-        let mut bytes = bytes.to_vec();
-        if bytes.starts_with(b"\xEF\xBB\xBF") {
-            bytes.drain(..3);
-        }
-        return String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| HostError::new(format!("{path} is not valid UTF-8")));
+        return decode(path, bytes.to_vec()).map(Some);
     }
     v.as_string()
         .map(Some)
         .ok_or_else(|| HostError::new(format!("{path}: readFile returned neither bytes nor text")))
+}
+
+/// A file's bytes as text: a leading byte order mark dropped, invalid UTF-8
+/// an error naming the path.
+fn decode(path: &str, mut bytes: Vec<u8>) -> Result<String, HostError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|_| HostError::new(format!("{path} is not valid UTF-8")))
+}
+
+/// What `readFiles` answered, split per path (see the import's documentation).
+fn files_text(
+    paths: &[String],
+    v: &JsValue,
+) -> Result<Vec<Result<Option<String>, HostError>>, HostError> {
+    let field = |name: &str| js_sys::Reflect::get(v, &JsValue::from_str(name)).map_err(host_error);
+    let malformed =
+        || HostError::new("readFiles answered something else than {bytes, sizes, errors}");
+    let bytes = field("bytes")?
+        .dyn_into::<js_sys::Uint8Array>()
+        .map_err(|_| malformed())?
+        .to_vec();
+    let sizes = field("sizes")?
+        .dyn_into::<js_sys::Int32Array>()
+        .map_err(|_| malformed())?
+        .to_vec();
+    let errors = field("errors")?
+        .dyn_into::<js_sys::Array>()
+        .map_err(|_| malformed())?;
+    if sizes.len() != paths.len() {
+        return Err(malformed());
+    }
+    let mut at = 0usize;
+    let mut next_error = 0u32;
+    let mut out = Vec::with_capacity(paths.len());
+    for (path, size) in paths.iter().zip(sizes) {
+        out.push(match size {
+            -1 => Ok(None),
+            size if size < 0 => {
+                let message = errors.get(next_error).as_string();
+                next_error += 1;
+                Err(HostError::new(
+                    message.unwrap_or_else(|| format!("cannot read {path}")),
+                ))
+            }
+            size => {
+                let end = at + size as usize;
+                let chunk = bytes.get(at..end).ok_or_else(malformed)?.to_vec();
+                at = end;
+                decode(path, chunk).map(Some)
+            }
+        });
+    }
+    Ok(out)
 }
 
 impl Host for JsHost {
@@ -201,6 +256,15 @@ impl Host for JsHost {
     }
     fn read_file(&self, path: &str) -> Result<Option<String>, HostError> {
         file_text(path, JsHost::read_file(self, path).map_err(host_error)?)
+    }
+    fn read_files(&self, paths: &[String]) -> Vec<Result<Option<String>, HostError>> {
+        let answer = JsHost::read_files(self, &paths.join("\0"))
+            .map_err(host_error)
+            .and_then(|v| files_text(paths, &v));
+        match answer {
+            Ok(files) => files,
+            Err(e) => paths.iter().map(|_| Err(e.clone())).collect(),
+        }
     }
     fn read_dir(&self, path: &str) -> Result<Vec<String>, HostError> {
         JsHost::read_dir(self, path).map_err(host_error)

@@ -23,6 +23,15 @@ export function makeHost() {
     hostname: () => 'test',
     stat: (p) => files.has(p) ? 'file' : dirs.has(p) ? 'dir' : 'missing',
     readFile: (p) => files.has(p) ? files.get(p) : null,
+    readFiles(joined) {
+      const bytes = []; const sizes = []; const errors = [];
+      for (const p of joined === '' ? [] : joined.split('\0')) {
+        if (!files.has(p)) { sizes.push(-1); continue; }
+        const b = new TextEncoder().encode(files.get(p));
+        bytes.push(...b); sizes.push(b.length);
+      }
+      return { bytes: new Uint8Array(bytes), sizes: new Int32Array(sizes), errors };
+    },
     readDir: (p) => [...files.keys(), ...dirs].filter((x) => x.startsWith(p + '/') && !x.slice(p.length + 1).includes('/')).map((x) => x.slice(p.length + 1)).sort(),
     mkdirAll(p) { let q = ''; for (const part of p.split('/').filter(Boolean)) { q += '/' + part; dirs.add(q); } },
     createNew(p, t) { if (files.has(p)) return false; files.set(p, t); return true; },

@@ -139,42 +139,72 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
         }
     }
     let targets = registry.map(|r| r.targets).unwrap_or_default();
-    for t in &targets {
-        let Some(dockerfile) = &t.dockerfile else {
-            warnings.push(plain(
-                Severity::Warning,
-                "PKG022",
-                REGISTRY_PATH,
-                format!("Target {} has no dockerfile path", quote(t.id())),
-            ));
-            continue;
-        };
-        // A path that leaves the repository is already an error; never read it.
-        let Ok(rel) = repo_relative(dockerfile) else {
-            continue;
-        };
-        match ctx.host.read_file(&ctx.abs(&rel)) {
-            Ok(Some(body)) => {
-                for d in crate::dockerfile::check(&rel, &body) {
-                    warnings.push(located(d));
-                }
-            }
-            Ok(None) => warnings.push(plain(
-                Severity::Warning,
-                "PKG023",
-                &rel,
-                format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
-            )),
-            Err(e) => warnings.push(plain(
-                Severity::Warning,
-                "PKG023",
-                &rel,
-                format!("cannot read {rel}: {e}"),
-            )),
+    // The Dockerfiles are read in batches (one host call each), then checked
+    // in target order.
+    for batch in targets.chunks(READ_BATCH) {
+        let rels: Vec<Option<String>> = batch
+            .iter()
+            .map(|t| {
+                // A path that leaves the repository is already an error; never read it.
+                t.dockerfile.as_deref().and_then(|d| repo_relative(d).ok())
+            })
+            .collect();
+        let paths: Vec<String> = rels.iter().flatten().map(|rel| ctx.abs(rel)).collect();
+        let mut bodies = ctx.host.read_files(&paths).into_iter();
+        for (t, rel) in batch.iter().zip(&rels) {
+            check_dockerfile(t, rel.as_deref(), &mut bodies, &mut warnings);
         }
     }
     crate::store::release(targets);
     crate::store::release(text);
     errors.extend(warnings);
     Ok(errors)
+}
+
+/// How many Dockerfiles are read in one host call: few enough that a batch
+/// of large files stays small in memory.
+const READ_BATCH: usize = 512;
+
+/// The findings of one target's Dockerfile; `bodies` holds the read of `rel`
+/// next when there is one.
+fn check_dockerfile(
+    t: &crate::registry::Target,
+    rel: Option<&str>,
+    bodies: &mut impl Iterator<Item = Result<Option<String>, crate::host::HostError>>,
+    warnings: &mut Vec<Finding>,
+) {
+    let Some(dockerfile) = &t.dockerfile else {
+        warnings.push(plain(
+            Severity::Warning,
+            "PKG022",
+            REGISTRY_PATH,
+            format!("Target {} has no dockerfile path", quote(t.id())),
+        ));
+        return;
+    };
+    let Some(rel) = rel else {
+        return;
+    };
+    let read = bodies
+        .next()
+        .unwrap_or_else(|| Err(crate::host::HostError::new("the host answered fewer files")));
+    match read {
+        Ok(Some(body)) => {
+            for d in crate::dockerfile::check(rel, &body) {
+                warnings.push(located(d));
+            }
+        }
+        Ok(None) => warnings.push(plain(
+            Severity::Warning,
+            "PKG023",
+            rel,
+            format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
+        )),
+        Err(e) => warnings.push(plain(
+            Severity::Warning,
+            "PKG023",
+            rel,
+            format!("cannot read {rel}: {e}"),
+        )),
+    }
 }

@@ -227,3 +227,45 @@ test('verify before init: the interface error and exit 1', () => {
     repo.cleanup();
   }
 });
+
+test('Dockerfiles are read in batches: every kind of read, in target order, across a batch boundary', () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    // 1,100 targets (three batches of reads); the odd ones sit at both sides of the
+    // 512 and 1,024 boundaries.
+    const odd = {
+      3: 'missing',
+      511: 'folder',
+      512: 'bom',
+      513: 'latin1',
+      1023: 'missing',
+      1024: 'folder',
+    };
+    const targets = [];
+    for (let i = 0; i < 1100; i++) {
+      const id = `t${i}`;
+      const dockerfile = `ops/packaging/services/${id}.Dockerfile`;
+      targets.push({ id, type: 'service', dockerfile, context: '.', image: id });
+      const kind = odd[i];
+      if (kind === 'folder') fs.mkdirSync(repo.abs(dockerfile), { recursive: true });
+      else if (kind === 'bom') repo.write(dockerfile, '\ufeffFROM scratch\n');
+      else if (kind === 'latin1') fs.writeFileSync(repo.abs(dockerfile), Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x20, 0xe9, 0x0a]));
+      else if (kind !== 'missing') repo.write(dockerfile, 'FROM scratch\n');
+    }
+    repo.write(REGISTRY, `${JSON.stringify({ version: 1, updatedAt: '2026-01-01T00:00:00.000Z', targets }, null, 2)}\n`);
+    const r = repo.run(['verify', '--format', 'json']);
+    assert.equal(r.code, 0, r.stdout);
+    const messages = JSON.parse(r.stdout).findings.map((f) => f.message);
+    assert.deepEqual(messages, [
+      'Missing Dockerfile for "t3": ops/packaging/services/t3.Dockerfile',
+      'cannot read ops/packaging/services/t511.Dockerfile: EISDIR: illegal operation on a directory, read',
+      // (the host names the file by its absolute path, as for every read)
+      `cannot read ops/packaging/services/t513.Dockerfile: ${repo.abs('ops/packaging/services/t513.Dockerfile')} is not valid UTF-8`,
+      'Missing Dockerfile for "t1023": ops/packaging/services/t1023.Dockerfile',
+      'cannot read ops/packaging/services/t1024.Dockerfile: EISDIR: illegal operation on a directory, read',
+    ]);
+  } finally {
+    repo.cleanup();
+  }
+});
