@@ -320,10 +320,8 @@ pub fn update<T>(
         let out = change(&mut registry)?;
         if exists || create {
             registry.updated_at = Some(iso_utc(host.now_ms()).into());
-            let text = registry.render();
-            host.write_atomic(&path, &text)
+            host.write_atomic(&path, &registry.render())
                 .map_err(|e| Failure::new(format!("cannot write {REGISTRY_PATH}: {e}")))?;
-            release(text);
         }
         release(registry);
         Ok(out)

@@ -16,11 +16,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         },
     };
     match format {
-        Format::Json => {
-            let text = registry.render();
-            ctx.console.out_raw(&text);
-            store::release(text);
-        }
+        Format::Json => ctx.console.out_raw(&registry.render()),
         Format::Text => {
             let mut text = String::with_capacity(64 + registry.targets.len() * 48);
             text.push_str("Packaging Targets (");
@@ -42,7 +38,6 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 text.push('\n');
             }
             ctx.console.out_raw(&text);
-            store::release(text);
         }
     }
     store::release(registry);

@@ -19,7 +19,7 @@ use crate::cli::Args;
 use crate::console::Console;
 use crate::diagnostics::quote;
 use crate::host::{EntryKind, Host};
-use crate::paths::{is_normal, join};
+use crate::paths::join;
 use crate::store::Failure;
 
 /// The commands that only the ops module carries (the `ops` feature).
@@ -42,11 +42,6 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// Absolute path of a repository-relative path.
     pub fn abs(&self, rel: &str) -> String {
-        // The root is normal already (resolve_root): a normal path is appended as is.
-        if is_normal(rel) && rel != "." {
-            let sep = if self.root.ends_with('/') { "" } else { "/" };
-            return format!("{}{sep}{rel}", self.root);
-        }
         join(&self.root, rel)
     }
 

@@ -8,9 +8,9 @@ use super::Ctx;
 use crate::api::{unplaced, validation, NO_TARGETS};
 use crate::cli::Format;
 use crate::diagnostics::{quote, Diagnostic, Severity};
-use crate::host::EntryKind;
+use crate::host::{EntryKind, HostError};
 use crate::paths::repo_relative;
-use crate::registry::REGISTRY_PATH;
+use crate::registry::{Target, REGISTRY_PATH};
 use crate::store::Failure;
 
 /// One finding of `verify`: a diagnostic, plus the reference's plain wording
@@ -156,7 +156,6 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
         }
     }
     crate::store::release(targets);
-    crate::store::release(text);
     errors.extend(warnings);
     Ok(errors)
 }
@@ -168,9 +167,9 @@ const READ_BATCH: usize = 512;
 /// The findings of one target's Dockerfile; `bodies` holds the read of `rel`
 /// next when there is one.
 fn check_dockerfile(
-    t: &crate::registry::Target,
+    t: &Target,
     rel: Option<&str>,
-    bodies: &mut impl Iterator<Item = Result<Option<String>, crate::host::HostError>>,
+    bodies: &mut impl Iterator<Item = Result<Option<String>, HostError>>,
     warnings: &mut Vec<Finding>,
 ) {
     let Some(dockerfile) = &t.dockerfile else {
@@ -187,7 +186,7 @@ fn check_dockerfile(
     };
     let read = bodies
         .next()
-        .unwrap_or_else(|| Err(crate::host::HostError::new("the host answered fewer files")));
+        .unwrap_or_else(|| Err(HostError::new("the host answered fewer files")));
     match read {
         Ok(Some(body)) => {
             for d in crate::dockerfile::check(rel, &body) {
