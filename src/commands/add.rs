@@ -20,6 +20,7 @@ fn path_option(ctx: &Ctx, key: &str) -> Result<Option<String>, Failure> {
     }
 }
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     let args = &ctx.args;
     let id = args

@@ -370,6 +370,7 @@ fn execute(ctx: &mut Ctx, mut plan: Plan, opts: &Options, facts: &GitFacts) -> R
     }
 }
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let id = ctx
         .args
@@ -568,6 +569,7 @@ fn changed_since<'r>(
     Ok(selected)
 }
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
     let opts = options(ctx)?;
     let keep_going = ctx.args.flag("keep-going");

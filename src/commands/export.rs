@@ -124,6 +124,7 @@ pub fn bake_file(plans: &[Plan]) -> Result<String, Failure> {
     Ok(text)
 }
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     match ctx.args.value("format").map_err(Failure::new)? {
         None => {}

@@ -8,6 +8,7 @@ use crate::store::{self, Failure};
 const HANDBOOK: &str = "ops/packaging/handbook";
 const LEGACY_HANDBOOK: &str = "ops/packaging/workdocs";
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let dry = ctx.args.flag("dry-run");
     // A registry that is there but broken is reported, never papered over.

@@ -56,6 +56,7 @@ try {
 /// Files every skill folder has; a folder without them is not one.
 const REQUIRED: [&str; 2] = ["SKILL.md", "scripts/ctl-packaging.mjs"];
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let dry = ctx.args.flag("dry-run");
     let upgrade = ctx.args.flag("upgrade");

@@ -6,6 +6,7 @@ use crate::diagnostics::shown;
 use crate::registry::Registry;
 use crate::store::{self, Failure};
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let format = ctx.args.format().map_err(Failure::new)?;
     let registry = match store::load(ctx.host, &ctx.root)? {

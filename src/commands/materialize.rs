@@ -18,6 +18,7 @@ use crate::template_merge::{plan, Action, Dest, Entry, Plan, Policy};
 /// Folders nested deeper than this are refused (a symbolic link loop).
 const MAX_DEPTH: usize = 32;
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let dry = ctx.args.flag("dry-run");
     let diff = ctx.args.flag("diff");

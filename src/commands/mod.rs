@@ -158,6 +158,9 @@ fn fail(console: &mut Console, failure: Failure) -> i32 {
     1
 }
 
+/// Each command's `run` is `#[inline(never)]`: V8 compiles a wasm function
+/// when it is first called, so a dispatch with every command inlined into it
+/// would compile all of them for any one (README, Performance).
 fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
     match cmd {
         "init" => init::run(ctx),

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::diagnostics::quote;
 use crate::store::{self, Failure};
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let id = ctx
         .args

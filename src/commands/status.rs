@@ -6,6 +6,7 @@ use crate::host::EntryKind;
 use crate::store::{self, Failure};
 use serde_json::Value;
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let format = ctx.args.format().map_err(Failure::new)?;
     let initialized = ctx.kind("ops/packaging")? == EntryKind::Dir;

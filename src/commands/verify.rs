@@ -45,6 +45,7 @@ struct Report<'a> {
     findings: Vec<&'a Diagnostic>,
 }
 
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let format = ctx.args.format().map_err(Failure::new)?;
     let strict = ctx.args.flag("strict");
