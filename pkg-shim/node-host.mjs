@@ -253,12 +253,17 @@ async function load(module) {
 export async function main(name, entry, module) {
   let code;
   try {
-    // A command is one short process. V8 would move its busiest wasm functions
-    // to the optimizing tier in background threads, and the process's exit
-    // then waits for those compilations to finish: about 40 ms on a
-    // 10,000-target registry, more than they save. The baseline tier runs
-    // the whole command instead (README, Performance).
-    v8.setFlagsFromString('--wasm-tiering-budget=2147483647');
+    // A command is one short process, so two of V8's defaults for long-lived
+    // pages cost more than they give (README, Performance):
+    // - V8 would move the busiest wasm functions to its optimizing tier in
+    //   background threads, and the exit then waits for those compilations:
+    //   about 40 ms on a 10,000-target registry. The baseline tier runs the
+    //   whole command instead.
+    // - V8 would validate every function of the module before the first call,
+    //   although a command runs a small part of it: each function is validated
+    //   when it is first compiled instead (scripts/build.mjs loads every built
+    //   module with the full check).
+    v8.setFlagsFromString('--wasm-tiering-budget=2147483647 --wasm-lazy-validation');
     const argv = process.argv.slice(2);
     code = (await load(module))[entry](argv, host);
     if (code === IN_OPS_MODULE && module !== OPS_MODULE) code = (await load(OPS_MODULE))[entry](argv, host);
