@@ -11,7 +11,8 @@
 // (Medians of paired differences were tried: on this VM a single process varies by
 // ±20 ms, and a difference of two such samples is noisier than either median.)
 // The full run also counts instructions (valgrind --tool=callgrind, when installed): the
-// same count every run, so it shows what a change did when the clock is too noisy to.
+// same count every run (see instructions()), so it shows what a change did when the clock
+// is too noisy to.
 import { spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -104,16 +105,27 @@ function measure(dir, commands, runs, warm) {
   return out;
 }
 
-/** Instructions (millions) of one whole process under callgrind; null without valgrind. */
+/**
+ * Instructions (millions) of one whole process under callgrind; null without valgrind.
+ * Repeatable to about 0.2M: without address-space randomisation (setarch -R, where it
+ * works) and with a fixed V8 random seed, for the command and the floor alike. (Without
+ * them, two runs of the same build differ by up to 10M: V8's hash seeds and heap layout.)
+ */
 function instructions(argv, dir) {
   const out = path.join(os.tmpdir(), `pkgbench-callgrind-${process.pid}.out`);
-  const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...argv], {
-    cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26,
-  });
+  const grind = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, '--random-seed=1', ...argv];
+  const cmd = NO_ASLR ? ['setarch', os.arch() === 'x64' ? 'x86_64' : os.arch(), '-R', ...grind] : grind;
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   fs.rmSync(out, { force: true });
   const m = /Collected : (\d+)/.exec(String(r.stderr));
   return r.error || !m ? null : Number(m[1]) / 1e6;
 }
+
+/** Whether `setarch -R` works here (it needs personality(2), which some sandboxes refuse). */
+const NO_ASLR = (() => {
+  const r = spawnSync('setarch', [os.arch() === 'x64' ? 'x86_64' : os.arch(), '-R', 'true'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+})();
 
 /** Instructions above `node -e 0` for every command; add-service and remove leave the registry as it was. */
 function countWork(dir) {
@@ -297,8 +309,8 @@ async function main() {
   const counted = Object.keys(work).map(Number).filter((n) => work[n]);
   if (counted.length) {
     lines.push('');
-    lines.push('Instructions above `node -e 0` (millions; callgrind, within about ±5M from run to run whatever the load; `node -e 0` itself: ' +
-      `${work[counted[0]].floor.toFixed(0)}M):`);
+    lines.push(`Instructions above \`node -e 0\` (millions; callgrind, ${NO_ASLR ? 'without address-space randomisation and ' : ''}with V8's random seed fixed, ` +
+      `repeatable to ${NO_ASLR ? 'about ±0.2M' : 'about ±5M'} whatever the load; \`node -e 0\` itself: ${work[counted[0]].floor.toFixed(0)}M):`);
     lines.push('');
     lines.push(`| command | ${counted.map((n) => `${n.toLocaleString('en')} targets`).join(' | ')} |`);
     lines.push(`| --- | ${counted.map(() => '---').join(' | ')} |`);
