@@ -114,18 +114,15 @@ function measure(dir, commands, runs, warm) {
 function instructions(argv, dir) {
   const out = path.join(os.tmpdir(), `pkgbench-callgrind-${process.pid}.out`);
   const grind = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, '--random-seed=1', ...argv];
-  const cmd = NO_ASLR ? ['setarch', os.arch() === 'x64' ? 'x86_64' : os.arch(), '-R', ...grind] : grind;
+  const cmd = NO_ASLR ? ['setarch', '-R', ...grind] : grind;
   const r = spawnSync(cmd[0], cmd.slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   fs.rmSync(out, { force: true });
   const m = /Collected : (\d+)/.exec(String(r.stderr));
   return r.error || !m ? null : Number(m[1]) / 1e6;
 }
 
-/** Whether `setarch -R` works here (it needs personality(2), which some sandboxes refuse). */
-const NO_ASLR = (() => {
-  const r = spawnSync('setarch', [os.arch() === 'x64' ? 'x86_64' : os.arch(), '-R', 'true'], { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-})();
+/** Whether `setarch -R` works here (util-linux 2.33 or later; it needs personality(2), which some sandboxes refuse). */
+const NO_ASLR = spawnSync('setarch', ['-R', 'true'], { stdio: 'ignore' }).status === 0;
 
 /** Instructions above `node -e 0` for every command; add-service and remove leave the registry as it was. */
 function countWork(dir) {

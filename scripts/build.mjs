@@ -8,7 +8,8 @@
 //    cargo build --release --target wasm32-unknown-unknown with the toolchain setup.sh
 //    chose (target/toolchain.env);
 // 2. wasm-bindgen --target web (one glue for Node and browsers: the Node shim calls initSync);
-// 3. wasm-opt -Oz (binaryen pinned in package.json, else a wasm-opt on PATH, else skipped),
+// 3. wasm-opt -Oz with single-caller inlining limited (WASM_OPT_PASSES; binaryen pinned in
+//    package.json, else a wasm-opt on PATH, else skipped),
 //    then a load check of glue + optimized module in this Node;
 //    result in target/pkg/ (<module>.js, <module>_bg.wasm);
 // 4. unless --wasm-only (or CTL_BUILD_WASM_ONLY=1): dist/packaging/ from pkg-shim/, templates/
@@ -29,9 +30,6 @@ const PKG = path.join(ROOT, "target", "pkg");
 const DIST = path.join(ROOT, "dist", "packaging");
 const SHIM = path.join(ROOT, "pkg-shim");
 const TEMPLATES = path.join(ROOT, "templates");
-// Rust >= 1.82 emits these by default for wasm32; binaryen must be told, because
-// `strip = true` drops the target_features section it would read them from.
-// All are supported by Node 18+ and current browsers.
 // V8 compiles a wasm function when it is first called, so one huge function costs its
 // whole compile even when a command runs a small part of it. binaryen would inline every
 // function that has one caller, however big (a command into the dispatch, the serde
@@ -39,6 +37,9 @@ const TEMPLATES = path.join(ROOT, "templates");
 // targets compiles 31 KB of code instead of 53 KB, for 0.5 KB more module (README,
 // Performance).
 const WASM_OPT_PASSES = ["-Oz", "--one-caller-inline-max-function-size=400"];
+// Rust >= 1.82 emits these by default for wasm32; binaryen must be told, because
+// `strip = true` drops the target_features section it would read them from.
+// All are supported by Node 18+ and current browsers.
 const WASM_FEATURES = [
   "--enable-mutable-globals",
   "--enable-sign-ext",
@@ -175,7 +176,7 @@ async function buildModule({ name, cargo, targetDir }) {
   if (wasmOpt) {
     const opt = path.join(tmp, "opt.wasm");
     const args = [...WASM_OPT_PASSES, ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", opt];
-    timed(`${name}: ${wasmOpt.version} -Oz`, () => {
+    timed(`${name}: ${wasmOpt.version} ${WASM_OPT_PASSES.join(" ")}`, () => {
       const r = spawnSync(wasmOpt.bin, args, { cwd: ROOT, env, stdio: "inherit" });
       if (r.status !== 0) fail(`${wasmOpt.bin} (${wasmOpt.version}) failed${wasmOptHint}`);
     });
