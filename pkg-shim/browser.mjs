@@ -20,7 +20,7 @@ import init, {
   parseRegistry,
   validateRegistry,
   version as coreVersion,
-} from './ctl_packaging.js';
+} from './ctl_packaging.mjs';
 
 await init({ module_or_path: new URL('./ctl_packaging_bg.wasm', import.meta.url) });
 

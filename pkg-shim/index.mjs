@@ -16,7 +16,7 @@ import {
   parseRegistry,
   validateRegistry,
   version as coreVersion,
-} from './ctl_packaging.js';
+} from './ctl_packaging.mjs';
 
 initSync({ module: fs.readFileSync(new URL('./ctl_packaging_bg.wasm', import.meta.url)) });
 

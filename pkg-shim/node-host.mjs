@@ -4,16 +4,20 @@
 // (src/host.rs; the seam is src/wasm.rs). No registry logic lives here.
 //
 // Start-up is most of the time of a command on a small repository, so this file
-// loads only what every command needs (node:fs, node:path); node:crypto,
-// node:child_process and node:os are loaded on first use (fileDigest, spawn and
-// capture, hostname).
-import fs from 'node:fs';
-import path from 'node:path';
-import v8 from 'node:v8';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// loads only what every command needs (node:fs, node:path, node:url, node:v8);
+// node:crypto, node:child_process and node:os are loaded on first use
+// (fileDigest, spawn and capture, hostname). Builtins come from
+// process.getBuiltinModule (Node >= 20.16): an `import` of one builds an ES
+// module namespace that reads every export, and the getters behind some
+// exports of node:fs load Node's streams (about 4M instructions per command,
+// README, Performance). Older Node takes them through require.
+const require = process.getBuiltinModule
+  ?? (await import('node:module')).createRequire(import.meta.url);
+const fs = require('node:fs');
+const path = require('node:path');
+const v8 = require('node:v8');
+const { fileURLToPath } = require('node:url');
 
-const require = createRequire(import.meta.url);
 const lazy = (name) => {
   let m;
   return () => (m ??= require(name));
@@ -240,7 +244,7 @@ const IN_OPS_MODULE = -1;
 
 /** Glue and wasm of one module, instantiated. */
 async function load(module) {
-  const glue = await import(`./${module}.js`);
+  const glue = await import(`./${module}.mjs`);
   glue.initSync({ module: fs.readFileSync(path.join(here, `${module}_bg.wasm`)) });
   return glue;
 }

@@ -7,11 +7,14 @@
 //    registry module ctl_packaging and the ops module ctl_packaging_ops, see MODULES):
 //    cargo build --release --target wasm32-unknown-unknown with the toolchain setup.sh
 //    chose (target/toolchain.env);
-// 2. wasm-bindgen --target web (one glue for Node and browsers: the Node shim calls initSync);
+// 2. wasm-bindgen --target web (one glue for Node and browsers: the Node shim calls initSync),
+//    renamed <module>.mjs: ES module syntax in a .js file is an ES module only where the
+//    nearest package.json says "type": "module" (a host repository's rarely does), and
+//    finding that out costs Node a lookup per load;
 // 3. wasm-opt -Oz with single-caller inlining limited (WASM_OPT_PASSES; binaryen pinned in
 //    package.json, else a wasm-opt on PATH, else skipped),
 //    then a load check of glue + optimized module in this Node;
-//    result in target/pkg/ (<module>.js, <module>_bg.wasm);
+//    result in target/pkg/ (<module>.mjs, <module>_bg.wasm);
 // 4. unless --wasm-only (or CTL_BUILD_WASM_ONLY=1): dist/packaging/ from pkg-shim/, templates/
 //    and target/pkg/: scripts/ (CLI shim, JS API entries index.mjs and browser.mjs with their
 //    types, glue, wasm), web/ (the validator page), templates/, SKILL.md.
@@ -144,7 +147,7 @@ if (!bindgenVersion) fail("wasm-bindgen is not installed: run bash scripts/setup
 const wasmOpt = findWasmOpt();
 fs.mkdirSync(PKG, { recursive: true });
 
-/** cargo, wasm-bindgen and wasm-opt for one module; result in target/pkg/<name>{.js,_bg.wasm}. */
+/** cargo, wasm-bindgen and wasm-opt for one module; result in target/pkg/<name>.mjs and <name>_bg.wasm. */
 async function buildModule({ name, cargo, targetDir }) {
   const cargoEnv = { ...env, CARGO_TARGET_DIR: targetDir };
   timed(`${name}: cargo build --release --target ${TARGET} ${cargo.join(" ")} (route ${env.WASM_ROUTE})`, () =>
@@ -159,7 +162,7 @@ async function buildModule({ name, cargo, targetDir }) {
     wasmOpt: wasmOpt ? [wasmOpt.version, ...WASM_OPT_PASSES, ...WASM_FEATURES] : null,
   });
   const pkgWasm = path.join(PKG, `${name}_bg.wasm`);
-  const pkgJs = path.join(PKG, `${name}.js`);
+  const pkgJs = path.join(PKG, `${name}.mjs`);
   const upToDate =
     fs.existsSync(pkgWasm) && fs.existsSync(pkgJs) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp;
   if (upToDate) {
@@ -172,6 +175,8 @@ async function buildModule({ name, cargo, targetDir }) {
   timed(`${name}: ${bindgenVersion}`, () =>
     run("wasm-bindgen", ["--target", "web", "--out-dir", tmp, "--out-name", name, "--no-typescript", rawWasm], { env }),
   );
+  const glueFile = path.join(tmp, `${name}.mjs`);
+  fs.renameSync(path.join(tmp, `${name}.js`), glueFile);
   const wasm = path.join(tmp, `${name}_bg.wasm`);
   if (wasmOpt) {
     const opt = path.join(tmp, "opt.wasm");
@@ -189,7 +194,7 @@ async function buildModule({ name, cargo, targetDir }) {
   try {
     const bytes = fs.readFileSync(wasm);
     if (!WebAssembly.validate(bytes)) throw new Error("WebAssembly.validate rejects it");
-    const glue = await import(pathToFileURL(path.join(tmp, `${name}.js`)).href);
+    const glue = await import(pathToFileURL(glueFile).href);
     glue.initSync({ module: bytes });
   } catch (e) {
     fail(
@@ -200,7 +205,7 @@ async function buildModule({ name, cargo, targetDir }) {
   // Glue first, then the module, then the stamp: an interrupted build leaves a stale
   // stamp at worst, which the next build does not match.
   fs.rmSync(stampFile, { force: true });
-  fs.renameSync(path.join(tmp, `${name}.js`), pkgJs);
+  fs.renameSync(glueFile, pkgJs);
   fs.renameSync(wasm, pkgWasm);
   fs.writeFileSync(stampFile, stamp);
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -251,7 +256,7 @@ fs.chmodSync(path.join(scripts, "ctl-packaging.mjs"), 0o755);
 // The project-state controller `ctl-packaging install` offers host repositories.
 if (fs.existsSync(path.join(scripts, "ctl-project-state.mjs"))) fs.chmodSync(path.join(scripts, "ctl-project-state.mjs"), 0o755);
 for (const { name } of MODULES) {
-  for (const file of [`${name}.js`, `${name}_bg.wasm`]) fs.copyFileSync(path.join(PKG, file), path.join(scripts, file));
+  for (const file of [`${name}.mjs`, `${name}_bg.wasm`]) fs.copyFileSync(path.join(PKG, file), path.join(scripts, file));
 }
 // TypeScript looks for the types of `x.mjs` in `x.d.mts`: one declaration serves both entries.
 if (fs.existsSync(path.join(SHIM, "index.d.ts"))) {

@@ -27,7 +27,7 @@ export const OWN_FILES = [
   '/web/style.css',
   '/web/app.js',
   '/scripts/browser.mjs',
-  '/scripts/ctl_packaging.js',
+  '/scripts/ctl_packaging.mjs',
   '/scripts/ctl_packaging_bg.wasm',
 ];
 

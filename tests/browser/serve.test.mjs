@@ -82,7 +82,7 @@ test('it serves each file with its type, and nothing outside dist/packaging', as
     '/web/app.js': 'text/javascript; charset=utf-8',
     '/web/style.css': 'text/css; charset=utf-8',
     '/scripts/browser.mjs': 'text/javascript; charset=utf-8',
-    '/scripts/ctl_packaging.js': 'text/javascript; charset=utf-8',
+    '/scripts/ctl_packaging.mjs': 'text/javascript; charset=utf-8',
     '/scripts/ctl_packaging_bg.wasm': 'application/wasm',
   };
   assert.deepEqual(Object.keys(types).sort(), [...OWN_FILES].sort());

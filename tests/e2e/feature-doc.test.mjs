@@ -145,7 +145,7 @@ test('npm tarball → offline install → npx ctl-packaging install → every do
       'dist/packaging/scripts/ctl-packaging.mjs',
       'dist/packaging/scripts/ctl-project-state.mjs',
       'dist/packaging/scripts/node-host.mjs',
-      'dist/packaging/scripts/ctl_packaging.js',
+      'dist/packaging/scripts/ctl_packaging.mjs',
       'dist/packaging/scripts/ctl_packaging_bg.wasm',
       'dist/packaging/scripts/index.mjs',
       'dist/packaging/scripts/browser.mjs',

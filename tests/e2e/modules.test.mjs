@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { CTL, makeRepo } from './helpers.mjs';
 
 const SCRIPTS = path.dirname(CTL);
-const OPS_FILES = ['ctl_packaging_ops.js', 'ctl_packaging_ops_bg.wasm'];
+const OPS_FILES = ['ctl_packaging_ops.mjs', 'ctl_packaging_ops_bg.wasm'];
 
 /** A copy of the scripts folder without the ops module, inside the test's base folder. */
 function registryOnly(repo) {
@@ -29,7 +29,7 @@ const run = (repo, ctl, args) =>
   spawnSync(process.execPath, [ctl, ...args], { cwd: repo.root, env: repo.env(), encoding: 'utf8' });
 
 test('both modules are built and shipped', () => {
-  for (const name of ['ctl_packaging.js', 'ctl_packaging_bg.wasm', ...OPS_FILES]) {
+  for (const name of ['ctl_packaging.mjs', 'ctl_packaging_bg.wasm', ...OPS_FILES]) {
     assert.ok(fs.statSync(path.join(SCRIPTS, name)).size > 0, name);
   }
 });
