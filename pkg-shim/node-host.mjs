@@ -99,7 +99,10 @@ export const host = {
   },
   // Many files in one call (paths joined with NUL; src/wasm.rs documents the
   // answer): open, read into one growing buffer, close. No fstat and no
-  // buffer per file, which is most of what 10,000 small reads cost.
+  // buffer per file, which is most of what 10,000 small reads cost. A read
+  // that returns less than the room it was offered has met the end of the
+  // file (a regular file's read is short only there), so a small file takes
+  // one read, not a second one that returns 0: three system calls a file.
   readFiles(joined) {
     const paths = joined === '' ? [] : joined.split('\0');
     const sizes = new Int32Array(paths.length);
@@ -124,9 +127,10 @@ export const host = {
             buf.copy(bigger, 0, 0, used);
             buf = bigger;
           }
-          const n = fs.readSync(fd, buf, used, buf.length - used, null);
-          if (n === 0) break;
+          const room = buf.length - used;
+          const n = fs.readSync(fd, buf, used, room, null);
           used += n;
+          if (n < room) break;
         }
         sizes[i] = used - start;
       } catch (e) {

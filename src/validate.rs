@@ -2,6 +2,9 @@
 //! tag acceptable, and the registry-wide rules (duplicates, secrets). Used by
 //! every command that takes such a value, by `verify`, and by the JS API.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use serde_json::Value;
 
 use crate::diagnostics::quote;
@@ -54,12 +57,26 @@ pub fn check_tag(tag: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `b` holds "-----".
+fn has_five_dashes(b: &[u8]) -> bool {
+    let mut run = 0;
+    for &c in b {
+        run = if c == b'-' { run + 1 } else { 0 };
+        if run == 5 {
+            return true;
+        }
+    }
+    false
+}
+
 /// What kind of secret a value looks like, if any.
 pub fn secret_kind(s: &str) -> Option<&'static str> {
-    if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
+    let b = s.as_bytes();
+    // A PEM header has a run of five dashes: look for the two markers (two
+    // substring searchers each time) only in a text that has one.
+    if has_five_dashes(b) && s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
         return Some("a private key");
     }
-    let b = s.as_bytes();
     let run = |from: usize, ok: fn(u8) -> bool| {
         b[from.min(b.len())..]
             .iter()
@@ -196,11 +213,52 @@ fn secrets_in(value: &Value, pointer: &mut String, out: &mut Vec<Problem>) {
     }
 }
 
+/// The hasher of the duplicate-id map: a multiply and a rotate per eight
+/// bytes (the scheme of rustc's FxHasher, with its final rotation so that the
+/// low bits a table indexes by depend on every byte). SipHash cost more than
+/// the rest of the map on a large registry, and in WebAssembly its keys are
+/// fixed (no randomness source), so it defended against crafted collisions
+/// there no better than this does.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
 /// Every semantic problem of a registry that parsed: bad values, duplicate
 /// ids, secrets. Structural problems come from [`crate::registry::parse`].
 pub fn validate(registry: &Registry) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut seen: HashMap<&str, usize, BuildHasherDefault<IdHasher>> =
+        HashMap::with_capacity_and_hasher(registry.targets.len(), Default::default());
     for (i, t) in registry.targets.iter().enumerate() {
         target_problems(i, t, &mut out);
         if let Some(id) = t.id.as_deref() {
@@ -279,6 +337,55 @@ mod tests {
         assert_eq!(secret_kind("apps/backend"), None);
         assert_eq!(secret_kind("ghp_short"), None);
         assert_eq!(secret_kind("xAKIAABCDEFGHIJKLMNOP"), None);
+        // The private-key rule needs both markers, and five dashes in the first.
+        assert_eq!(
+            secret_kind("x -----BEGIN OPENSSH PRIVATE KEY----- y"),
+            Some("a private key")
+        );
+        assert_eq!(secret_kind("----BEGIN PRIVATE KEY----"), None);
+        assert_eq!(secret_kind("-----BEGIN CERTIFICATE-----"), None);
+    }
+
+    #[test]
+    fn duplicate_ids_at_scale_name_the_first_use() {
+        // 3,000 targets, every third reusing an id from earlier (ids that differ
+        // only in their last bytes, as generated ids do); the oracle compares each
+        // target with every earlier one.
+        let ids: Vec<String> = (0..3000)
+            .map(|i| match i % 3 {
+                2 => {
+                    // An earlier index that holds its own id (not another reuse).
+                    let j = (i / 3 * 17) % i;
+                    format!("svc-{:05}", if j % 3 == 2 { j - 1 } else { j })
+                }
+                _ => format!("svc-{i:05}"),
+            })
+            .collect();
+        let targets: Vec<String> = ids
+            .iter()
+            .map(|id| format!(r#"{{"id":"{id}","type":"service"}}"#))
+            .collect();
+        let (r, _) = crate::registry::parse(&format!(
+            r#"{{"version":1,"targets":[{}]}}"#,
+            targets.join(",")
+        ))
+        .unwrap();
+        let got: Vec<String> = validate(&r)
+            .into_iter()
+            .filter(|p| p.code == "PKG013")
+            .map(|p| p.message)
+            .collect();
+        let want: Vec<String> = (0..ids.len())
+            .filter_map(|i| {
+                let first = (0..i).find(|&j| ids[j] == ids[i])?;
+                Some(format!(
+                    "target {i}: id {} is already used by target {first}",
+                    quote(&ids[i])
+                ))
+            })
+            .collect();
+        assert_eq!(want.len(), 1000, "every third target reuses an id");
+        assert_eq!(got, want);
     }
 
     #[test]

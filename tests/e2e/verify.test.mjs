@@ -233,9 +233,14 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
   try {
     assert.equal(repo.run(['init']).code, 0);
     // 1,100 targets (three batches of reads); the odd ones sit at both sides of the
-    // 512 and 1,024 boundaries.
+    // 512 and 1,024 boundaries. Two large ones end in a line with a finding, so that
+    // it shows only when the whole file was read: one exactly as large as the host's
+    // first buffer (64 KiB: a full read, then one that finds the end), one three
+    // times larger (the buffer grows in the middle of a file).
     const odd = {
+      0: 'large:65536',
       3: 'missing',
+      700: 'large:200000',
       511: 'folder',
       512: 'bom',
       513: 'latin1',
@@ -248,7 +253,13 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
       const dockerfile = `ops/packaging/services/${id}.Dockerfile`;
       targets.push({ id, type: 'service', dockerfile, context: '.', image: id });
       const kind = odd[i];
-      if (kind === 'folder') fs.mkdirSync(repo.abs(dockerfile), { recursive: true });
+      if (kind?.startsWith('large:')) {
+        const size = Number(kind.slice('large:'.length));
+        const head = 'FROM scratch\n# ';
+        const tail = 'ADD https://example.com/a.tgz /a\n';
+        repo.write(dockerfile, `${head}${'x'.repeat(size - head.length - 1 - tail.length)}\n${tail}`);
+        assert.equal(fs.statSync(repo.abs(dockerfile)).size, size);
+      } else if (kind === 'folder') fs.mkdirSync(repo.abs(dockerfile), { recursive: true });
       else if (kind === 'bom') repo.write(dockerfile, '\ufeffFROM scratch\n');
       else if (kind === 'latin1') fs.writeFileSync(repo.abs(dockerfile), Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x20, 0xe9, 0x0a]));
       else if (kind !== 'missing') repo.write(dockerfile, 'FROM scratch\n');
@@ -256,12 +267,20 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
     repo.write(REGISTRY, `${JSON.stringify({ version: 1, updatedAt: '2026-01-01T00:00:00.000Z', targets }, null, 2)}\n`);
     const r = repo.run(['verify', '--format', 'json']);
     assert.equal(r.code, 0, r.stdout);
-    const messages = JSON.parse(r.stdout).findings.map((f) => f.message);
+    const findings = JSON.parse(r.stdout).findings;
+    const messages = findings.map((f) => f.message);
+    const download = 'ADD downloads "https://example.com/a.tgz" without verifying it; use ADD --checksum=sha256:<hash> or curl in RUN with a checksum check';
+    assert.deepEqual(
+      findings.filter((f) => f.code === 'PKG105').map((f) => [f.file, f.line]),
+      [['ops/packaging/services/t0.Dockerfile', 3], ['ops/packaging/services/t700.Dockerfile', 3]],
+    );
     assert.deepEqual(messages, [
+      download,
       'Missing Dockerfile for "t3": ops/packaging/services/t3.Dockerfile',
       'cannot read ops/packaging/services/t511.Dockerfile: EISDIR: illegal operation on a directory, read',
       // (the host names the file by its absolute path, as for every read)
       `cannot read ops/packaging/services/t513.Dockerfile: ${repo.abs('ops/packaging/services/t513.Dockerfile')} is not valid UTF-8`,
+      download,
       'Missing Dockerfile for "t1023": ops/packaging/services/t1023.Dockerfile',
       'cannot read ops/packaging/services/t1024.Dockerfile: EISDIR: illegal operation on a directory, read',
     ]);
