@@ -411,7 +411,7 @@ fn check_sources(ins: &Instruction, escape: char, out: &mut Findings<'_>) {
 }
 
 /// Words in variable names that mark a secret.
-const SECRET_WORDS: &[&str] = &[
+pub(crate) const SECRET_WORDS: &[&str] = &[
     "PASSWORD",
     "PASSWD",
     "SECRET",
@@ -436,17 +436,35 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
         return false;
     }
     let bytes = name.as_bytes();
-    SECRET_WORDS.iter().any(|word| {
-        upper.match_indices(word).any(|(at, _)| {
-            let end = at + word.len();
-            let last = bytes[end - 1];
-            match bytes.get(end) {
-                Some(next) if next.is_ascii_alphabetic() => {
-                    next.is_ascii_lowercase() != last.is_ascii_lowercase()
-                }
-                _ => true,
+    let up = upper.as_bytes();
+    // Whether the occurrence of a word at `at` ends where a word ends.
+    let ends_a_word = |at: usize, len: usize| {
+        let end = at + len;
+        let last = bytes[end - 1];
+        match bytes.get(end) {
+            Some(next) if next.is_ascii_alphabetic() => {
+                next.is_ascii_lowercase() != last.is_ascii_lowercase()
             }
-        })
+            _ => true,
+        }
+    };
+    // Occurrences left to right, not overlapping (as `match_indices` finds
+    // them), by a byte loop: names are short, and a substring searcher per
+    // word per name cost more to set up than the search.
+    SECRET_WORDS.iter().any(|word| {
+        let w = word.as_bytes();
+        let mut at = 0;
+        while at + w.len() <= up.len() {
+            if up[at] == w[0] && &up[at..at + w.len()] == w {
+                if ends_a_word(at, w.len()) {
+                    return true;
+                }
+                at += w.len();
+            } else {
+                at += 1;
+            }
+        }
+        false
     })
 }
 
@@ -458,58 +476,101 @@ fn run_of(bytes: &[u8], from: usize, count: usize, ok: fn(&u8) -> bool) -> bool 
 }
 
 /// What kind of credential `text` contains, if any: GitHub, GitLab, Slack
-/// tokens, AWS access key ids, PEM private keys.
+/// tokens, AWS access key ids, PEM private keys. When several are there, the
+/// first kind of that list is named.
+///
+/// One pass over the bytes, every position a candidate (overlapping
+/// occurrences too, as in "xoxoxb-..."): each prefix starts with one of four
+/// bytes, so most positions cost one comparison. (A substring searcher per
+/// prefix costs more to set up than the short texts it would search, and a
+/// scan per prefix read every instruction eleven times.)
 pub(crate) fn token_kind(text: &str) -> Option<&'static str> {
+    const KINDS: [&str; 5] = [
+        "GitHub token",
+        "GitLab token",
+        "AWS access key id",
+        "Slack token",
+        "private key",
+    ];
     let b = text.as_bytes();
-    let alnum: fn(&u8) -> bool = u8::is_ascii_alphanumeric;
-    let upper_digit: fn(&u8) -> bool = |c| c.is_ascii_uppercase() || c.is_ascii_digit();
-    let word: fn(&u8) -> bool = |c| c.is_ascii_alphanumeric() || *c == b'_';
-    let dashed: fn(&u8) -> bool = |c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-';
-    // Every occurrence, overlapping ones too ("xoxoxb-..."), by a plain byte
-    // scan: a substring searcher per prefix costs more to set up than the
-    // short texts it would search.
-    let found = |prefix: &str, check: &dyn Fn(usize) -> bool| {
-        let p = prefix.as_bytes();
-        (0..b.len()).any(|at| b[at] == p[0] && b[at..].starts_with(p) && check(at + p.len()))
-    };
-    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
-        if found(prefix, &|at| run_of(b, at, 36, alnum)) {
-            return Some("GitHub token");
-        }
-    }
-    if found("github_pat_", &|at| run_of(b, at, 22, word)) {
-        return Some("GitHub token");
-    }
-    if found("glpat-", &|at| run_of(b, at, 20, dashed)) {
-        return Some("GitLab token");
-    }
-    for prefix in ["AKIA", "ASIA"] {
-        let key = |at: usize| {
-            let start = at - prefix.len();
-            run_of(b, at, 16, upper_digit)
-                && !b.get(at + 16).is_some_and(upper_digit)
-                && !(start > 0 && upper_digit(&b[start - 1]))
+    let mut best = KINDS.len();
+    for at in 0..b.len() {
+        let rank = match b[at] {
+            b'g' => github_or_gitlab(b, at),
+            b'A' => aws_key(b, at).then_some(2),
+            b'x' => slack_token(b, at).then_some(3),
+            b'-' => pem_private_key(b, at).then_some(4),
+            _ => None,
         };
-        if found(prefix, &key) {
-            return Some("AWS access key id");
+        match rank {
+            Some(0) => return Some(KINDS[0]),
+            Some(rank) => best = best.min(rank),
+            None => {}
         }
     }
-    let slack = |at: usize| {
-        b.get(at).is_some_and(|c| b"abprs".contains(c))
-            && b.get(at + 1) == Some(&b'-')
-            && run_of(b, at + 2, 10, dashed)
-    };
-    if found("xox", &slack) {
-        return Some("Slack token");
+    KINDS.get(best).copied()
+}
+
+fn alnum(c: &u8) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+fn upper_digit(c: &u8) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit()
+}
+
+fn word_byte(c: &u8) -> bool {
+    c.is_ascii_alphanumeric() || *c == b'_'
+}
+
+fn dashed(c: &u8) -> bool {
+    c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-'
+}
+
+/// At a `g`: 0 for a GitHub token (`gh[pousr]_` and 36 alphanumerics, or
+/// `github_pat_` and 22 word bytes), 1 for a GitLab one (`glpat-` and 20).
+fn github_or_gitlab(b: &[u8], at: usize) -> Option<usize> {
+    let rest = &b[at..];
+    if rest.len() >= 4 && rest[1] == b'h' && b"pousr".contains(&rest[2]) && rest[3] == b'_' {
+        return run_of(b, at + 4, 36, alnum).then_some(0);
     }
-    let pem = |at: usize| {
-        let window = &b[at..b.len().min(at + 100)];
-        window.windows(16).any(|w| w == b"PRIVATE KEY-----")
-    };
-    if found("-----BEGIN ", &pem) {
-        return Some("private key");
+    if rest.starts_with(b"github_pat_") {
+        return run_of(b, at + 11, 22, word_byte).then_some(0);
+    }
+    if rest.starts_with(b"glpat-") {
+        return run_of(b, at + 6, 20, dashed).then_some(1);
     }
     None
+}
+
+/// At an `A`: `AKIA` or `ASIA` and 16 uppercase letters or digits, as a
+/// whole word of those.
+fn aws_key(b: &[u8], at: usize) -> bool {
+    let rest = &b[at..];
+    (rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA"))
+        && run_of(b, at + 4, 16, upper_digit)
+        && !b.get(at + 20).is_some_and(upper_digit)
+        && !(at > 0 && upper_digit(&b[at - 1]))
+}
+
+/// At an `x`: `xox`, one of `abprs`, `-` and ten more token bytes.
+fn slack_token(b: &[u8], at: usize) -> bool {
+    b[at..].starts_with(b"xox")
+        && b.get(at + 3).is_some_and(|c| b"abprs".contains(c))
+        && b.get(at + 4) == Some(&b'-')
+        && run_of(b, at + 5, 10, dashed)
+}
+
+/// At a `-`: `-----BEGIN ` with `PRIVATE KEY-----` in the next 100 bytes.
+fn pem_private_key(b: &[u8], at: usize) -> bool {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    if !b[at..].starts_with(BEGIN) {
+        return false;
+    }
+    let from = at + BEGIN.len();
+    b[from..b.len().min(from + 100)]
+        .windows(16)
+        .any(|w| w == b"PRIVATE KEY-----")
 }
 
 /// PKG106.

@@ -6,9 +6,31 @@ use std::collections::HashMap;
 
 use super::Flag;
 
+/// Whether `text` holds a quote (`'`, `"`) or the escape character, the
+/// only characters that make [`raw_words`] and [`unquote`] more than a split
+/// and a copy.
+fn has_quote_or(text: &str, escape: char) -> bool {
+    // The escape character is `\` or `` ` ``; any other (not ASCII) is
+    // answered the slow way rather than looked for byte by byte.
+    if !escape.is_ascii() {
+        return true;
+    }
+    let escape = escape as u8;
+    text.bytes().any(|c| c == b'\'' || c == b'"' || c == escape)
+}
+
 /// Split `text` into words at unquoted whitespace, keeping quotes and escapes
 /// in the words (BuildKit's `parseWords`).
 pub(crate) fn raw_words(text: &str, escape: char) -> Vec<String> {
+    if !has_quote_or(text, escape) {
+        // Nothing to keep together: the words are the runs between whitespace
+        // (most instructions; char by char below cost a push per character).
+        return text
+            .split(char::is_whitespace)
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -57,6 +79,9 @@ pub(crate) fn raw_words(text: &str, escape: char) -> Vec<String> {
 
 /// Remove quotes and escapes from a word; the flag says whether it had quotes.
 pub(crate) fn unquote(word: &str, escape: char) -> (String, bool) {
+    if !has_quote_or(word, escape) {
+        return (word.to_string(), false);
+    }
     let mut out = String::with_capacity(word.len());
     let mut quoted = false;
     let mut chars = word.chars();

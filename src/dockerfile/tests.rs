@@ -1196,3 +1196,148 @@ fn a_thousand_lines_parse_quickly() {
     check("Dockerfile", &text);
     assert!(started.elapsed().as_millis() < 100);
 }
+
+#[test]
+fn single_pass_scans_agree_with_the_per_prefix_scans() {
+    // Texts and names made of fragments that form every kind of token, near
+    // misses, overlaps, word boundaries and multi-byte characters.
+    const PIECES: [&str; 30] = [
+        "ghp_",
+        "gho_",
+        "ghx_",
+        "github_pat_",
+        "glpat-",
+        "AKIA",
+        "ASIA",
+        "xox",
+        "xoxb-",
+        "xoxo",
+        "-----BEGIN ",
+        "PRIVATE KEY-----",
+        "-----",
+        "A",
+        "Z9",
+        "a",
+        "_",
+        "-",
+        "x",
+        " ",
+        "é",
+        "0123456789",
+        "ABCDEFGHIJKLMNOP",
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "TOKEN",
+        "Token",
+        "PASSWORD",
+        "apiKey",
+        "_FILE",
+        "SECRETS",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut found = [0usize; 2];
+    for _ in 0..40_000 {
+        let len = next(24);
+        let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
+        let want = reference_token_kind(&text);
+        assert_eq!(token_kind(&text), want, "{text:?}");
+        found[0] += usize::from(want.is_some());
+        let name: String = (0..next(5)).map(|_| PIECES[next(PIECES.len())]).collect();
+        let want = reference_is_secret_name(&name);
+        assert_eq!(is_secret_name(&name), want, "{name:?}");
+        found[1] += usize::from(want);
+    }
+    // The generator must reach both answers often, or the comparison says little.
+    assert!(found.iter().all(|&n| n > 5_000), "{found:?}");
+}
+
+// ---- The scans as they were before the single-pass rewrite, kept as the oracle
+// of `single_pass_scans_agree_with_the_per_prefix_scans`.
+
+/// Whether `count` bytes from `from` all satisfy `ok`.
+fn reference_run_of(bytes: &[u8], from: usize, count: usize, ok: fn(&u8) -> bool) -> bool {
+    bytes
+        .get(from..)
+        .is_some_and(|rest| rest.len() >= count && rest[..count].iter().all(ok))
+}
+
+fn reference_token_kind(text: &str) -> Option<&'static str> {
+    let b = text.as_bytes();
+    let alnum: fn(&u8) -> bool = u8::is_ascii_alphanumeric;
+    let upper_digit: fn(&u8) -> bool = |c| c.is_ascii_uppercase() || c.is_ascii_digit();
+    let word: fn(&u8) -> bool = |c| c.is_ascii_alphanumeric() || *c == b'_';
+    let dashed: fn(&u8) -> bool = |c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-';
+    // Every occurrence, overlapping ones too ("xoxoxb-..."), by a plain byte
+    // scan: a substring searcher per prefix costs more to set up than the
+    // short texts it would search.
+    let found = |prefix: &str, check: &dyn Fn(usize) -> bool| {
+        let p = prefix.as_bytes();
+        (0..b.len()).any(|at| b[at] == p[0] && b[at..].starts_with(p) && check(at + p.len()))
+    };
+    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
+        if found(prefix, &|at| reference_run_of(b, at, 36, alnum)) {
+            return Some("GitHub token");
+        }
+    }
+    if found("github_pat_", &|at| reference_run_of(b, at, 22, word)) {
+        return Some("GitHub token");
+    }
+    if found("glpat-", &|at| reference_run_of(b, at, 20, dashed)) {
+        return Some("GitLab token");
+    }
+    for prefix in ["AKIA", "ASIA"] {
+        let key = |at: usize| {
+            let start = at - prefix.len();
+            reference_run_of(b, at, 16, upper_digit)
+                && !b.get(at + 16).is_some_and(upper_digit)
+                && !(start > 0 && upper_digit(&b[start - 1]))
+        };
+        if found(prefix, &key) {
+            return Some("AWS access key id");
+        }
+    }
+    let slack = |at: usize| {
+        b.get(at).is_some_and(|c| b"abprs".contains(c))
+            && b.get(at + 1) == Some(&b'-')
+            && reference_run_of(b, at + 2, 10, dashed)
+    };
+    if found("xox", &slack) {
+        return Some("Slack token");
+    }
+    let pem = |at: usize| {
+        let window = &b[at..b.len().min(at + 100)];
+        window.windows(16).any(|w| w == b"PRIVATE KEY-----")
+    };
+    if found("-----BEGIN ", &pem) {
+        return Some("private key");
+    }
+    None
+}
+
+fn reference_is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if ["_FILE", "_PATH", "_DIR"]
+        .iter()
+        .any(|s| upper.ends_with(s))
+    {
+        return false;
+    }
+    let bytes = name.as_bytes();
+    super::check::SECRET_WORDS.iter().any(|word| {
+        upper.match_indices(word).any(|(at, _)| {
+            let end = at + word.len();
+            let last = bytes[end - 1];
+            match bytes.get(end) {
+                Some(next) if next.is_ascii_alphabetic() => {
+                    next.is_ascii_lowercase() != last.is_ascii_lowercase()
+                }
+                _ => true,
+            }
+        })
+    })
+}
