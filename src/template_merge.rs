@@ -12,6 +12,9 @@
 //! - upgrade ([`Policy::Upgrade`]): files we own are replaced when they
 //!   differ; a file the user owns is replaced only while it still has the
 //!   digest recorded at the last install, else it is `kept: <path> [modified]`.
+//!   A file an earlier install wrote that the new version no longer ships
+//!   (a retired entry) is removed while it is as installed, and kept when it
+//!   was changed since.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +49,9 @@ pub struct Entry {
     /// The user owns the destination file: an upgrade replaces it only while
     /// the user has not changed it.
     pub user_owned: bool,
+    /// Not in the source tree any more: a file an earlier install wrote (the
+    /// install record names it; `source` is empty). Only an upgrade has these.
+    pub retired: bool,
 }
 
 /// What happens to one file.
@@ -67,6 +73,8 @@ pub enum Action {
     Kept,
     /// Something that is not a file is in the way: left alone.
     Blocked,
+    /// Retired and as installed: removed (upgrade).
+    Remove,
 }
 
 impl Action {
@@ -78,6 +86,15 @@ impl Action {
 
 /// Decide one file.
 pub fn decide(entry: &Entry, policy: Policy) -> Action {
+    if entry.retired {
+        return match (&entry.dest, policy) {
+            (Dest::File(d), Policy::Upgrade) if entry.recorded.as_ref() == Some(d) => {
+                Action::Remove
+            }
+            (Dest::File(_), Policy::Upgrade) => Action::Kept,
+            _ => Action::Skip,
+        };
+    }
     match (&entry.dest, policy) {
         (Dest::Missing, Policy::Diff) => Action::Missing,
         (Dest::Missing, _) => Action::Write,
@@ -126,6 +143,7 @@ pub fn plan(mut entries: Vec<Entry>, policy: Policy) -> Plan {
 pub struct Counts {
     pub written: usize,
     pub replaced: usize,
+    pub removed: usize,
     pub kept: usize,
     pub unchanged: usize,
     pub skipped: usize,
@@ -137,6 +155,7 @@ impl Counts {
     pub fn add(&mut self, other: Counts) {
         self.written += other.written;
         self.replaced += other.replaced;
+        self.removed += other.removed;
         self.kept += other.kept;
         self.unchanged += other.unchanged;
         self.skipped += other.skipped;
@@ -144,9 +163,9 @@ impl Counts {
         self.missing += other.missing;
     }
 
-    /// Files written or replaced.
+    /// Files written, replaced or removed.
     pub fn changes(&self) -> usize {
-        self.written + self.replaced
+        self.written + self.replaced + self.removed
     }
 
     /// `3 written, 1 replaced, 12 skipped`: the non-zero counts (`0 written`
@@ -155,6 +174,7 @@ impl Counts {
         let parts: Vec<String> = [
             (self.written, "written"),
             (self.replaced, "replaced"),
+            (self.removed, "removed"),
             (self.kept, "kept"),
             (self.unchanged, "unchanged"),
             (self.skipped, "skipped"),
@@ -180,6 +200,7 @@ impl Plan {
             match step.action {
                 Action::Write => c.written += 1,
                 Action::Replace => c.replaced += 1,
+                Action::Remove => c.removed += 1,
                 Action::Kept => c.kept += 1,
                 Action::Same if self.policy == Policy::Upgrade => c.unchanged += 1,
                 Action::Same => {}
@@ -207,6 +228,7 @@ impl Plan {
         Some(match s.action {
             Action::Write => format!("  write: {p}{dry}"),
             Action::Replace => format!("  replace: {p}{dry}"),
+            Action::Remove => format!("  remove: {p}{dry}"),
             Action::Skip => format!("  skip: {p} [exists]"),
             Action::Blocked => format!("  skip: {p} [exists, not a file]"),
             Action::Kept => format!("  kept: {p} [modified]"),
@@ -221,12 +243,13 @@ impl Plan {
     /// every source file, the digest of the file as we installed it. A file
     /// kept because the user changed it keeps its old record, so the next
     /// upgrade still knows it was changed; a file that was there before and
-    /// is not ours is not recorded.
+    /// is not ours is not recorded, and neither is a file removed.
     pub fn record(&self, old: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for s in &self.steps {
             let e = &s.entry;
             let digest = match s.action {
+                Action::Remove => None,
                 Action::Write | Action::Replace | Action::Same => Some(e.source.clone()),
                 Action::Skip if e.dest == Dest::File(e.source.clone()) => Some(e.source.clone()),
                 _ => old.get(&e.rel).cloned(),
@@ -250,6 +273,7 @@ mod tests {
             dest,
             recorded: None,
             user_owned: false,
+            retired: false,
         }
     }
 
@@ -357,6 +381,56 @@ mod tests {
         );
         assert_eq!(rec["templates/untouched"], "new");
         assert!(!rec.contains_key("templates/unrecorded"));
+    }
+
+    #[test]
+    fn an_upgrade_removes_retired_files_as_installed_and_keeps_changed_ones() {
+        let retired = |rel: &str, dest: Dest, rec: &str| Entry {
+            retired: true,
+            recorded: Some(rec.into()),
+            ..entry(rel, "", dest)
+        };
+        let p = plan(
+            vec![
+                entry("scripts/glue.mjs", "v2", Dest::Missing),
+                retired("scripts/glue.js", file("v1"), "v1"),
+                retired("scripts/patched.js", file("mine"), "v1"),
+            ],
+            Policy::Upgrade,
+        );
+        assert_eq!(
+            p.lines("f/", false),
+            [
+                "  remove: f/scripts/glue.js",
+                "  write: f/scripts/glue.mjs",
+                "  kept: f/scripts/patched.js [modified]",
+            ]
+        );
+        assert_eq!(
+            p.lines("f/", true)[0],
+            "  remove: f/scripts/glue.js (dry-run)"
+        );
+        assert_eq!(p.counts().describe(), "1 written, 1 removed, 1 kept");
+        assert_eq!(p.counts().changes(), 2);
+        let old: BTreeMap<String, String> = [
+            ("scripts/glue.js".to_string(), "v1".to_string()),
+            ("scripts/patched.js".to_string(), "v1".to_string()),
+        ]
+        .into_iter()
+        .collect();
+        let rec = p.record(&old);
+        assert!(
+            !rec.contains_key("scripts/glue.js"),
+            "a removed file is forgotten"
+        );
+        assert_eq!(rec["scripts/patched.js"], "v1", "a kept one stays recorded");
+        assert_eq!(rec["scripts/glue.mjs"], "v2");
+        // Only an upgrade retires anything.
+        let p = plan(
+            vec![retired("scripts/glue.js", file("v1"), "v1")],
+            Policy::IfMissing,
+        );
+        assert_eq!(p.steps[0].action, Action::Skip);
     }
 
     #[test]

@@ -307,6 +307,106 @@ fn upgrade_replaces_scripts_and_wasm_and_keeps_templates_the_user_changed() {
 }
 
 #[test]
+fn upgrade_removes_what_the_new_version_no_longer_ships_unless_it_was_changed() {
+    let host = host();
+    // Version 1 ships three files that version 2 drops (its glue was renamed).
+    for (rel, text) in [
+        ("scripts/ctl_packaging.js", "// glue v1\n"),
+        ("scripts/helper.js", "// helper v1\n"),
+        ("templates/ops/packaging/OLD.md", "old v1\n"),
+    ] {
+        host.add_file(&format!("{SKILL}/{rel}"), text);
+    }
+    ok(&host, &["install"]);
+    host.add_file(
+        &format!("{FEATURE}/scripts/helper.js"),
+        "// patched by hand\n",
+    );
+    // A hand-edited record that names files outside the feature folder, with
+    // their real digests: an upgrade must never remove those.
+    host.add_file("/repo/src/main.rs", "fn main() {}\n");
+    let digest = host.file_digest("/repo/src/main.rs").unwrap().unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&host.file(RECORD).unwrap()).unwrap();
+    let files = record["files"].as_object_mut().unwrap();
+    files.insert("../../../../src/main.rs".into(), digest.clone().into());
+    files.insert("/repo/src/main.rs".into(), digest.into());
+    host.add_file(RECORD, &serde_json::to_string_pretty(&record).unwrap());
+    for rel in [
+        "scripts/ctl_packaging.js",
+        "scripts/helper.js",
+        "templates/ops/packaging/OLD.md",
+    ] {
+        host.remove_file_for_test(&format!("{SKILL}/{rel}"));
+    }
+    host.add_file(
+        &format!("{SKILL}/scripts/ctl_packaging.mjs"),
+        "// glue v2\n",
+    );
+
+    let dry = ok(&host, &["install", "--upgrade", "--dry-run"]);
+    assert!(dry
+        .contains("  remove: .ai/skills/features/packaging/scripts/ctl_packaging.js (dry-run)\n"));
+    assert!(host
+        .file(&format!("{FEATURE}/scripts/ctl_packaging.js"))
+        .is_some());
+
+    assert_eq!(
+        ok(&host, &["install", "--upgrade"]),
+        "  unchanged: .ai/skills/features/packaging/SKILL.md
+  unchanged: .ai/skills/features/packaging/scripts/ctl-packaging.mjs
+  unchanged: .ai/skills/features/packaging/scripts/ctl-project-state.mjs
+  remove: .ai/skills/features/packaging/scripts/ctl_packaging.js
+  write: .ai/skills/features/packaging/scripts/ctl_packaging.mjs
+  unchanged: .ai/skills/features/packaging/scripts/ctl_packaging_bg.wasm
+  kept: .ai/skills/features/packaging/scripts/helper.js [modified]
+  unchanged: .ai/skills/features/packaging/templates/docs/packaging/registry.json
+  unchanged: .ai/skills/features/packaging/templates/ops/packaging/AGENTS.md
+  remove: .ai/skills/features/packaging/templates/ops/packaging/OLD.md
+  unchanged: .ai/skills/features/packaging/templates/ops/packaging/scripts/docker-build.mjs
+  write: .ai/skills/features/packaging/.install.json
+  skip: docs/packaging/registry.json [exists]
+  skip: ops/packaging/AGENTS.md [exists]
+  skip: ops/packaging/scripts/docker-build.mjs [exists]
+  skip: .ai/scripts/ctl-project-state.mjs [exists]
+[ok] Packaging feature 0.1.0 installed into .ai/skills/features/packaging/: 1 written, 2 removed, 1 kept, 7 unchanged, 4 skipped.
+[info] Next: node .ai/skills/features/packaging/scripts/ctl-packaging.mjs init
+"
+    );
+    assert!(host
+        .file(&format!("{FEATURE}/scripts/ctl_packaging.js"))
+        .is_none());
+    assert!(host
+        .file(&format!("{FEATURE}/templates/ops/packaging/OLD.md"))
+        .is_none());
+    assert_eq!(
+        host.file(&format!("{FEATURE}/scripts/helper.js"))
+            .as_deref(),
+        Some("// patched by hand\n")
+    );
+    // What the repository root got from the dropped template is the repository's.
+    assert_eq!(
+        host.file("/repo/ops/packaging/OLD.md").as_deref(),
+        Some("old v1\n")
+    );
+    assert_eq!(
+        host.file("/repo/src/main.rs").as_deref(),
+        Some("fn main() {}\n")
+    );
+    let record: serde_json::Value = serde_json::from_str(&host.file(RECORD).unwrap()).unwrap();
+    let files = record["files"].as_object().unwrap();
+    assert!(!files.contains_key("scripts/ctl_packaging.js"));
+    assert!(
+        files.contains_key("scripts/helper.js"),
+        "kept: still known as changed"
+    );
+
+    // The next upgrade has nothing left to remove, and still keeps the changed file.
+    let again = ok(&host, &["install", "--upgrade"]);
+    assert!(!again.contains("remove:"), "{again}");
+    assert!(again.contains("  kept: .ai/skills/features/packaging/scripts/helper.js [modified]\n"));
+}
+
+#[test]
 fn upgrade_without_a_record_keeps_every_template_that_differs() {
     let host = host();
     ok(&host, &["install"]);

@@ -23,7 +23,7 @@ use super::Ctx;
 use crate::host::EntryKind;
 use crate::paths::join;
 use crate::store::Failure;
-use crate::template_merge::{plan, Counts, Dest, Entry, Plan, Policy};
+use crate::template_merge::{plan, Action, Counts, Dest, Entry, Plan, Policy};
 
 /// Where the feature lives in a host repository.
 pub const FEATURE_DIR: &str = ".ai/skills/features/packaging";
@@ -90,7 +90,11 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             dest: dest_state(ctx, &format!("{prefix}{rel}"))?,
             recorded: old.files.get(rel).cloned(),
             user_owned: user_owned(rel),
+            retired: false,
         });
+    }
+    if upgrade {
+        entries.extend(retired_entries(ctx, &old, &sources, &prefix)?);
     }
     let policy = if upgrade {
         Policy::Upgrade
@@ -134,6 +138,38 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     Ok(0)
 }
 
+/// The files an earlier install wrote (its record names them) that this
+/// version no longer ships, while a file is at the path. The record is a file
+/// in the repository, so only a path in normal form inside the feature folder
+/// is taken from it (never `..`, never absolute, never the record itself):
+/// whatever it says, an upgrade cannot remove anything else.
+fn retired_entries(
+    ctx: &Ctx,
+    old: &Record,
+    sources: &BTreeMap<String, String>,
+    prefix: &str,
+) -> Result<Vec<Entry>, Failure> {
+    let mut out = Vec::new();
+    for (rel, recorded) in &old.files {
+        if sources.contains_key(rel) || rel == RECORD || !crate::paths::is_normal(rel) || rel == "."
+        {
+            continue;
+        }
+        let dest = dest_state(ctx, &format!("{prefix}{rel}"))?;
+        if matches!(dest, Dest::File(_)) {
+            out.push(Entry {
+                rel: rel.clone(),
+                source: String::new(),
+                dest,
+                recorded: Some(recorded.clone()),
+                user_owned: user_owned(rel),
+                retired: true,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Files the user owns inside the feature folder: the templates they may
 /// adapt before materialising them. Everything else is ours to replace.
 pub fn user_owned(rel: &str) -> bool {
@@ -162,6 +198,11 @@ fn feature_templates(
         let Some(rel) = step.entry.rel.strip_prefix("templates/") else {
             continue;
         };
+        if step.action == Action::Remove {
+            // A template this version dropped is not materialised again.
+            out.remove(rel);
+            continue;
+        }
         let from_source = step.action.copies() || step.entry.dest == Dest::NotAFile;
         let base = if from_source { source } else { dest };
         out.insert(rel.to_string(), join(base, &step.entry.rel));

@@ -142,6 +142,7 @@ pub(super) fn root_plan(
             dest: dest_state(ctx, rel)?,
             recorded: None,
             user_owned: true,
+            retired: false,
         });
     }
     Ok(plan(entries, policy))
@@ -169,6 +170,14 @@ pub(super) fn carry_out(
             if !copy(ctx, from, &rel, replace)? {
                 plan.steps[i].action = Action::Skip;
             }
+        }
+        let step = &plan.steps[i];
+        if step.action == Action::Remove && !dry_run {
+            let rel = format!("{prefix}{}", step.entry.rel);
+            ctx.ensure_inside(&rel, "the destination")?;
+            ctx.host
+                .remove_file(&ctx.abs(&rel))
+                .map_err(|e| Failure::new(format!("cannot remove {rel}: {e}")))?;
         }
         if let Some(line) = plan.line(&plan.steps[i], prefix, dry_run) {
             ctx.console.out(line);

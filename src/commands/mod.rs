@@ -101,7 +101,9 @@ Commands:
                                    templates at the root (copy-if-missing), and
                                    .ai/scripts/ctl-project-state.mjs if absent;
                                    --upgrade replaces the scripts and wasm of an
-                                   older install, keeps templates you changed
+                                   older install, keeps templates you changed,
+                                   removes the files it no longer ships unless
+                                   you changed them
   materialize [--dry-run] [--diff] copy the feature's templates/ into the
                                    repository root, never overwriting;
                                    --diff lists the files that differ
