@@ -1180,21 +1180,31 @@ fn random_dockerfile_fragments_never_panic() {
 }
 
 #[test]
-fn a_thousand_lines_parse_quickly() {
+fn a_thousand_lines_parse_completely() {
+    // How fast is the benchmark's business (scripts/bench.mjs, a verify row with
+    // realistic Dockerfiles); a timed assertion here failed once on a loaded machine.
+    // This pins that a long file parses whole: every instruction, every heredoc.
     let mut text =
         String::from("# syntax=docker/dockerfile:1\nARG BASE=node:22-slim\nFROM $BASE AS build\n");
+    let mut blocks = 0;
     while line_count(&text) < 1000 {
         text.push_str("RUN apt-get update && \\\n    apt-get install -y curl # x\nCOPY --chown=1:1 src/ /app/\nENV A=1 B=\"two\"\nRUN <<EOF\necho hi\nEOF\n");
+        blocks += 1;
     }
-    let started = std::time::Instant::now();
     let df = parse(&text);
-    let elapsed = started.elapsed();
-    assert!(df.instructions.len() > 500);
-    // Generous for unoptimised test builds; well under a millisecond in release.
-    assert!(elapsed.as_millis() < 50, "{elapsed:?}");
-    let started = std::time::Instant::now();
-    check("Dockerfile", &text);
-    assert!(started.elapsed().as_millis() < 100);
+    assert_eq!(df.instructions.len(), 2 + 4 * blocks);
+    let heredocs: Vec<&str> = df
+        .instructions
+        .iter()
+        .flat_map(|i| i.heredocs.iter().map(|h| h.body.as_str()))
+        .collect();
+    assert_eq!(heredocs, vec!["echo hi\n"; blocks]);
+    assert_eq!(
+        df.instructions.last().map(|i| i.end_line),
+        Some(text.lines().count())
+    );
+    let codes: Vec<&str> = check("Dockerfile", &text).iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["PKG104"], "the final stage has no USER");
 }
 
 #[test]
