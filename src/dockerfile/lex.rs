@@ -19,12 +19,93 @@ fn has_quote_or(text: &str, escape: char) -> bool {
     text.bytes().any(|c| c == b'\'' || c == b'"' || c == escape)
 }
 
+/// Whether an ASCII byte is whitespace as `char::is_whitespace` has it: tab,
+/// line feed, vertical tab, form feed, carriage return, space. (Not
+/// `u8::is_ascii_whitespace`, which leaves out the vertical tab.)
+pub(crate) fn is_ascii_space(c: u8) -> bool {
+    matches!(c, b'\t'..=b'\r' | b' ')
+}
+
+/// `s.trim_start()`: ASCII whitespace skipped by bytes, `str::trim_start`
+/// from the first byte that is not ASCII.
+pub(crate) fn trim_start_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && is_ascii_space(b[i]) {
+        i += 1;
+    }
+    // `i` follows ASCII bytes only, so it is a character boundary.
+    let rest = &s[i..];
+    match rest.as_bytes().first() {
+        Some(&c) if c >= 0x80 => rest.trim_start(),
+        _ => rest,
+    }
+}
+
+/// `s.trim_end()`: ASCII whitespace dropped by bytes, `str::trim_end` from
+/// the last byte that is not ASCII.
+pub(crate) fn trim_end_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && is_ascii_space(b[end - 1]) {
+        end -= 1;
+    }
+    // Only ASCII bytes were dropped, so `end` is a character boundary.
+    let head = &s[..end];
+    match head.as_bytes().last() {
+        Some(&c) if c >= 0x80 => head.trim_end(),
+        _ => head,
+    }
+}
+
+/// `s.trim()`, as [`trim_start_ws`] and [`trim_end_ws`].
+pub(crate) fn trim_ws(s: &str) -> &str {
+    trim_end_ws(trim_start_ws(s))
+}
+
+/// `s.find(char::is_whitespace)`: by bytes up to the first one that is not
+/// ASCII, by characters from there.
+pub(crate) fn find_ws(s: &str) -> Option<usize> {
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if is_ascii_space(c) {
+            return Some(i);
+        }
+        if c >= 0x80 {
+            // Every byte before `i` is ASCII: `i` starts a character.
+            return s[i..].find(char::is_whitespace).map(|at| i + at);
+        }
+    }
+    None
+}
+
+/// The runs between whitespace of an ASCII text, by bytes: what
+/// `split(char::is_whitespace)` without the empty pieces gives, without a
+/// character searcher.
+fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && is_ascii_space(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !is_ascii_space(b[i]) {
+            i += 1;
+        }
+        // Both ends are at ASCII bytes (or the end), so they are character boundaries.
+        (start < i).then(|| &text[start..i])
+    })
+}
+
 /// Split `text` into words at unquoted whitespace, keeping quotes and escapes
 /// in the words (BuildKit's `parseWords`).
 pub(crate) fn raw_words(text: &str, escape: char) -> Vec<String> {
     if !has_quote_or(text, escape) {
         // Nothing to keep together: the words are the runs between whitespace
         // (most instructions; char by char below cost a push per character).
+        if text.is_ascii() {
+            return ascii_words(text).map(str::to_string).collect();
+        }
         return text
             .split(char::is_whitespace)
             .filter(|w| !w.is_empty())

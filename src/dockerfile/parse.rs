@@ -1,6 +1,8 @@
 //! The line-level parser, following BuildKit's `parser.Parse`.
 
-use super::lex::{extract_flags, heredoc_marker, raw_words, trim_continuation};
+use super::lex::{
+    extract_flags, find_ws, heredoc_marker, raw_words, trim_continuation, trim_start_ws, trim_ws,
+};
 use super::{Args, Directive, Dockerfile, Heredoc, Instruction};
 
 /// Directives BuildKit knows; any other `# name=value` ends the directives.
@@ -42,7 +44,7 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
 /// `# name = value` (the line already left-trimmed), as BuildKit's
 /// `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
 fn directive(line: &str) -> Option<(String, &str)> {
-    let rest = line.strip_prefix('#')?.trim_start();
+    let rest = trim_start_ws(line.strip_prefix('#')?);
     let name_len = rest
         .find(|c: char| !c.is_ascii_alphanumeric())
         .unwrap_or(rest.len());
@@ -50,7 +52,7 @@ fn directive(line: &str) -> Option<(String, &str)> {
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
-    let value = rest.trim_start().strip_prefix('=')?.trim();
+    let value = trim_ws(trim_start_ws(rest).strip_prefix('=')?);
     if value.is_empty() {
         return None;
     }
@@ -58,7 +60,7 @@ fn directive(line: &str) -> Option<(String, &str)> {
 }
 
 fn is_comment(line: &str) -> bool {
-    line.trim_start().starts_with('#')
+    trim_start_ws(line).starts_with('#')
 }
 
 /// Parse a Dockerfile. Never fails: what BuildKit would reject (unknown
@@ -74,7 +76,7 @@ pub fn parse(text: &str) -> Dockerfile {
         let line = &lines[next];
         next += 1;
         let number = next;
-        let trimmed = line.text.trim_start();
+        let trimmed = trim_start_ws(line.text);
         if !directives_done {
             match directive(trimmed) {
                 Some((name, value))
@@ -109,7 +111,7 @@ pub fn parse(text: &str) -> Dockerfile {
         while more && next < lines.len() {
             let cont = &lines[next];
             next += 1;
-            if is_comment(cont.text) || cont.text.trim().is_empty() {
+            if is_comment(cont.text) || trim_ws(cont.text).is_empty() {
                 continue;
             }
             let (piece, again) = trim_continuation(cont.text, escape);
@@ -118,17 +120,17 @@ pub fn parse(text: &str) -> Dockerfile {
             end_line = next;
             end = cont.start + cont.text.len();
         }
-        let joined = joined.trim();
+        let joined = trim_ws(&joined);
         if joined.is_empty() {
             continue;
         }
-        let (keyword, rest) = match joined.find(char::is_whitespace) {
+        let (keyword, rest) = match find_ws(joined) {
             Some(at) => joined.split_at(at),
             None => (joined, ""),
         };
         let keyword = keyword.to_ascii_uppercase();
         let (flags, rest) = extract_flags(rest);
-        let rest = rest.trim();
+        let rest = trim_ws(rest);
         let args = match JSON_FORM.contains(&keyword.as_str()) && rest.starts_with('[') {
             true => match serde_json::from_str::<Vec<String>>(rest) {
                 Ok(list) => Args::Exec(list),

@@ -492,6 +492,61 @@ fn key_values_of_env_arg_label() {
 }
 
 #[test]
+fn ascii_words_split_as_char_whitespace_does() {
+    for c in 0u8..128 {
+        assert_eq!(
+            super::lex::is_ascii_space(c),
+            char::from(c).is_whitespace(),
+            "{c:#x}"
+        );
+    }
+    // Every ASCII whitespace character (the vertical tab too), at the ends and in runs.
+    let alphabet = [
+        " ", "\t", "\n", "\x0b", "\x0c", "\r", "a", "bc", "-", "$X", "=", "/",
+    ];
+    let mut state = 0x9e37_79b9_u32;
+    for _ in 0..5_000 {
+        let mut text = String::new();
+        for _ in 0..(state % 12) {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            text.push_str(alphabet[(state % alphabet.len() as u32) as usize]);
+        }
+        state = state.wrapping_add(1);
+        let want: Vec<&str> = text
+            .split(char::is_whitespace)
+            .filter(|w| !w.is_empty())
+            .collect();
+        assert_eq!(raw_words(&text, '\\'), want, "{text:?}");
+    }
+}
+
+#[test]
+fn byte_trims_agree_with_the_unicode_ones() {
+    use super::lex::{find_ws, trim_start_ws, trim_ws};
+    // ASCII whitespace, Unicode whitespace (NEL, NBSP, LS, ideographic space) and
+    // other characters, at the ends, in runs and next to each other.
+    let alphabet = [
+        " ", "\t", "\x0b", "\r", "\u{85}", "\u{a0}", "\u{2028}", "\u{3000}", "é", "x", "#", "=",
+    ];
+    let mut state = 0x2f6b_1d3a_u32;
+    for _ in 0..20_000 {
+        let mut text = String::new();
+        for _ in 0..(state % 9) {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            text.push_str(alphabet[(state % alphabet.len() as u32) as usize]);
+        }
+        state = state.wrapping_add(1);
+        assert_eq!(trim_start_ws(&text), text.trim_start(), "{text:?}");
+        assert_eq!(trim_ws(&text), text.trim(), "{text:?}");
+        assert_eq!(find_ws(&text), text.find(char::is_whitespace), "{text:?}");
+    }
+}
+
+#[test]
 fn word_helpers() {
     assert_eq!(
         raw_words(" a \"b c\" 'd\\' e\\ f ", '\\'),
