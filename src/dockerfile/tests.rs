@@ -504,16 +504,9 @@ fn ascii_words_split_as_char_whitespace_does() {
     let alphabet = [
         " ", "\t", "\n", "\x0b", "\x0c", "\r", "a", "bc", "-", "$X", "=", "/",
     ];
-    let mut state = 0x9e37_79b9_u32;
+    let mut rng = XorShift(0x9e37_79b9);
     for _ in 0..5_000 {
-        let mut text = String::new();
-        for _ in 0..(state % 12) {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            text.push_str(alphabet[(state % alphabet.len() as u32) as usize]);
-        }
-        state = state.wrapping_add(1);
+        let text = pieces(&mut rng, &alphabet, 12);
         let want: Vec<&str> = text
             .split(char::is_whitespace)
             .filter(|w| !w.is_empty())
@@ -530,16 +523,9 @@ fn byte_trims_agree_with_the_unicode_ones() {
     let alphabet = [
         " ", "\t", "\x0b", "\r", "\u{85}", "\u{a0}", "\u{2028}", "\u{3000}", "é", "x", "#", "=",
     ];
-    let mut state = 0x2f6b_1d3a_u32;
+    let mut rng = XorShift(0x2f6b_1d3a);
     for _ in 0..20_000 {
-        let mut text = String::new();
-        for _ in 0..(state % 9) {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            text.push_str(alphabet[(state % alphabet.len() as u32) as usize]);
-        }
-        state = state.wrapping_add(1);
+        let text = pieces(&mut rng, &alphabet, 9);
         assert_eq!(trim_start_ws(&text), text.trim_start(), "{text:?}");
         assert_eq!(trim_ws(&text), text.trim(), "{text:?}");
         assert_eq!(find_ws(&text), text.find(char::is_whitespace), "{text:?}");
@@ -1156,6 +1142,14 @@ impl XorShift {
     }
 }
 
+/// Up to `max - 1` pieces of `alphabet`, picked at random, one after another.
+fn pieces(rng: &mut XorShift, alphabet: &[&str], max: usize) -> String {
+    let n = rng.below(max);
+    (0..n)
+        .map(|_| alphabet[rng.below(alphabet.len())])
+        .collect()
+}
+
 #[test]
 fn random_bytes_never_panic() {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
@@ -1298,21 +1292,14 @@ fn single_pass_scans_agree_with_the_per_prefix_scans() {
         "_FILE",
         "SECRETS",
     ];
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
     let mut found = [0usize; 2];
     for _ in 0..40_000 {
-        let len = next(24);
-        let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
+        let text = pieces(&mut rng, &PIECES, 24);
         let want = reference_token_kind(&text);
         assert_eq!(token_kind(&text), want, "{text:?}");
         found[0] += usize::from(want.is_some());
-        let name: String = (0..next(5)).map(|_| PIECES[next(PIECES.len())]).collect();
+        let name = pieces(&mut rng, &PIECES, 5);
         let want = reference_is_secret_name(&name);
         assert_eq!(is_secret_name(&name), want, "{name:?}");
         found[1] += usize::from(want);
