@@ -306,50 +306,55 @@ pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
 /// and `${NAME+word}` with `vars` (name → default, `None` when declared
 /// without one). `None` when any variable cannot be resolved.
 pub(crate) fn expand(text: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+    let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(next) = chars.next() {
+    let mut i = 0;
+    loop {
+        // The text up to the next `\` or `$` is copied as it is, in one piece.
+        // (Both are ASCII, so every index here is a character boundary.)
+        let run = b[i..]
+            .iter()
+            .position(|&c| c == b'\\' || c == b'$')
+            .map_or(b.len(), |at| i + at);
+        out.push_str(&text[i..run]);
+        i = run;
+        if i == b.len() {
+            return Some(out);
+        }
+        if b[i] == b'\\' {
+            // The escaped character, whatever it is; nothing when the text ends.
+            if let Some(next) = text[i + 1..].chars().next() {
                 out.push(next);
+                i += 1 + next.len_utf8();
+            } else {
+                i += 1;
             }
             continue;
         }
-        if c != '$' {
-            out.push(c);
-            continue;
-        }
-        match chars.peek() {
-            Some('{') => {
-                chars.next();
-                let mut inner = String::new();
-                let mut closed = false;
-                for next in chars.by_ref() {
-                    if next == '}' {
-                        closed = true;
-                        break;
-                    }
-                    inner.push(next);
-                }
-                if !closed {
-                    return None;
-                }
-                out.push_str(&expand_braced(&inner, vars)?);
+        match b.get(i + 1) {
+            Some(b'{') => {
+                let inner_start = i + 2;
+                let close = inner_start + text[inner_start..].find('}')?;
+                out.push_str(&expand_braced(&text[inner_start..close], vars)?);
+                i = close + 1;
             }
-            Some(&first) if first == '_' || first.is_ascii_alphabetic() => {
-                let mut name = String::new();
-                while let Some(next) = chars.next_if(|&n| n == '_' || n.is_ascii_alphanumeric()) {
-                    name.push(next);
-                }
-                out.push_str(vars.get(&name)?.as_deref()?);
+            Some(&first) if first == b'_' || first.is_ascii_alphabetic() => {
+                let name_end = b[i + 1..]
+                    .iter()
+                    .position(|&c| c != b'_' && !c.is_ascii_alphanumeric())
+                    .map_or(b.len(), |at| i + 1 + at);
+                out.push_str(vars.get(&text[i + 1..name_end])?.as_deref()?);
+                i = name_end;
             }
-            _ => out.push('$'),
+            _ => {
+                out.push('$');
+                i += 1;
+            }
         }
     }
-    Some(out)
 }
 
-fn expand_braced(inner: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+pub(crate) fn expand_braced(inner: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
     let name_len = inner
         .find(|c: char| c != '_' && !c.is_ascii_alphanumeric())
         .unwrap_or(inner.len());

@@ -141,7 +141,7 @@ pub fn parse(text: &str) -> Dockerfile {
         let mut heredocs = Vec::new();
         if HEREDOC_FORM.contains(&keyword.as_str())
             && matches!(args, Args::Shell(_))
-            && first.contains("<<")
+            && first.as_bytes().windows(2).any(|pair| pair == b"<<")
         {
             for marker in raw_words(first, '\\')
                 .iter()

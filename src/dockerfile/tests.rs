@@ -1393,3 +1393,99 @@ fn reference_is_secret_name(name: &str) -> bool {
         })
     })
 }
+
+#[test]
+fn expand_by_runs_agrees_with_expand_by_characters() {
+    let vars: HashMap<String, Option<String>> = [
+        ("A", Some("alpha")),
+        ("B_1", Some("")),
+        ("NODE", Some("22-é")),
+        ("NONE", None),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+    .collect();
+    let alphabet = [
+        "$",
+        "{",
+        "}",
+        "\\",
+        "A",
+        "B_1",
+        "NODE",
+        "NONE",
+        "Z",
+        "_",
+        "1",
+        ":-",
+        ":+",
+        "-",
+        "+",
+        "x",
+        "é",
+        " ",
+        "/",
+        "${A}",
+        "${NODE:-1}",
+        "$NONE",
+    ];
+    let mut rng = XorShift(0x51_7c_c1_b7);
+    let mut expanded = 0;
+    for _ in 0..20_000 {
+        let text = pieces(&mut rng, &alphabet, 10);
+        let want = reference_expand(&text, &vars);
+        assert_eq!(expand(&text, &vars), want, "{text:?}");
+        expanded += usize::from(want.as_deref().is_some_and(|w| w != text));
+    }
+    assert!(
+        expanded > 2_000,
+        "the generator must reach expansions: {expanded}"
+    );
+}
+
+// ---- `expand` as it was before it copied plain runs in one piece, kept as the
+// oracle of `expand_by_runs_agrees_with_expand_by_characters`.
+
+fn reference_expand(text: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+            continue;
+        }
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('{') => {
+                chars.next();
+                let mut inner = String::new();
+                let mut closed = false;
+                for next in chars.by_ref() {
+                    if next == '}' {
+                        closed = true;
+                        break;
+                    }
+                    inner.push(next);
+                }
+                if !closed {
+                    return None;
+                }
+                out.push_str(&super::lex::expand_braced(&inner, vars)?);
+            }
+            Some(&first) if first == '_' || first.is_ascii_alphabetic() => {
+                let mut name = String::new();
+                while let Some(next) = chars.next_if(|&n| n == '_' || n.is_ascii_alphanumeric()) {
+                    name.push(next);
+                }
+                out.push_str(vars.get(&name)?.as_deref()?);
+            }
+            _ => out.push('$'),
+        }
+    }
+    Some(out)
+}
