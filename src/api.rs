@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 
-use crate::diagnostics::{Diagnostic, Severity, Span};
-use crate::reference::{self, ImageRef};
-use crate::registry::{Problem, Registry, REGISTRY_PATH};
-use crate::store::{diagnose, inspect};
-use crate::validate::{check_image, check_tag};
+use crate::registry::{self, Registry};
+use crate::rules::registry::{diagnose, inspect};
+use crate::rules::values::{check_image, check_tag};
+use crate::rules::{Diagnostic, Severity};
+use crate::values::reference::{self, ImageRef};
 
 /// The result of validating a registry text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,9 +20,6 @@ pub struct Validation {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Code of the "no targets" warning.
-pub const NO_TARGETS: &str = "PKG021";
-
 /// Every diagnostic of a registry text: syntax, structure, values, secrets,
 /// and a warning when it defines no target.
 pub fn validate_registry(text: &str) -> Validation {
@@ -31,18 +28,7 @@ pub fn validate_registry(text: &str) -> Validation {
 
 /// [`validate_registry`], also returning what could be read of the registry.
 pub fn validation(text: &str) -> (Option<Registry>, Validation) {
-    let (registry, mut diagnostics) = diagnose(text);
-    if let Some(r) = &registry {
-        if r.targets.is_empty() {
-            let mut p = Problem::error(
-                NO_TARGETS,
-                "/targets".into(),
-                "No packaging targets defined".into(),
-            );
-            p.severity = Severity::Warning;
-            diagnostics.extend(crate::locate::locate(REGISTRY_PATH, text, &[p]));
-        }
-    }
+    let (registry, diagnostics) = diagnose(text);
     let validation = Validation {
         ok: !diagnostics.iter().any(|d| d.severity == Severity::Error),
         targets: registry.as_ref().map_or(0, |r| r.targets.len()),
@@ -53,7 +39,7 @@ pub fn validation(text: &str) -> (Option<Registry>, Validation) {
 
 /// The registry a text holds, as a JSON value in written order.
 pub fn parse_registry(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
-    inspect(text).map(|r| crate::registry::to_value(&r))
+    inspect(text).map(|r| registry::to_value(&r))
 }
 
 /// The exact bytes the CLI would write for this registry (without touching
@@ -79,23 +65,6 @@ pub fn check_dockerfile(file: &str, text: &str) -> Vec<Diagnostic> {
     crate::dockerfile::check(file, text)
 }
 
-/// A diagnostic without a position in a text (a file that is missing, say).
-pub fn unplaced(severity: Severity, code: &'static str, file: &str, message: String) -> Diagnostic {
-    Diagnostic {
-        severity,
-        code,
-        message,
-        file: file.to_string(),
-        pointer: String::new(),
-        span: Span {
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,7 +73,10 @@ mod tests {
     fn validation_of_an_empty_and_a_broken_registry() {
         let v = validate_registry("{\"version\": 1, \"targets\": []}");
         assert!(v.ok);
-        assert_eq!(v.diagnostics[0].code, NO_TARGETS);
+        assert_eq!(
+            v.diagnostics[0].code,
+            crate::rules::catalogue::NO_TARGETS.code
+        );
         assert_eq!(
             (v.diagnostics[0].span.line, v.diagnostics[0].span.column),
             (1, 27)

@@ -1,40 +1,41 @@
 //! ctl-packaging: the controller of a repository's packaging feature.
 //!
-//! A pure core (no IO: everything goes through [`host::Host`]) compiled
-//! natively for tests and to WebAssembly for the Node CLI and browsers. The
-//! wasm facade lives in `wasm.rs`; the Node shim in `pkg-shim/`.
+//! A pure core compiled natively for tests and to WebAssembly for the Node
+//! CLI and browsers. Layers, from the bottom up (`tests/layers.rs` holds them
+//! to this; `docs/architecture.md` explains them):
+//!
+//! - [`values`]: grammars of single values (image references, repository
+//!   paths, timestamps) and how a value is quoted in a message;
+//! - [`registry`]: the registry file: model, readers, writer, positions;
+//! - [`rules`]: every finding: the catalogue of codes, value and registry
+//!   rules, build settings, secrets;
+//! - [`dockerfile`]: Dockerfile syntax and the Dockerfile rules;
+//! - [`plan`]: pure decisions the commands carry out (engine argv, Bake
+//!   file, template merge, provenance labels, Dockerfile seeding);
+//! - [`api`]: the pure library surface of the JS API and `verify`;
+//! - [`host`]: the boundary to the world (the in-memory host is behind the
+//!   `test-host` feature);
+//! - [`cli`]: arguments, the failure type, console, the registry store, and
+//!   one file per command;
+//! - [`project_state`]: the second program, `ctl-project-state`;
+//! - `wasm`: the two facades (the CLI and the JS API).
+//!
+//! Nothing below [`host`] touches a file, a process or a clock.
 
 pub mod api;
-pub mod build_settings;
-pub mod canonical;
 pub mod cli;
-pub mod commands;
-pub mod console;
-pub mod diagnostics;
 pub mod dockerfile;
 pub mod host;
-pub mod locate;
-pub mod memhost;
-pub mod paths;
+pub mod plan;
 #[cfg(feature = "ops")]
 pub mod project_state;
-#[cfg(feature = "ops")]
-pub mod provenance;
-pub mod reference;
 pub mod registry;
-pub mod seed;
-pub mod store;
-#[cfg(feature = "ops")]
-pub mod template_merge;
-pub mod time;
-pub mod validate;
-
+pub mod rules;
+pub mod values;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-#[cfg(target_arch = "wasm32")]
-pub mod wasm_api;
 
-pub use commands::run;
+pub use cli::run;
 
 /// The version of this build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,9 +2,9 @@
 //! dry runs, build settings, provenance, progress and summary, keep-going,
 //! changed-since, and the Bake file. Exact lines, argv and exit codes.
 
+use ctl_packaging::host::memory::MemHost;
 use ctl_packaging::host::{Captured, Exit};
-use ctl_packaging::memhost::MemHost;
-use ctl_packaging::validate::validate;
+use ctl_packaging::rules::registry::validate;
 
 mod common;
 use common::{ctl, err, ok};
@@ -478,7 +478,7 @@ fn bad_settings_are_refused_with_their_reason() {
     let (registry, _) = ctl_packaging::registry::parse(text).unwrap();
     let codes: Vec<_> = validate(&registry)
         .into_iter()
-        .map(|p| (p.code, p.pointer))
+        .map(|p| (p.rule.code, p.pointer))
         .collect();
     assert_eq!(
         codes,

@@ -1,7 +1,7 @@
 //! Every command against the in-memory host: exact output, files, exit codes.
 
+use ctl_packaging::host::memory::MemHost;
 use ctl_packaging::host::Exit;
-use ctl_packaging::memhost::MemHost;
 
 mod common;
 use common::{ctl, err, ok};
@@ -449,7 +449,7 @@ fn broken_registries_are_refused_and_left_alone() {
         let e = err(&host, argv);
         assert_eq!(
             e,
-            "[error] docs/packaging/registry.json:5:5: invalid JSON: expected `,` or `]` (PKG001)\n[error] docs/packaging/registry.json was left unchanged; fix it and run the command again\n",
+            "[error] docs/packaging/registry.json:5:5: error[PKG001]: invalid JSON: expected `,` or `]`\n[error] docs/packaging/registry.json was left unchanged; fix it and run the command again\n",
             "{argv:?}"
         );
         assert_eq!(host.file(REG).as_deref(), Some(text));
@@ -472,7 +472,7 @@ fn structural_problems_block_writes_and_name_the_target() {
     let e = err(&host, &["add-service", "--id", "x"]);
     assert!(
         e.starts_with(
-            "[error] docs/packaging/registry.json:1:56: target 1 has no \"id\" (PKG006)\n"
+            "[error] docs/packaging/registry.json:1:56: error[PKG006]: target 1 has no \"id\"\n"
         ),
         "{e}"
     );

@@ -7,7 +7,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use ctl_packaging::api::{format_registry, validate_registry};
-use ctl_packaging::memhost::MemHost;
+use ctl_packaging::host::memory::MemHost;
 use ctl_packaging::registry::parse;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -202,14 +202,14 @@ fn common_shape() -> impl Strategy<Value = String> {
 /// Whenever the canonical reader or writer answers, it answers what the
 /// general serde path does.
 fn check_canonical_agrees(text: &str) {
-    if let Some(fast) = ctl_packaging::canonical::parse(text) {
+    if let Some(fast) = ctl_packaging::registry::canonical::parse(text) {
         let (general, problems) =
             ctl_packaging::registry::parse_general(text).expect("the general path parses it too");
         assert!(problems.is_empty(), "{text:?}: {problems:?}");
         assert_eq!(fast, general, "{text:?}");
     }
     if let Ok((registry, _)) = ctl_packaging::registry::parse_general(text) {
-        if let Some(fast) = ctl_packaging::canonical::render(&registry) {
+        if let Some(fast) = ctl_packaging::registry::canonical::render(&registry) {
             assert_eq!(
                 fast,
                 ctl_packaging::registry::render_general(&registry),

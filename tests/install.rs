@@ -1,8 +1,8 @@
 //! `install`, `materialize` and the project-state controller against the
 //! in-memory host: exact output, files and exit codes.
 
+use ctl_packaging::host::memory::MemHost;
 use ctl_packaging::host::Host;
-use ctl_packaging::memhost::MemHost;
 use ctl_packaging::{project_state, run};
 
 const SKILL: &str = "/pkg/dist/packaging";

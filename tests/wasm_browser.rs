@@ -4,7 +4,7 @@
 //! their diagnostics, and columns counted in characters.
 #![cfg(target_arch = "wasm32")]
 
-use ctl_packaging::wasm_api::{
+use ctl_packaging::wasm::api::{
     apply_tag, check_dockerfile, format_registry, parse_image_reference, parse_registry,
     validate_registry,
 };

@@ -3,7 +3,7 @@
 //! processes both ways.
 #![cfg(target_arch = "wasm32")]
 
-use ctl_packaging::memhost::MemHost;
+use ctl_packaging::host::memory::MemHost;
 use ctl_packaging::wasm::{run_cli, version, JsHost};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -1,7 +1,7 @@
 //! Running commands against the in-memory host, shared by the native test files.
 #![allow(dead_code)]
 
-use ctl_packaging::memhost::MemHost;
+use ctl_packaging::host::memory::MemHost;
 use ctl_packaging::run;
 
 /// What one command printed and returned.

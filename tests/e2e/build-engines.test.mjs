@@ -338,6 +338,48 @@ describe('engine commands', () => {
     }
   });
 
+  test('build --dry-run prints what the repository\'s helper says it would run, and runs nothing', () => {
+    const { repo } = scratchRepo();
+    try {
+      const bin = fakeBin(repo.base, ['docker']);
+      const env = { PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+      const helper = 'ops/packaging/scripts/docker-build.mjs';
+      // The repository adapted its helper: it runs (and so prints) an extra flag.
+      const adapted = repo.read(helper).replace("args.push('-f', opts.dockerfile", "args.push('--pull', '-f', opts.dockerfile");
+      assert.notEqual(adapted, repo.read(helper), 'the helper was adapted');
+      repo.write(helper, adapted);
+      const dry = must(repo.run(['build', '--target', 'worker', '--no-provenance', '--dry-run'], { env }), 'dry run');
+      assert.deepEqual(lines(dry.stdout), [
+        '[dry-run] docker build --pull -f ops/packaging/jobs/worker.Dockerfile -t registry.example.com/team/worker:latest jobs/worker',
+      ]);
+      assert.equal(dry.stderr, '');
+      assert.ok(!fs.existsSync(path.join(repo.base, 'docker.argv')), 'a dry run runs nothing');
+      must(repo.run(['build', '--target', 'worker', '--no-provenance'], { env }), 'build');
+      assert.deepEqual(['docker', ...recorded(repo.base, 'docker')], shellWords(lines(dry.stdout)[0].slice(10)));
+
+      // A helper that does not declare dry-run support is not asked (it might build):
+      // the command shown is this package's, with a warning that says so.
+      repo.write(helper, adapted.replace(/^\/\/ ctl-packaging-helper:.*\n/m, ''));
+      fs.rmSync(path.join(repo.base, 'docker.argv'));
+      const unasked = must(repo.run(['build', '--target', 'worker', '--no-provenance', '--dry-run'], { env }), 'unasked');
+      assert.deepEqual(lines(unasked.stdout), [
+        '[dry-run] docker build -f ops/packaging/jobs/worker.Dockerfile -t registry.example.com/team/worker:latest jobs/worker',
+      ]);
+      assert.match(unasked.stderr, /^\[warn\] ops\/packaging\/scripts\/docker-build\.mjs does not declare dry-run support/);
+      assert.ok(!fs.existsSync(path.join(repo.base, 'docker.argv')), 'the helper was not run');
+
+      // A helper that fails its dry run fails the command, with its reason.
+      repo.write(helper, '// ctl-packaging-helper: dry-run\nconsole.error("[error] no such engine here");\nprocess.exit(2);\n');
+      const failed = repo.run(['build', '--target', 'worker', '--no-provenance', '--dry-run'], { env });
+      assert.equal(failed.code, 1);
+      assert.deepEqual(lines(failed.stderr), [
+        `[error] ${helper} --dry-run exited with code 2: [error] no such engine here`,
+      ]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   test('a missing engine is one [error] line and exit 1, from the CLI and from the helper', () => {
     const { repo } = scratchRepo();
     try {

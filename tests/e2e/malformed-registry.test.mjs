@@ -62,7 +62,7 @@ describe('a registry with a JSON syntax error', () => {
         assert.equal(r.stderr, '');
       } else {
         assert.deepEqual(lines(r.stderr), [
-          `[error] ${at}: invalid JSON: expected \`,\` or \`}\` (PKG001)`,
+          `[error] ${at}: error[PKG001]: invalid JSON: expected \`,\` or \`}\``,
           `[error] ${REGISTRY} was left unchanged; fix it and run the command again`,
         ]);
         assert.equal(r.stdout, '');
@@ -151,7 +151,7 @@ describe('registries that are not valid registries', () => {
         assert.equal(r.code, 1, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
         assert.equal(r.stdout, '');
         assert.deepEqual(lines(r.stderr), [
-          `[error] ${REGISTRY}:${line}:${column}: ${c.message} (${c.code})`,
+          `[error] ${REGISTRY}:${line}:${column}: error[${c.code}]: ${c.message}`,
           `[error] ${REGISTRY} was left unchanged; fix it and run the command again`,
         ]);
         assert.ok(repo.readBytes(REGISTRY).equals(registryBefore), 'registry bytes unchanged');

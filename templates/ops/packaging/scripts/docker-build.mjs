@@ -2,6 +2,9 @@
 // docker-build.mjs: the packaging build helper. This file belongs to the host
 // repository; adapt it if your build needs more. Dependency-free, Node >= 18.
 //
+// What it supports, read by ctl-packaging (keep this line true when you adapt the file):
+// ctl-packaging-helper: dry-run, engine, platform, build-arg, label, target
+//
 // Usage (run from the repository root; paths are relative to the current directory):
 //   node ops/packaging/scripts/docker-build.mjs --dockerfile F --tag T [--context C]
 //     [--engine docker|podman|buildah] [--platform a,b] [--build-arg K=V]...

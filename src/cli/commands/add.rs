@@ -1,0 +1,137 @@
+//! `add` and `add-service|add-job|add-app`: register a target and seed its
+//! Dockerfile. Every value is checked before anything is written.
+
+use crate::cli::store;
+use crate::cli::Ctx;
+use crate::cli::Failure;
+use crate::host::EntryKind;
+use crate::plan::seed::{placeholder_dockerfile, template_path};
+use crate::registry::{default_dockerfile, Target, TYPES};
+use crate::rules::values::{check_id, check_image, check_path};
+use crate::values::text::quote;
+use crate::values::time::iso_utc;
+
+/// A path option, normalised, or a failure naming the option and the rule.
+fn path_option(ctx: &Ctx, key: &str) -> Result<Option<String>, Failure> {
+    match ctx.args.value(key).map_err(Failure::new)? {
+        None => Ok(None),
+        Some(v) => check_path(&format!("--{key}"), v)
+            .map(Some)
+            .map_err(Failure::new),
+    }
+}
+
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
+pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
+    let args = &ctx.args;
+    let id = args
+        .value_of_any(&["id", "name"])
+        .map_err(Failure::new)?
+        .ok_or_else(|| Failure::new("--id is required"))?
+        .to_string();
+    let kind = match fixed_type {
+        Some(k) => k.to_string(),
+        None => {
+            let k = args
+                .value("type")
+                .map_err(Failure::new)?
+                .ok_or_else(|| Failure::new("--type is required"))?;
+            if !TYPES.contains(&k) {
+                return Err(Failure::new(format!(
+                    "--type must be one of: {}",
+                    TYPES.join(", ")
+                )));
+            }
+            k.to_string()
+        }
+    };
+    check_id(&id).map_err(|m| Failure::new(format!("--id: {m}")))?;
+    let module = path_option(ctx, "module")?;
+    let dockerfile =
+        path_option(ctx, "dockerfile")?.unwrap_or_else(|| default_dockerfile(&kind, &id));
+    let context = path_option(ctx, "context")?
+        .or_else(|| module.clone())
+        .unwrap_or_else(|| ".".into());
+    let image = match ctx.args.value("image").map_err(Failure::new)? {
+        Some(i) => {
+            check_image(i).map_err(|m| Failure::new(format!("--image: {m}")))?;
+            i.to_string()
+        }
+        None => id.clone(),
+    };
+    let template = match ctx.args.value("template").map_err(Failure::new)? {
+        None => None,
+        Some(name) => Some(match template_path(name) {
+            Some(p) => p,
+            None => check_path("--template", name).map_err(Failure::new)?,
+        }),
+    };
+    ctx.ensure_inside(&dockerfile, "--dockerfile")?;
+    if let Some(t) = &template {
+        ctx.ensure_inside(t, "--template")?;
+    }
+
+    let target = Target {
+        id: Some(id.clone()),
+        kind: Some(kind.clone()),
+        module: module.clone(),
+        dockerfile: Some(dockerfile.clone()),
+        context: Some(context),
+        image: Some(image),
+        added_at: Some(iso_utc(ctx.host.now_ms()).into()),
+        extra: Vec::new(),
+    };
+    store::update(ctx.host, &ctx.root, "add", true, |registry| {
+        if registry.find(&id).is_some() {
+            return Err(Failure::new(format!(
+                "Target {} already exists",
+                quote(&id)
+            )));
+        }
+        registry.targets.push(target);
+        Ok(())
+    })?;
+    ctx.console
+        .out(format!("[ok] Added packaging target: {id} ({kind})"));
+    seed_dockerfile(
+        ctx,
+        &dockerfile,
+        template.as_deref(),
+        &id,
+        &kind,
+        module.as_deref(),
+    )?;
+    Ok(0)
+}
+
+/// Create the Dockerfile when it does not exist: from the template when that
+/// file exists, else a placeholder. An existing file is never touched.
+fn seed_dockerfile(
+    ctx: &mut Ctx,
+    dockerfile: &str,
+    template: Option<&str>,
+    id: &str,
+    kind: &str,
+    module: Option<&str>,
+) -> Result<(), Failure> {
+    let path = ctx.abs(dockerfile);
+    if ctx.host.stat(&path)? != EntryKind::Missing {
+        return Ok(());
+    }
+    let from_template = match template {
+        Some(t) if ctx.kind(t)? == EntryKind::File => ctx.host.read_file(&ctx.abs(t))?,
+        _ => None,
+    };
+    if let (Some(t), None) = (template, &from_template) {
+        ctx.console.out(format!(
+            "[warn] Template {} not found; wrote a placeholder Dockerfile instead.",
+            quote(t)
+        ));
+    }
+    let text = from_template.unwrap_or_else(|| placeholder_dockerfile(id, kind, module));
+    if let Some(slash) = path.rfind('/') {
+        ctx.host.mkdir_all(&path[..slash])?;
+    }
+    ctx.host.create_new(&path, &text)?;
+    Ok(())
+}

@@ -1,0 +1,536 @@
+//! `build --target ID` and `build-all`: run the repository's build helper
+//! (`ops/packaging/scripts/docker-build.mjs`) for each target, from the
+//! repository root, with the terminal inherited.
+//!
+//! The core decides everything the helper and the engine get: the engine
+//! (`--engine`, else `$PACKAGING_ENGINE`, else docker), the build settings
+//! (registry fields with `--platform`/`--build-arg`/`--label`/`--stage`
+//! overrides) and the provenance labels. The helper's argv always starts as
+//! the reference's (`--dockerfile D --tag T --context C`); new flags follow.
+//! `--dry-run` prints the engine command the repository's helper says it
+//! would run (asked with `--dry-run`), and runs nothing.
+//!
+//! `build-all` prints `[i/n] id -> image` before each target and a summary
+//! table at the end; it stops at the first failure unless `--keep-going`,
+//! and `--changed-since REF` keeps only the targets whose Dockerfile, context
+//! or module changed since REF (committed, staged, unstaged or untracked).
+
+use crate::cli::options::{self, Options};
+use crate::cli::{git, Ctx, Failure};
+use crate::host::{EntryKind, Exit, Host};
+use crate::plan::build::{plan, shell_line, EngineEnv, Plan, HELPER};
+use crate::plan::provenance::GitFacts;
+use crate::registry::Target;
+use crate::rules::values::{check_id, check_image, check_path};
+use crate::values::paths::join;
+use crate::values::reference::apply_tag;
+use crate::values::text::quote;
+
+/// Whether `program` is on `PATH` (with `PATHEXT` on Windows). `None` when
+/// `PATH` is not set: then the helper's own search decides.
+pub fn on_path(host: &dyn Host, program: &str) -> Option<bool> {
+    let path = host.env("PATH")?;
+    let (separator, extensions): (char, Vec<String>) = match host.env("PATHEXT") {
+        Some(exts) => (
+            ';',
+            std::iter::once(String::new())
+                .chain(
+                    exts.split(';')
+                        .filter(|e| !e.is_empty())
+                        .map(str::to_string),
+                )
+                .collect(),
+        ),
+        None => (':', vec![String::new()]),
+    };
+    let cwd = host.cwd();
+    Some(path.split(separator).filter(|d| !d.is_empty()).any(|dir| {
+        let dir = join(&cwd, dir);
+        extensions.iter().any(|ext| {
+            matches!(
+                host.stat(&join(&dir, &format!("{program}{ext}"))),
+                Ok(EntryKind::File)
+            )
+        })
+    }))
+}
+
+/// Refuse to start when the helper is missing or the engine is not on PATH.
+fn preflight(ctx: &Ctx, opts: &Options) -> Result<(), Failure> {
+    if opts.dry_run {
+        return Ok(());
+    }
+    if ctx.kind(HELPER)? != EntryKind::File {
+        return Err(Failure::new(format!(
+            "{HELPER} not found. Run: ctl-packaging init"
+        )));
+    }
+    let name = opts.engine.name();
+    if on_path(ctx.host, name) == Some(false) {
+        return Err(Failure::new(format!(
+            "{name} not found on PATH; install it or choose another with --engine"
+        )));
+    }
+    Ok(())
+}
+
+/// Ask git once per command; say once what is left out.
+fn git_facts(ctx: &mut Ctx, opts: &Options) -> GitFacts {
+    if !opts.provenance {
+        return GitFacts::default();
+    }
+    let facts = git::facts(ctx.host, &ctx.root);
+    for note in &facts.notes {
+        ctx.console.out(format!("[warn] {note}"));
+    }
+    facts
+}
+
+/// The plan of one target, with its Dockerfile present.
+fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> {
+    let plan = plan(target, &opts.tag, &opts.overrides).map_err(|lines| Failure { lines })?;
+    if ctx.kind(&plan.dockerfile)? != EntryKind::File {
+        return Err(Failure::new(format!(
+            "Dockerfile not found: {}",
+            plan.dockerfile
+        )));
+    }
+    Ok(plan)
+}
+
+/// Run (or, with `--dry-run`, print) one build.
+fn execute(ctx: &mut Ctx, mut plan: Plan, opts: &Options, facts: &GitFacts) -> Result<(), Failure> {
+    if opts.provenance {
+        plan.add_provenance(facts, ctx.host.now_ms(), &opts.tag);
+    }
+    if opts.dry_run {
+        return dry_run(ctx, &plan, opts);
+    }
+    let args = plan.helper_args(opts.engine, opts.pass_engine);
+    ctx.console
+        .out(format!("[info] Running: node {}", shell_line(&args)));
+    ctx.console.flush(ctx.host);
+    match ctx.host.spawn("node", &args, &ctx.root)? {
+        Exit::Code(0) => {
+            ctx.console.out(format!("[ok] Built: {}", plan.reference));
+            Ok(())
+        }
+        Exit::Code(code) => Err(Failure::new(format!(
+            "docker-build failed with code {code}"
+        ))),
+        Exit::Signal(signal) => Err(Failure::new(format!(
+            "docker-build was stopped by {signal}"
+        ))),
+        Exit::NotFound => Err(Failure::new("node not found on PATH")),
+    }
+}
+
+/// What `$PACKAGING_BUILDAH_ARGS` and `$PACKAGING_BUILDAH_ISOLATION` say.
+fn engine_env(host: &dyn Host) -> EngineEnv {
+    EngineEnv {
+        buildah_args: host.env("PACKAGING_BUILDAH_ARGS"),
+        buildah_isolation: host.env("PACKAGING_BUILDAH_ISOLATION"),
+    }
+}
+
+/// `--dry-run`: print the engine command the build would run. A helper that
+/// declares `dry-run` is asked (it prints `Running: <argv>` and runs
+/// nothing), so the line is what that helper would run; without a helper,
+/// the command is rendered here as this package's helper builds it; a
+/// helper that cannot be asked gets that rendering with a warning that it
+/// may run something else.
+fn dry_run(ctx: &mut Ctx, plan: &Plan, opts: &Options) -> Result<(), Failure> {
+    let rendered = || shell_line(&plan.engine_command(opts.engine, &engine_env(ctx.host)));
+    let Some(helper) = ctx.host.read_file(&ctx.abs(HELPER))? else {
+        let line = rendered();
+        ctx.console.out(format!("[dry-run] {line}"));
+        return Ok(());
+    };
+    if !helper_capabilities(&helper).contains(&"dry-run") {
+        let line = rendered();
+        ctx.console.err(format!(
+            "[warn] {HELPER} does not declare dry-run support ({CAPABILITIES_LINE} dry-run, ...); the command below is what this package's helper would run, yours may run another"
+        ));
+        ctx.console.out(format!("[dry-run] {line}"));
+        return Ok(());
+    }
+    let mut args = plan.helper_args(opts.engine, opts.pass_engine);
+    args.push("--dry-run".into());
+    let answer = ctx.host.capture("node", &args, &ctx.root)?;
+    let said = answer
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Running: "))
+        .map(str::to_string);
+    match (&answer.exit, said) {
+        (Exit::Code(0), Some(command)) => {
+            ctx.console.out(format!("[dry-run] {command}"));
+            Ok(())
+        }
+        (Exit::Code(0), None) => Err(Failure::new(format!(
+            "{HELPER} --dry-run printed no \"Running: ...\" line"
+        ))),
+        (exit, _) => {
+            let why = answer
+                .stderr
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("")
+                .to_string();
+            let how = match exit {
+                Exit::Code(code) => format!("exited with code {code}"),
+                Exit::Signal(signal) => format!("was stopped by {signal}"),
+                Exit::NotFound => "could not be run: node not found on PATH".to_string(),
+            };
+            Err(Failure::new(format!(
+                "{HELPER} --dry-run {how}{}",
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {why}")
+                }
+            )))
+        }
+    }
+}
+
+/// The line of a helper that says what it supports.
+const CAPABILITIES_LINE: &str = "// ctl-packaging-helper:";
+
+/// What a helper declares it supports: the words after
+/// `// ctl-packaging-helper:` on one of its lines (comma- or space-separated).
+fn helper_capabilities(text: &str) -> Vec<&str> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(CAPABILITIES_LINE))
+        .map(|rest| {
+            rest.split([',', ' '])
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
+pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let id = ctx
+        .args
+        .value("target")
+        .map_err(Failure::new)?
+        .ok_or_else(|| Failure::new("--target is required"))?
+        .to_string();
+    let opts = options::options(ctx)?;
+    let registry = options::registry(ctx)?;
+    let target = registry.find(&id).ok_or_else(|| {
+        Failure::new(format!(
+            "Target {} not found. Run: ctl-packaging list",
+            quote(&id)
+        ))
+    })?;
+    // Everything that can be checked is checked before git is asked anything.
+    let plan = prepare(ctx, target, &opts)?;
+    preflight(ctx, &opts)?;
+    let facts = git_facts(ctx, &opts);
+    execute(ctx, plan, &opts, &facts)?;
+    Ok(0)
+}
+
+/// A target's id and image reference for progress lines and the summary:
+/// as they are when valid, quoted (shortened, escaped) when not.
+fn shown(target: &Target, tag: &str) -> (String, String) {
+    let id = target.id();
+    let image = apply_tag(target.image_or_default(), tag);
+    (
+        if check_id(id).is_ok() {
+            id.to_string()
+        } else {
+            quote(id)
+        },
+        if check_image(&image).is_ok() {
+            image
+        } else {
+            quote(&image)
+        },
+    )
+}
+
+/// How one target of `build-all` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+struct Row {
+    id: String,
+    image: String,
+    outcome: Outcome,
+    seconds: Option<f64>,
+}
+
+fn summary(rows: &[Row]) -> Vec<String> {
+    let cells: Vec<[String; 4]> = std::iter::once([
+        "TARGET".to_string(),
+        "IMAGE".to_string(),
+        "RESULT".to_string(),
+        "SECONDS".to_string(),
+    ])
+    .chain(rows.iter().map(|r| {
+        [
+            r.id.clone(),
+            r.image.clone(),
+            match r.outcome {
+                Outcome::Ok => "ok",
+                Outcome::Failed => "failed",
+                Outcome::Skipped => "skipped",
+            }
+            .to_string(),
+            r.seconds.map_or("-".to_string(), tenths),
+        ]
+    }))
+    .collect();
+    let width = |i: usize| {
+        cells
+            .iter()
+            .map(|c| c[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    let mut out = vec![String::new(), "Summary:".to_string()];
+    for c in &cells {
+        out.push(format!(
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}",
+            c[0], c[1], c[2], c[3]
+        ));
+    }
+    out
+}
+
+fn is_under(path: &str, dir: &str) -> bool {
+    dir == "." || path == dir || (path.starts_with(dir) && path[dir.len()..].starts_with('/'))
+}
+
+/// Run git for `--changed-since`; its failure is the command's.
+fn git_for_changes(ctx: &Ctx, args: &[&str]) -> Result<String, Failure> {
+    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let c = ctx.host.capture("git", &argv, &ctx.root)?;
+    match c.exit {
+        Exit::Code(0) => Ok(c.stdout),
+        Exit::NotFound => Err(Failure::new(
+            "--changed-since needs git, and git was not found on PATH",
+        )),
+        _ => {
+            let why = c
+                .stderr
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            Err(Failure::new(format!(
+                "--changed-since: git {} failed{}",
+                args.first().unwrap_or(&""),
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {why}")
+                }
+            )))
+        }
+    }
+}
+
+/// The targets whose Dockerfile, context or module changed since `reference`.
+fn changed_since<'r>(
+    ctx: &mut Ctx,
+    reference: &str,
+    targets: &'r [Target],
+) -> Result<Vec<&'r Target>, Failure> {
+    if reference.is_empty() || reference.starts_with('-') || reference.chars().any(char::is_control)
+    {
+        return Err(Failure::new(format!(
+            "--changed-since {}: not a git ref (name a branch, tag or commit)",
+            quote(reference)
+        )));
+    }
+    let spec = format!("{reference}^{{commit}}");
+    let argv = ["rev-parse", "--verify", "--quiet", spec.as_str()];
+    let commit = match git_for_changes(ctx, &argv) {
+        Ok(out) => out.trim().to_string(),
+        Err(f) if f.lines.iter().any(|l| l.contains("not found on PATH")) => return Err(f),
+        Err(_) => {
+            return Err(Failure::new(format!(
+                "--changed-since {}: git cannot resolve it to a commit here (is it fetched? name a branch, tag or commit that exists in this clone)",
+                quote(reference)
+            )))
+        }
+    };
+    let mut changed: Vec<String> = Vec::new();
+    for argv in [
+        &["diff", "--name-only", "-z", "--relative", commit.as_str()][..],
+        &["ls-files", "--others", "--exclude-standard", "-z"][..],
+    ] {
+        let out = git_for_changes(ctx, argv)?;
+        changed.extend(
+            out.split('\0')
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+        );
+    }
+    let selected: Vec<&Target> = targets
+        .iter()
+        .filter(|t| {
+            let mut dirs = vec![
+                check_path("dockerfile", &t.dockerfile_or_default()),
+                check_path("context", t.context_or_default()),
+            ];
+            if let Some(m) = &t.module {
+                dirs.push(check_path("module", m));
+            }
+            // A target whose paths do not check is kept: its build says why.
+            dirs.iter().any(|d| match d {
+                Ok(d) => changed.iter().any(|p| is_under(p, d)),
+                Err(_) => true,
+            })
+        })
+        .collect();
+    let ids: Vec<String> = selected.iter().map(|t| shown(t, "latest").0).collect();
+    ctx.console.out(format!(
+        "[info] --changed-since {reference}: {} of {} targets changed{}",
+        selected.len(),
+        targets.len(),
+        if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", ids.join(", "))
+        }
+    ));
+    Ok(selected)
+}
+
+#[inline(never)] // compiled only when this command runs (commands::dispatch)
+pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let opts = options::options(ctx)?;
+    let keep_going = ctx.args.flag("keep-going");
+    let since = ctx
+        .args
+        .value("changed-since")
+        .map_err(Failure::new)?
+        .map(str::to_string);
+    let registry = options::registry(ctx)?;
+    if registry.targets.is_empty() {
+        return Err(Failure::new(
+            "No targets defined. Run: ctl-packaging add-service ...",
+        ));
+    }
+    let selected: Vec<&Target> = match &since {
+        Some(reference) => changed_since(ctx, reference, &registry.targets)?,
+        None => registry.targets.iter().collect(),
+    };
+    if selected.is_empty() {
+        ctx.console.out(format!(
+            "[ok] No target changed since {}; nothing to build.",
+            since.as_deref().unwrap_or("")
+        ));
+        return Ok(0);
+    }
+    preflight(ctx, &opts)?;
+    let facts = git_facts(ctx, &opts);
+    let n = selected.len();
+    let mut rows: Vec<Row> = Vec::with_capacity(n);
+    let mut stopped: Option<Failure> = None;
+    for (i, target) in selected.iter().enumerate() {
+        let (id, image) = shown(target, &opts.tag);
+        if stopped.is_some() {
+            rows.push(Row {
+                id,
+                image,
+                outcome: Outcome::Skipped,
+                seconds: None,
+            });
+            continue;
+        }
+        ctx.console.out(format!("[{}/{n}] {id} -> {image}", i + 1));
+        let start = ctx.host.now_ms();
+        let result = prepare(ctx, target, &opts).and_then(|plan| execute(ctx, plan, &opts, &facts));
+        let seconds = Some(((ctx.host.now_ms() - start) / 1000.0).max(0.0));
+        let outcome = match result {
+            Ok(()) => Outcome::Ok,
+            Err(failure) => {
+                if keep_going {
+                    for line in &failure.lines {
+                        ctx.console.err(format!("[error] {line}"));
+                    }
+                } else {
+                    stopped = Some(failure);
+                }
+                Outcome::Failed
+            }
+        };
+        rows.push(Row {
+            id,
+            image,
+            outcome,
+            seconds,
+        });
+        // Each target's lines before the next one's.
+        ctx.console.flush(ctx.host);
+    }
+    if !opts.dry_run {
+        for line in summary(&rows) {
+            ctx.console.out(line);
+        }
+    }
+    if let Some(failure) = stopped {
+        return Err(failure);
+    }
+    let failed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .map(|r| r.id.as_str())
+        .collect();
+    if !failed.is_empty() {
+        return Err(Failure::new(format!(
+            "{} of {n} targets failed: {}",
+            failed.len(),
+            failed.join(", ")
+        )));
+    }
+    if !opts.dry_run {
+        ctx.console.out(format!("[ok] Built all {n} targets."));
+    }
+    Ok(0)
+}
+
+/// Seconds with one decimal (`12.3`), by integer arithmetic: float
+/// formatting would bring its tables into the module for this one column.
+fn tenths(seconds: f64) -> String {
+    let tenths = (seconds * 10.0).round() as u64;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities() {
+        let helper = "#!/usr/bin/env node\n// ctl-packaging-helper: dry-run, engine label\nx";
+        assert_eq!(
+            helper_capabilities(helper),
+            vec!["dry-run", "engine", "label"]
+        );
+        assert!(helper_capabilities("// nothing").is_empty());
+    }
+
+    #[test]
+    fn under() {
+        assert!(is_under("apps/a/x.js", "apps/a"));
+        assert!(is_under("apps/a", "apps/a"));
+        assert!(!is_under("apps/ab/x", "apps/a"));
+        assert!(is_under("anything", "."));
+    }
+}

@@ -1,0 +1,147 @@
+//! File trees through the host, for the commands that copy the feature into
+//! a repository (`install`, `materialize`): walking a tree, digests, what is
+//! at a destination, and carrying a merge plan out file by file. The merge
+//! decisions themselves are pure: [`crate::plan::template_merge`].
+
+use std::collections::BTreeMap;
+
+use super::{Ctx, Failure};
+use crate::host::{EntryKind, Host};
+use crate::plan::template_merge::{plan, Action, Dest, Entry, Plan, Policy};
+use crate::values::paths::join;
+
+/// Folders nested deeper than this are refused (a symbolic link loop).
+const MAX_DEPTH: usize = 32;
+
+/// The folder of the running skill, absolute.
+pub fn skill_dir(ctx: &Ctx) -> Result<String, Failure> {
+    ctx.host.skill_dir().ok_or_else(|| {
+        Failure::new("cannot tell which folder this ctl-packaging runs from (the host knows no skill folder)")
+    })
+}
+
+/// Every file below `dir`, as sorted `/`-separated relative paths.
+pub fn walk_files(host: &dyn Host, dir: &str) -> Result<Vec<String>, Failure> {
+    fn walk(
+        host: &dyn Host,
+        abs: &str,
+        rel: &str,
+        depth: usize,
+        out: &mut Vec<String>,
+    ) -> Result<(), Failure> {
+        if depth > MAX_DEPTH {
+            return Err(Failure::new(format!(
+                "{abs}: folders nested more than {MAX_DEPTH} deep (a symbolic link loop?)"
+            )));
+        }
+        for name in host.read_dir(abs)? {
+            let a = join(abs, &name);
+            let r = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            match host.stat(&a)? {
+                EntryKind::File => out.push(r),
+                EntryKind::Dir => walk(host, &a, &r, depth + 1, out)?,
+                EntryKind::Missing | EntryKind::Other => {}
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(host, dir, "", 0, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// The digest of a source file, which must be there.
+pub fn digest(host: &dyn Host, abs: &str) -> Result<String, Failure> {
+    host.file_digest(abs)?
+        .ok_or_else(|| Failure::new(format!("{abs} disappeared while it was being read")))
+}
+
+/// What is at a repository path.
+pub fn dest_state(ctx: &Ctx, rel: &str) -> Result<Dest, Failure> {
+    Ok(match ctx.kind(rel)? {
+        EntryKind::Missing => Dest::Missing,
+        EntryKind::File => Dest::File(digest(ctx.host, &ctx.abs(rel))?),
+        EntryKind::Dir | EntryKind::Other => Dest::NotAFile,
+    })
+}
+
+/// The plan of copying `sources` (relative path → absolute source file) into
+/// the repository root.
+pub fn root_plan(
+    ctx: &Ctx,
+    sources: &BTreeMap<String, String>,
+    policy: Policy,
+) -> Result<Plan, Failure> {
+    let mut entries = Vec::with_capacity(sources.len());
+    for (rel, abs) in sources {
+        entries.push(Entry {
+            rel: rel.clone(),
+            source: digest(ctx.host, abs)?,
+            dest: dest_state(ctx, rel)?,
+            recorded: None,
+            user_owned: true,
+            retired: false,
+        });
+    }
+    Ok(plan(entries, policy))
+}
+
+/// Carry a plan out (unless `dry_run`), printing one line per file as it is
+/// done: the files go to `prefix` + their relative path in the repository,
+/// from `sources` (relative path → absolute source file). A file that
+/// appears in the meantime is left alone and reported as skipped.
+pub fn carry_out(
+    ctx: &mut Ctx,
+    plan: &mut Plan,
+    sources: &BTreeMap<String, String>,
+    prefix: &str,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    for i in 0..plan.steps.len() {
+        let step = &plan.steps[i];
+        if step.action.copies() && !dry_run {
+            let rel = format!("{prefix}{}", step.entry.rel);
+            let from = sources
+                .get(&step.entry.rel)
+                .ok_or_else(|| Failure::new(format!("no source for {rel} (internal error)")))?;
+            let replace = step.action == Action::Replace;
+            if !copy(ctx, from, &rel, replace)? {
+                plan.steps[i].action = Action::Skip;
+            }
+        }
+        let step = &plan.steps[i];
+        if step.action == Action::Remove && !dry_run {
+            let rel = format!("{prefix}{}", step.entry.rel);
+            ctx.ensure_inside(&rel, "the destination")?;
+            ctx.host
+                .remove_file(&ctx.abs(&rel))
+                .map_err(|e| Failure::new(format!("cannot remove {rel}: {e}")))?;
+        }
+        if let Some(line) = plan.line(&plan.steps[i], prefix, dry_run) {
+            ctx.console.out(line);
+        }
+    }
+    Ok(())
+}
+
+/// Copy one file to a repository path, making its folder; never through a
+/// symbolic link that leads outside the repository. `Ok(false)` when a file
+/// appeared there in the meantime (only when not replacing).
+fn copy(ctx: &Ctx, from: &str, rel: &str, replace: bool) -> Result<bool, Failure> {
+    ctx.ensure_inside(rel, "the destination")?;
+    let to = ctx.abs(rel);
+    if let Some(i) = rel.rfind('/') {
+        let parent = &rel[..i];
+        if ctx.kind(parent)? != EntryKind::Dir {
+            ctx.host.mkdir_all(&ctx.abs(parent))?;
+        }
+    }
+    ctx.host
+        .copy_file(from, &to, replace)
+        .map_err(|e| Failure::new(format!("cannot write {rel}: {e}")))
+}

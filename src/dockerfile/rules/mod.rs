@@ -1,0 +1,165 @@
+//! The Dockerfile rules: [`check`] runs every family over a parsed file and
+//! returns its findings, sorted by position. A family is a file:
+//!
+//! - [`base_images`]: a file without `FROM`, base images without a pinned tag;
+//! - [`user`]: the final stage running as root;
+//! - [`sources`]: `COPY`/`ADD` sources (downloads, paths outside the context);
+//! - [`secrets`]: secrets in `ENV`/`ARG` and hard-coded credentials.
+//!
+//! Each rule's code, severity and doc are in the catalogue
+//! ([`crate::rules::catalogue`]).
+
+mod base_images;
+mod secrets;
+mod sources;
+mod user;
+
+#[cfg(test)]
+pub(crate) use secrets::{is_secret_name, SECRET_WORDS};
+
+use std::collections::HashMap;
+
+use crate::rules::catalogue::{self as rule, Rule};
+use crate::rules::diagnostic::{Diagnostic, Span};
+
+use super::syntax::lex::expand;
+use super::syntax::{parse, Dockerfile, Instruction, Stage};
+
+/// Lint a Dockerfile. `file` is its repository-relative path, used in the
+/// findings. All findings are warnings, sorted by position.
+pub fn check(file: &str, text: &str) -> Vec<Diagnostic> {
+    let df = parse(text);
+    let mut out = Findings {
+        file,
+        text,
+        spans: HashMap::new(),
+        list: Vec::new(),
+    };
+    let stages = df.stages();
+    if stages.is_empty() {
+        out.list.push(Diagnostic::new(
+            rule::NO_FROM,
+            file,
+            Span::from_bytes(text, 0, 0),
+            "no FROM instruction; a Dockerfile needs a base image".to_string(),
+        ));
+    } else {
+        let bases = resolve_bases(&df, &stages);
+        base_images::check(&stages, &bases, &mut out);
+        user::check(&stages, &bases, df.escape, &mut out);
+    }
+    for ins in &df.instructions {
+        if matches!(ins.keyword.as_str(), "ADD" | "COPY") {
+            sources::check(ins, df.escape, &mut out);
+        }
+        secrets::check(ins, df.escape, &mut out);
+    }
+    let mut list = out.list;
+    list.sort_by_key(|d| (d.span.line, d.span.column));
+    list
+}
+
+/// Collects findings; spans are computed once per instruction, so many
+/// findings on one long instruction stay linear.
+pub(super) struct Findings<'a> {
+    file: &'a str,
+    text: &'a str,
+    spans: HashMap<usize, Span>,
+    list: Vec<Diagnostic>,
+}
+
+impl Findings<'_> {
+    fn push(&mut self, ins: &Instruction, rule: &'static Rule, message: String) {
+        let text = self.text;
+        let span = *self
+            .spans
+            .entry(ins.start)
+            .or_insert_with(|| instruction_span(text, ins));
+        self.list
+            .push(Diagnostic::new(rule, self.file, span, message));
+    }
+}
+
+/// `Span::from_bytes(text, ins.start, ins.end)`, counting only from the
+/// start of the instruction's first line.
+pub(crate) fn instruction_span(text: &str, ins: &Instruction) -> Span {
+    let line_start = text
+        .get(..ins.start)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |at| at + 1);
+    match text.get(line_start..) {
+        Some(rest) if ins.line > 0 => {
+            let mut span = Span::from_bytes(
+                rest,
+                ins.start - line_start,
+                ins.end.saturating_sub(line_start),
+            );
+            span.line += ins.line - 1;
+            span.end_line += ins.line - 1;
+            span
+        }
+        _ => Span::from_bytes(text, ins.start, ins.end),
+    }
+}
+
+/// What a stage is built on.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Base {
+    Scratch,
+    /// An earlier stage, by index.
+    Stage(usize),
+    /// An image reference; `from_arg` when it came from an ARG default.
+    Image {
+        reference: String,
+        from_arg: bool,
+    },
+    /// A build arg without a default, or no image at all.
+    Unknown,
+}
+
+/// The global ARGs (before the first FROM) with their defaults, expanded.
+fn global_args(df: &Dockerfile) -> HashMap<String, Option<String>> {
+    let mut vars: HashMap<String, Option<String>> = HashMap::new();
+    for ins in df.global_instructions() {
+        if ins.keyword != "ARG" {
+            continue;
+        }
+        for (name, value) in ins.key_values(df.escape) {
+            let value = value.and_then(|v| expand(&v, &vars));
+            vars.insert(name, value);
+        }
+    }
+    vars
+}
+
+fn resolve_bases(df: &Dockerfile, stages: &[Stage<'_>]) -> Vec<Base> {
+    let vars = global_args(df);
+    let mut bases = Vec::with_capacity(stages.len());
+    for (i, stage) in stages.iter().enumerate() {
+        let (image, from_arg) = match stage.image.contains('$') {
+            true => match expand(&stage.image, &vars) {
+                Some(image) => (image, true),
+                None => (String::new(), true),
+            },
+            false => (stage.image.clone(), false),
+        };
+        let lower = image.to_ascii_lowercase();
+        let base = if image.is_empty() {
+            Base::Unknown
+        } else if lower == "scratch" {
+            Base::Scratch
+        } else if let Some(j) = stages[..i]
+            .iter()
+            .rposition(|s| s.name.as_deref() == Some(lower.as_str()))
+        {
+            Base::Stage(j)
+        } else {
+            Base::Image {
+                reference: image,
+                from_arg,
+            }
+        };
+        bases.push(base);
+    }
+    bases
+}

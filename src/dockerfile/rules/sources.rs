@@ -1,0 +1,99 @@
+//! `COPY` and `ADD` sources.
+
+use crate::rules::catalogue as rule;
+use crate::values::text::quote;
+
+use super::Findings;
+use crate::dockerfile::syntax::lex::{heredoc_marker, raw_words, unquote};
+use crate::dockerfile::syntax::{Args, Instruction};
+
+fn is_remote(source: &str) -> bool {
+    let lower = source.to_ascii_lowercase();
+    ["http://", "https://", "git://", "git@"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+}
+
+/// Whether a relative path's lexical normalisation climbs above its root.
+fn escapes_root(path: &str, escape: char) -> bool {
+    let mut depth = 0usize;
+    let separators: &[char] = match escape {
+        '\\' => &['/'],
+        _ => &['/', '\\'],
+    };
+    for segment in path.split(separators) {
+        match segment {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return true,
+            },
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
+/// The source operands of a COPY/ADD (all but the destination), unquoted,
+/// without heredoc markers.
+fn copy_sources(ins: &Instruction, escape: char) -> Vec<String> {
+    match &ins.args {
+        Args::Exec(list) => list.split_last().map_or(Vec::new(), |(_, s)| s.to_vec()),
+        Args::Shell(text) => {
+            let words = raw_words(text, escape);
+            let Some((_, sources)) = words.split_last() else {
+                return Vec::new();
+            };
+            sources
+                .iter()
+                .filter(|w| ins.heredocs.is_empty() || heredoc_marker(w).is_none())
+                .map(|w| unquote(w, escape).0)
+                .collect()
+        }
+    }
+}
+
+/// Downloads without a checksum, sources outside the context.
+pub(super) fn check(ins: &Instruction, escape: char, out: &mut Findings<'_>) {
+    let from_elsewhere = ins.flag("from").is_some();
+    let verified = ins.flag("checksum").is_some_and(|f| f.value.is_some());
+    for source in copy_sources(ins, escape) {
+        if is_remote(&source) {
+            if ins.keyword == "ADD" && !verified {
+                out.push(
+                    ins,
+                    rule::UNVERIFIED_DOWNLOAD,
+                    format!(
+                        "ADD downloads {} without verifying it; use ADD --checksum=sha256:<hash> or curl in RUN with a checksum check",
+                        quote(&source)
+                    ),
+                );
+            }
+            continue;
+        }
+        if from_elsewhere {
+            continue;
+        }
+        if source.starts_with('/') {
+            out.push(
+                ins,
+                rule::SOURCE_OUTSIDE_CONTEXT,
+                format!(
+                    "{} source {} is an absolute path; sources are relative to the build context",
+                    ins.keyword,
+                    quote(&source)
+                ),
+            );
+        } else if !source.contains('$') && escapes_root(&source, escape) {
+            out.push(
+                ins,
+                rule::SOURCE_OUTSIDE_CONTEXT,
+                format!(
+                    "{} source {} is outside the build context; Docker only sees files inside it",
+                    ins.keyword,
+                    quote(&source)
+                ),
+            );
+        }
+    }
+}

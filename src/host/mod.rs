@@ -1,0 +1,126 @@
+//! The boundary between the core and the world.
+//!
+//! The core never touches a file, a process or a clock itself: every command
+//! asks a [`Host`]. The Node shim implements it with `node:fs` and
+//! `node:child_process` (see `src/wasm/cli.rs` and `pkg-shim/node-host.mjs`);
+//! native tests use the in-memory host, `memory::MemHost` (behind the
+//! `test-host` feature, which the crate's own tests turn on).
+//!
+//! Paths handed to a host are absolute, `/`-separated, already normalised by
+//! the core.
+
+use std::fmt;
+
+#[cfg(any(test, feature = "test-host"))]
+pub mod memory;
+
+/// What is at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Missing,
+    File,
+    Dir,
+    Other,
+}
+
+/// A failed host operation, with the host's own words (`EACCES: permission denied, open '…'`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostError {
+    pub message: String,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>) -> Self {
+        HostError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// How a child process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(String),
+    /// The program could not be started because it does not exist.
+    NotFound,
+}
+
+/// Output of a process whose stdout and stderr were captured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    pub exit: Exit,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Everything the core may ask of the outside world.
+pub trait Host {
+    /// Current working directory, absolute.
+    fn cwd(&self) -> String;
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+    /// This process's id (written into lock files).
+    fn pid(&self) -> u32;
+    /// An environment variable.
+    fn env(&self, name: &str) -> Option<String>;
+    /// This machine's name (written into lock files: a pid is only checked
+    /// on the machine that wrote it).
+    fn hostname(&self) -> String;
+
+    fn stat(&self, path: &str) -> Result<EntryKind, HostError>;
+    /// The file's text, or `None` when nothing is there.
+    fn read_file(&self, path: &str) -> Result<Option<String>, HostError>;
+    /// [`Host::read_file`] for many paths at once, answers in the same order
+    /// (`verify` reads every target's Dockerfile: a host can save a call and
+    /// an allocation per file).
+    fn read_files(&self, paths: &[String]) -> Vec<Result<Option<String>, HostError>> {
+        paths.iter().map(|p| self.read_file(p)).collect()
+    }
+    /// Names of the entries of a folder, sorted.
+    fn read_dir(&self, path: &str) -> Result<Vec<String>, HostError>;
+    /// Create a folder and its parents.
+    fn mkdir_all(&self, path: &str) -> Result<(), HostError>;
+    /// Create a file that must not exist yet (exclusive create). `Ok(false)`
+    /// when something is already there; nothing is changed then.
+    fn create_new(&self, path: &str, contents: &str) -> Result<bool, HostError>;
+    /// Replace a file atomically: write a temporary file in the same folder,
+    /// flush it to disk, rename it over `path`.
+    fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError>;
+    fn remove_file(&self, path: &str) -> Result<(), HostError>;
+    /// The path with every symbolic link resolved, or `None` when it does not exist.
+    fn real_path(&self, path: &str) -> Result<Option<String>, HostError>;
+    /// Copy a file byte for byte (binary files such as the wasm included),
+    /// with its mode bits. The copy is complete before it appears at `to`.
+    /// With `replace`, whatever file is at `to` is replaced atomically
+    /// (temporary file in the same folder, renamed over); without it, `to`
+    /// is only created: `Ok(false)` when something is already there, and
+    /// nothing is changed then.
+    fn copy_file(&self, from: &str, to: &str, replace: bool) -> Result<bool, HostError>;
+    /// A digest of the file's bytes (the Node host: `sha256:<hex>`), or
+    /// `None` when nothing is there. Equal bytes give equal digests.
+    fn file_digest(&self, path: &str) -> Result<Option<String>, HostError>;
+    /// The folder of the running skill (the one holding `scripts/`,
+    /// `templates/` and `SKILL.md`), when known: `dist/packaging/` when run
+    /// from the package, `.ai/skills/features/packaging/` when installed.
+    fn skill_dir(&self) -> Option<String>;
+
+    /// Whether a process with this id is running on this machine.
+    fn process_alive(&self, pid: u32) -> bool;
+    /// Block for a while (lock waits).
+    fn sleep_ms(&self, ms: u32);
+
+    /// Run a program with inherited stdio and wait for it.
+    fn spawn(&self, program: &str, args: &[String], cwd: &str) -> Result<Exit, HostError>;
+    /// Run a program, capturing its output.
+    fn capture(&self, program: &str, args: &[String], cwd: &str) -> Result<Captured, HostError>;
+
+    fn write_stdout(&self, text: &str);
+    fn write_stderr(&self, text: &str);
+}

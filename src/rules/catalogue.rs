@@ -1,0 +1,506 @@
+//! Every diagnostic code, declared once: its code, a name, its severity,
+//! whether it blocks the registry, a one-line summary and its doc (what it
+//! catches, why it matters, an example, the fix). The checks refer to these
+//! constants; no other file of the crate spells a code. The README's table
+//! is generated from [`ALL`] (`cargo test --test readme`).
+
+use super::diagnostic::Severity;
+
+/// One rule of the catalogue.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable code, e.g. `PKG012`.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `invalid-image`.
+    pub name: &'static str,
+    /// The severity its findings have.
+    pub severity: Severity,
+    /// Whether no command can safely change the registry while it stands
+    /// (every command but `verify` refuses, naming line and column).
+    pub blocking: bool,
+}
+
+macro_rules! catalogue {
+    ($(
+        $(#[doc = $doc:literal])*
+        $ident:ident = $code:literal, $name:literal, $severity:ident, $blocking:ident, $summary:literal;
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            pub const $ident: &Rule = &Rule {
+                code: $code,
+                name: $name,
+                severity: Severity::$severity,
+                blocking: catalogue!(@blocking $blocking),
+            };
+        )*
+        /// Every rule, in code order.
+        pub const ALL: &[&Rule] = &[$($ident),*];
+
+        // The texts are functions, not fields: a finding carries a `&Rule`,
+        // and a field would put every rule's doc into any module that
+        // reports one; a function is left out of a module that never asks.
+        impl Rule {
+            /// One line, lowercase, no final period.
+            pub fn summary(&self) -> &'static str {
+                match self.code {
+                    $($code => $summary,)*
+                    _ => "",
+                }
+            }
+
+            /// What it catches, why it matters, an example, the fix (Markdown).
+            pub fn doc(&self) -> &'static str {
+                match self.code {
+                    $($code => concat!($($doc, "\n"),*),)*
+                    _ => "",
+                }
+            }
+        }
+    };
+    (@blocking blocking) => { true };
+    (@blocking not_blocking) => { false };
+}
+
+/// The rule with this code.
+pub fn find(code: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.code == code)
+}
+
+catalogue! {
+    /// Catches: a `registry.json` that does not parse as JSON (a syntax error, a trailing
+    /// comma, a truncated or empty file), reported once at the line and column of the error.
+    ///
+    /// Why: nothing can be read from the file, so every command but `verify` refuses to work
+    /// on it and leaves it byte-identical.
+    ///
+    /// Example: `{"version": 1, "targets": [{"id": "api",}]}`
+    ///
+    /// Fix: correct the syntax at the reported position; an empty registry is
+    /// `{"version": 1, "targets": []}`.
+    INVALID_JSON = "PKG001", "invalid-json", Error, blocking, "the registry is not valid JSON";
+
+    /// Catches: a registry whose top-level value is valid JSON but not an object (an array,
+    /// a string, a number, a boolean or null).
+    ///
+    /// Why: the registry must be an object with `"version"` and `"targets"`; nothing else
+    /// can be read or safely rewritten, so commands refuse to work on it.
+    ///
+    /// Example: `[{"id": "api", "type": "service"}]`
+    ///
+    /// Fix: wrap the content in an object: `{"version": 1, "targets": [...]}`.
+    NOT_AN_OBJECT = "PKG002", "not-an-object", Error, blocking, "the registry is not a JSON object";
+
+    /// Catches: a `"version"` whose value is anything but the integer 1 (another number, a
+    /// string such as `"1"`, null). A registry without `"version"` is not reported.
+    ///
+    /// Why: this tool reads and writes format version 1 only; rewriting another format could
+    /// misread or drop what it holds, so commands refuse to work on it.
+    ///
+    /// Example: `{"version": 2, "targets": []}`
+    ///
+    /// Fix: set `"version": 1`, or use a release of the tool that supports that format.
+    UNSUPPORTED_VERSION = "PKG003", "unsupported-version", Error, blocking, "the registry version is not 1, the only format this tool supports";
+
+    /// Catches: a `"targets"` that is an object, a string, a number, a boolean or null
+    /// instead of an array.
+    ///
+    /// Why: no target can be read, so commands refuse to work on the registry rather than
+    /// overwrite what it holds.
+    ///
+    /// Example: `{"version": 1, "targets": {"api": {"type": "service"}}}`
+    ///
+    /// Fix: make `"targets"` an array of target objects.
+    TARGETS_NOT_ARRAY = "PKG004", "targets-not-array", Error, blocking, "targets is not an array";
+
+    /// Catches: an element of `"targets"` that is not an object (a string, a number, an
+    /// array, ...), named by its index.
+    ///
+    /// Why: the entry cannot be read as a target and would be lost on rewrite, so commands
+    /// refuse to work on the registry.
+    ///
+    /// Example: `{"version": 1, "targets": ["api"]}`
+    ///
+    /// Fix: replace the entry with an object such as `{"id": "api", "type": "service"}`, or
+    /// remove it.
+    TARGET_NOT_OBJECT = "PKG005", "target-not-object", Error, blocking, "a target is not a JSON object";
+
+    /// Catches: a target with neither `"id"` nor the legacy `"name"` string, named by its
+    /// index. An `"id"` of the wrong JSON type is PKG008 instead.
+    ///
+    /// Why: commands address targets by id; one without an id cannot be built, listed or
+    /// removed by name, so commands refuse to work on the registry.
+    ///
+    /// Example: `{"type": "service", "module": "apps/backend"}`
+    ///
+    /// Fix: add an id, e.g. `"id": "api"`.
+    MISSING_ID = "PKG006", "missing-id", Error, blocking, "a target has no id";
+
+    /// Catches: a target without `"type"`, named by its index and id. A `"type"` of the
+    /// wrong JSON type is PKG008 instead.
+    ///
+    /// Why: the type decides the target's default Dockerfile
+    /// (`ops/packaging/<type>s/<id>.Dockerfile`), so the target cannot be used.
+    ///
+    /// Example: `{"id": "api", "module": "apps/backend"}`
+    ///
+    /// Fix: add `"type": "service"`, `"job"` or `"app"`.
+    MISSING_TYPE = "PKG007", "missing-type", Error, blocking, "a target has no type";
+
+    /// Catches: a string field of a target (`id`, `type`, `module`, `dockerfile`, `context`,
+    /// `image`) holding a number, a boolean, null, an array or an object.
+    ///
+    /// Why: the value cannot be read, and a rewrite would drop it, so commands refuse to work
+    /// on the registry.
+    ///
+    /// Example: `{"id": "api", "type": "service", "context": ["apps/backend"]}`
+    ///
+    /// Fix: write the value as a JSON string, or remove the field to use its default.
+    FIELD_NOT_STRING = "PKG008", "field-not-string", Error, blocking, "a known target field is not a string";
+
+    /// Catches: an id that is empty, longer than 128 characters, or not lowercase letters
+    /// and digits separated by single `.`, `_`, `__` or runs of `-` (an OCI path component).
+    ///
+    /// Why: the id is the default image name and part of the default Dockerfile path, so it
+    /// must be a valid image name component and safe in a path.
+    ///
+    /// Example: `{"id": "Billing API", "type": "service"}`
+    ///
+    /// Fix: use a lowercase id such as `billing-api` or `billing.api`.
+    INVALID_ID = "PKG010", "invalid-id", Error, not_blocking, "a target id is not a lowercase OCI path component of at most 128 characters";
+
+    /// Catches: a `"type"` other than `service`, `job` or `app` (the check is exact, so
+    /// `Service` is refused too).
+    ///
+    /// Why: the type chooses the folder of the default Dockerfile
+    /// (`ops/packaging/services/`, `jobs/`, `apps/`); any other type has none.
+    ///
+    /// Example: `{"id": "worker", "type": "lambda"}`
+    ///
+    /// Fix: use `"service"`, `"job"` or `"app"`.
+    INVALID_TYPE = "PKG011", "invalid-type", Error, not_blocking, "a target type is not service, job or app";
+
+    /// Catches: an `"image"` outside the OCI reference grammar: empty, an uppercase
+    /// repository, a bad registry host or port, a bad path component or tag, a digest other
+    /// than `sha256:`/`sha512:` with lowercase hex of the right length, or a name over 255
+    /// characters. Credentials in it are PKG015 instead.
+    ///
+    /// Why: the engine would refuse the reference when tagging or pushing the image.
+    ///
+    /// Example: `{"id": "api", "type": "service", "image": "ghcr.io/Acme/api:v1"}`
+    ///
+    /// Fix: use a valid lowercase reference such as `registry.example.com/team/api:v1`.
+    INVALID_IMAGE = "PKG012", "invalid-image", Error, not_blocking, "an image is not a valid OCI image reference";
+
+    /// Catches: a target whose id is already used by an earlier target; reported at the
+    /// later target, naming the first.
+    ///
+    /// Why: commands look targets up by id, so only the first of them is found; the other
+    /// cannot be addressed by name.
+    ///
+    /// Example: `"targets": [{"id": "api", "type": "service"}, {"id": "api", "type": "job"}]`
+    ///
+    /// Fix: rename or remove one of the targets.
+    DUPLICATE_ID = "PKG013", "duplicate-id", Error, not_blocking, "two targets have the same id";
+
+    /// Catches: a `module`, `dockerfile` or `context` path that is empty, absolute (`/`, `~`
+    /// or a drive letter), climbs out of the repository with `..`, uses a backslash, holds
+    /// control characters, or is not in normal form (`./`, `//`, a trailing `/`, an inner `..`).
+    ///
+    /// Why: paths are resolved against the repository root; one that leaves it could make a
+    /// build read files outside the repository.
+    ///
+    /// Example: `{"id": "api", "type": "service", "context": "../shared"}`
+    ///
+    /// Fix: write a relative path inside the repository in the normal form the message gives.
+    INVALID_PATH = "PKG014", "invalid-path", Error, not_blocking, "a module, dockerfile or context path is unsafe or not in normal form";
+
+    /// Catches: an `"image"` whose part before the first `/` holds `user[:password]@`;
+    /// reported instead of PKG012, with the password redacted in the message.
+    ///
+    /// Why: the registry is committed, so the credentials are exposed to everyone who can
+    /// read the repository.
+    ///
+    /// Example: `"image": "deploy:s3cret@registry.example.com/team/api:v1"`
+    ///
+    /// Fix: remove the credentials from the reference, log in with the engine instead
+    /// (`docker login`), and rotate the exposed password.
+    CREDENTIALS_IN_IMAGE = "PKG015", "credentials-in-image", Error, not_blocking, "an image reference carries credentials (user:password@)";
+
+    /// Catches: a string that looks like a GitHub, AWS access key id, Slack, GitLab or npm
+    /// token, or a PEM private key, in a target's `image` or in any field the tool does not
+    /// model, at any depth (unknown top-level and target fields, `buildArgs`, `labels`).
+    ///
+    /// Why: the registry is committed, so the secret is exposed to everyone who can read the
+    /// repository.
+    ///
+    /// Example: `"buildArgs": {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"}`
+    ///
+    /// Fix: remove the value, rotate the secret, and pass it as a build secret instead.
+    SECRET_IN_REGISTRY = "PKG016", "secret-in-registry", Error, not_blocking, "a registry value looks like a secret (token or private key)";
+
+    /// Catches: a top-level `"updatedAt"` (or legacy `"lastUpdated"`) or a target's
+    /// `"addedAt"` that is not a JSON string. The text of a string is not checked.
+    ///
+    /// Why: these fields hold ISO-8601 timestamp strings; other tools reading the registry
+    /// expect one.
+    ///
+    /// Example: `{"id": "api", "type": "service", "addedAt": 1735689600}`
+    ///
+    /// Fix: write a timestamp string such as `"2026-01-01T00:00:00.000Z"`, or remove the field.
+    INVALID_TIMESTAMP = "PKG017", "invalid-timestamp", Error, not_blocking, "updatedAt or addedAt is not a timestamp string";
+
+    /// Catches: (`verify`) the `ops/packaging` folder is missing, or is not a folder.
+    ///
+    /// Why: it holds the target Dockerfiles and the build script
+    /// (`ops/packaging/scripts/docker-build.mjs`) that `build` runs.
+    ///
+    /// Example: `ls: cannot access 'ops/packaging': No such file or directory`
+    ///
+    /// Fix: run `ctl-packaging init`.
+    NOT_INITIALIZED = "PKG020", "not-initialized", Error, not_blocking, "ops/packaging/ is missing; the repository is not initialised";
+
+    /// Catches: a registry that parses but defines no target (`"targets"` empty or absent);
+    /// `verify` also reports it when `docs/packaging/registry.json` does not exist.
+    ///
+    /// Why: there is nothing to build or verify, which usually means the setup is unfinished.
+    ///
+    /// Example: `{"version": 1, "targets": []}`
+    ///
+    /// Fix: add a target, e.g. with `add-service`, `add-job` or `add-app`.
+    NO_TARGETS = "PKG021", "no-targets", Warning, not_blocking, "the registry defines no targets";
+
+    /// Catches: (`verify`) a target without a `"dockerfile"` field; its Dockerfile is then
+    /// neither looked for nor linted.
+    ///
+    /// Why: `build` falls back to `ops/packaging/<type>s/<id>.Dockerfile`, which `verify` does
+    /// not check, so a missing or faulty Dockerfile shows up only at build time.
+    ///
+    /// Example: `{"id": "api", "type": "service", "module": "apps/backend"}`
+    ///
+    /// Fix: add the path, e.g. `"dockerfile": "ops/packaging/services/api.Dockerfile"`.
+    NO_DOCKERFILE_PATH = "PKG022", "no-dockerfile-path", Warning, not_blocking, "a target has no dockerfile path";
+
+    /// Catches: (`verify`) a target whose `"dockerfile"` (a valid path inside the repository)
+    /// names a file that does not exist or cannot be read.
+    ///
+    /// Why: building the target would fail.
+    ///
+    /// Example: `"dockerfile": "ops/packaging/services/api.Dockerfile"`
+    ///
+    /// Fix: create the Dockerfile, or correct the path.
+    MISSING_DOCKERFILE = "PKG023", "missing-dockerfile", Warning, not_blocking, "a target's Dockerfile does not exist or cannot be read";
+
+    /// Catches: a target's `"platforms"` that is not an array, is an empty array, or holds
+    /// an item that is not a string.
+    ///
+    /// Why: `build` and `export` refuse a target whose build settings are wrong.
+    ///
+    /// Example: `{"id": "api", "type": "service", "platforms": "linux/amd64"}`
+    ///
+    /// Fix: write an array such as `["linux/amd64"]`, or leave the field out to build for the
+    /// engine's default platform.
+    PLATFORMS_SHAPE = "PKG030", "platforms-shape", Error, not_blocking, "platforms is not a non-empty array of strings";
+
+    /// Catches: a platform that is not `os/arch[/variant]` in lowercase letters and digits
+    /// (`_` allowed in the architecture).
+    ///
+    /// Why: the engine cannot build for it, and `build` and `export` refuse the target.
+    ///
+    /// Example: `"platforms": ["linux/amd64", "Linux/ARM64"]`
+    ///
+    /// Fix: write platforms like `linux/amd64`, `linux/arm64` or `linux/arm/v7`.
+    INVALID_PLATFORM = "PKG031", "invalid-platform", Error, not_blocking, "a platform is not os/arch[/variant] in lowercase";
+
+    /// Catches: a platform listed more than once in `"platforms"`.
+    ///
+    /// Why: the duplicate adds nothing, and `build` and `export` refuse the target.
+    ///
+    /// Example: `"platforms": ["linux/amd64", "linux/arm64", "linux/amd64"]`
+    ///
+    /// Fix: remove the repeated entry.
+    DUPLICATE_PLATFORM = "PKG032", "duplicate-platform", Error, not_blocking, "a platform is listed twice";
+
+    /// Catches: a `"buildArgs"` that is not an object, or a build argument whose value is
+    /// not a string.
+    ///
+    /// Why: build arguments are passed to the engine as text, and `build` and `export`
+    /// refuse the target.
+    ///
+    /// Example: `"buildArgs": {"NODE_VERSION": 22}`
+    ///
+    /// Fix: write an object of strings, e.g. `{"NODE_VERSION": "22"}`.
+    BUILD_ARGS_SHAPE = "PKG033", "build-args-shape", Error, not_blocking, "buildArgs is not an object of string values";
+
+    /// Catches: a `"buildArgs"` key that is not letters, digits and `_`, or that starts with
+    /// a digit (`[A-Za-z_][A-Za-z0-9_]*`).
+    ///
+    /// Why: a Dockerfile refers to a build argument as `$NAME`, which only such names can be,
+    /// and `build` and `export` refuse the target.
+    ///
+    /// Example: `"buildArgs": {"node-version": "22"}`
+    ///
+    /// Fix: rename it, e.g. `NODE_VERSION`, and match the `ARG` in the Dockerfile.
+    INVALID_BUILD_ARG_NAME = "PKG034", "invalid-build-arg-name", Error, not_blocking, "a build argument name is not [A-Za-z_][A-Za-z0-9_]*";
+
+    /// Catches: a `"labels"` that is not an object, or a label whose value is not a string.
+    ///
+    /// Why: labels are passed to the engine as text, and `build` and `export` refuse the
+    /// target.
+    ///
+    /// Example: `"labels": ["com.example.team=payments"]`
+    ///
+    /// Fix: write an object of strings, e.g. `{"com.example.team": "payments"}`.
+    LABELS_SHAPE = "PKG035", "labels-shape", Error, not_blocking, "labels is not an object of string values";
+
+    /// Catches: a `"labels"` key that does not start with a letter or digit, or holds
+    /// anything but letters, digits, `.`, `_`, `/` and `-`.
+    ///
+    /// Why: such a key cannot be passed safely as `--label KEY=VALUE`, and `build` and
+    /// `export` refuse the target.
+    ///
+    /// Example: `"labels": {"team name": "payments"}`
+    ///
+    /// Fix: use a reverse-DNS key such as `com.example.team`.
+    INVALID_LABEL_KEY = "PKG036", "invalid-label-key", Error, not_blocking, "a label key is not [A-Za-z0-9][A-Za-z0-9._/-]*";
+
+    /// Catches: a target's `"target"` (the Dockerfile stage to build) that is not a string,
+    /// or does not start with a letter or digit and hold only letters, digits, `_`, `.`, `-`.
+    ///
+    /// Why: it is passed to the engine as the stage to build, and `build` and `export`
+    /// refuse the target.
+    ///
+    /// Example: `{"id": "api", "type": "service", "target": "runtime stage"}`
+    ///
+    /// Fix: name a stage of the Dockerfile (`FROM ... AS runtime`), e.g. `"target": "runtime"`.
+    INVALID_STAGE = "PKG037", "invalid-stage", Error, not_blocking, "target is not a string naming a Dockerfile stage";
+
+    /// Catches: a `"buildArgs"` or `"labels"` value that holds a control character (newline,
+    /// tab, NUL, DEL, ...).
+    ///
+    /// Why: the value goes onto the engine command line and into image metadata, where
+    /// control characters garble it; `build` and `export` refuse the target.
+    ///
+    /// Example: `"labels": {"description": "line one\nline two"}`
+    ///
+    /// Fix: put the value on one line without control characters.
+    CONTROL_CHARACTER_VALUE = "PKG038", "control-character-value", Error, not_blocking, "a build argument or label value holds control characters";
+
+    /// Catches: a Dockerfile with no `FROM` instruction at all (also an empty file or one of
+    /// comments only); reported at line 1.
+    ///
+    /// Why: a build needs a base image; the engine refuses the file.
+    ///
+    /// Example: `RUN echo hi`
+    ///
+    /// Fix: start the file with `FROM` and a pinned base image, e.g.
+    /// `FROM node:22.11-bookworm-slim`.
+    NO_FROM = "PKG101", "no-from", Warning, not_blocking, "the Dockerfile has no FROM instruction";
+
+    /// Catches: a `FROM` image, also one taken from a global `ARG` default, with neither a
+    /// tag nor a digest. `scratch`, earlier stage names and `ARG`s without a default are not
+    /// checked.
+    ///
+    /// Why: an untagged image means `latest`, which changes under you, so builds are not
+    /// reproducible.
+    ///
+    /// Example: `FROM node`
+    ///
+    /// Fix: pin a version (`FROM node:22.11-bookworm-slim`) or a digest (`@sha256:...`).
+    UNTAGGED_BASE_IMAGE = "PKG102", "untagged-base-image", Warning, not_blocking, "a base image has neither a tag nor a digest";
+
+    /// Catches: a `FROM` image, also one taken from a global `ARG` default, tagged `latest`
+    /// without a digest (`node:latest@sha256:...` is fine).
+    ///
+    /// Why: `latest` moves with every release, so the same Dockerfile builds different
+    /// images over time.
+    ///
+    /// Example: `FROM node:latest`
+    ///
+    /// Fix: pin a version, e.g. `FROM node:22.11-bookworm-slim`, or add a digest.
+    LATEST_BASE_IMAGE = "PKG103", "latest-base-image", Warning, not_blocking, "a base image uses the mutable latest tag";
+
+    /// Catches: a final stage whose last `USER` is root (`root`, `0`, `root:root`, `0:1000`),
+    /// or without `USER`, following `FROM <stage>` back to a base image. No finding when that
+    /// chain reaches `FROM scratch` or an image whose tag contains `nonroot`, unless a `USER`
+    /// there names root.
+    ///
+    /// Why: a compromise of a process running as root is a root compromise of the container.
+    ///
+    /// Example: `USER root`
+    ///
+    /// Fix: end the final stage with a non-root user, e.g. `USER node` or `USER 1000`.
+    ROOT_USER = "PKG104", "root-user", Warning, not_blocking, "the final stage runs as root (no USER, or USER root)";
+
+    /// Catches: an `ADD` whose source starts with `http://`, `https://`, `git://` or `git@`
+    /// (any case) and that has no `--checksum=...`. `COPY` of a URL is not reported.
+    ///
+    /// Why: the download is not verified, so a changed or tampered file goes into the image
+    /// unnoticed.
+    ///
+    /// Example: `ADD https://example.com/tool.tar.gz /tmp/`
+    ///
+    /// Fix: use `ADD --checksum=sha256:<hash> ...`, or download with curl in `RUN` and check
+    /// the checksum.
+    UNVERIFIED_DOWNLOAD = "PKG105", "unverified-download", Warning, not_blocking, "an ADD downloads a URL or git repository without --checksum";
+
+    /// Catches: an `ARG`, or an `ENV` with a value not starting with `/`, whose name looks
+    /// like a secret (`PASSWORD`, `TOKEN`, `API_KEY`, `SECRET`, ...; `*_FILE`, `*_PATH`,
+    /// `*_DIR` are fine), and a GitHub, GitLab, Slack or AWS token or a PEM private key in
+    /// any `ENV`/`ARG` value, instruction or heredoc. The secret is never printed.
+    ///
+    /// Why: `ENV` values are baked into the image and `ARG` values stay in its history.
+    ///
+    /// Example: `ENV DB_PASSWORD=hunter2`
+    ///
+    /// Fix: use `RUN --mount=type=secret`, or pass the value at run time.
+    SECRET_IN_DOCKERFILE = "PKG106", "secret-in-dockerfile", Warning, not_blocking, "a secret in ENV or ARG, or a hard-coded token or private key";
+
+    /// Catches: a `COPY` or `ADD` source that is an absolute path, or whose `..` segments
+    /// climb above the build context. Sources of `--from` copies, URLs, heredocs, and (for
+    /// the `..` check) sources holding `$` are not checked.
+    ///
+    /// Why: Docker only sees files inside the build context, so the source fails the build
+    /// or resolves to a different file than intended.
+    ///
+    /// Example: `COPY ../shared /app/shared`
+    ///
+    /// Fix: move the files into the context, or widen the target's `"context"` to include them.
+    SOURCE_OUTSIDE_CONTEXT = "PKG107", "source-outside-context", Warning, not_blocking, "a COPY/ADD source is absolute or outside the build context";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_well_formed() {
+        for pair in ALL.windows(2) {
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} {}",
+                pair[0].code,
+                pair[1].code
+            );
+            assert!(pair[0].name != pair[1].name);
+        }
+        for r in ALL {
+            assert!(r.code.len() == 6 && r.code.starts_with("PKG"), "{}", r.code);
+            assert!(
+                r.code[3..].bytes().all(|c| c.is_ascii_digit()),
+                "{}",
+                r.code
+            );
+            assert!(
+                r.name.bytes().all(|c| c.is_ascii_lowercase() || c == b'-'),
+                "{}",
+                r.name
+            );
+            assert!(!r.summary().is_empty() && !r.summary().ends_with('.'));
+            assert!(!r.doc().is_empty());
+            assert!(!r.blocking || r.severity == Severity::Error, "{}", r.code);
+            assert_eq!(find(r.code), Some(*r));
+        }
+        assert_eq!(find("PKG999"), None);
+    }
+}

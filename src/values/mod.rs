@@ -1,0 +1,8 @@
+//! Grammars of single values, and how a value is shown in a message. No
+//! value here knows the registry or a command.
+
+pub mod paths;
+pub mod position;
+pub mod reference;
+pub mod text;
+pub mod time;

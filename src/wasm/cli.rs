@@ -1,0 +1,342 @@
+//! The wasm facade: JS values in, core calls, JS values out. No logic here.
+//!
+//! `runCli(argv, host)` runs one command line against a host object that the
+//! Node shim builds from `node:fs`, `node:child_process` and `process`; its
+//! methods are declared below with their types, so a missing or misnamed
+//! method fails loudly instead of being looked up by string.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::host::{Captured, EntryKind, Exit, Host, HostError};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The host object handed in by the shim (see `pkg-shim/node-host.mjs`).
+    pub type JsHost;
+
+    #[wasm_bindgen(method)]
+    fn cwd(this: &JsHost) -> String;
+    #[wasm_bindgen(method, js_name = nowMs)]
+    fn now_ms(this: &JsHost) -> f64;
+    #[wasm_bindgen(method)]
+    fn pid(this: &JsHost) -> u32;
+    #[wasm_bindgen(method)]
+    fn env(this: &JsHost, name: &str) -> Option<String>;
+    #[wasm_bindgen(method)]
+    fn hostname(this: &JsHost) -> String;
+    #[wasm_bindgen(method, catch)]
+    fn stat(this: &JsHost, path: &str) -> Result<String, JsValue>;
+    /// The file's bytes (a `Uint8Array`, e.g. a Node `Buffer`), its text (a
+    /// string, from hosts that decode themselves), or `null` when nothing is there.
+    #[wasm_bindgen(method, catch, js_name = readFile)]
+    fn read_file(this: &JsHost, path: &str) -> Result<JsValue, JsValue>;
+    /// Many files at once: `paths` joined with NUL (no repository path holds
+    /// one). Answers `{bytes, sizes, errors}`: the files' bytes one after
+    /// another (a `Uint8Array`), per path its size or -1 (nothing there) or -2
+    /// (an error: the next message of `errors`).
+    #[wasm_bindgen(method, catch, js_name = readFiles)]
+    fn read_files(this: &JsHost, paths: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = readDir)]
+    fn read_dir(this: &JsHost, path: &str) -> Result<Vec<String>, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = mkdirAll)]
+    fn mkdir_all(this: &JsHost, path: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = createNew)]
+    fn create_new(this: &JsHost, path: &str, contents: &str) -> Result<bool, JsValue>;
+    /// `contents` is UTF-8 bytes, a view of the module's memory that is valid
+    /// during the call only (write it or copy it; no decode and re-encode of
+    /// a registry of megabytes on its way to the disk).
+    #[wasm_bindgen(method, catch, js_name = writeAtomic)]
+    fn write_atomic(this: &JsHost, path: &str, contents: &[u8]) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeFile)]
+    fn remove_file(this: &JsHost, path: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = realPath)]
+    fn real_path(this: &JsHost, path: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = copyFile)]
+    fn copy_file(this: &JsHost, from: &str, to: &str, replace: bool) -> Result<bool, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fileDigest)]
+    fn file_digest(this: &JsHost, path: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, js_name = skillDir)]
+    fn skill_dir(this: &JsHost) -> Option<String>;
+    #[wasm_bindgen(method, js_name = processAlive)]
+    fn process_alive(this: &JsHost, pid: u32) -> bool;
+    #[wasm_bindgen(method, js_name = sleepMs)]
+    fn sleep_ms(this: &JsHost, ms: u32);
+    #[wasm_bindgen(method, catch)]
+    fn spawn(
+        this: &JsHost,
+        program: &str,
+        args: Vec<String>,
+        cwd: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn capture(
+        this: &JsHost,
+        program: &str,
+        args: Vec<String>,
+        cwd: &str,
+    ) -> Result<JsValue, JsValue>;
+    /// UTF-8 bytes, a view valid during the call only (as for `writeAtomic`).
+    #[wasm_bindgen(method)]
+    fn stdout(this: &JsHost, text: &[u8]);
+    /// UTF-8 bytes, a view valid during the call only.
+    #[wasm_bindgen(method)]
+    fn stderr(this: &JsHost, text: &[u8]);
+}
+
+fn host_error(e: JsValue) -> HostError {
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(err) => HostError::new(String::from(err.message())),
+        None => HostError::new(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+    }
+}
+
+/// How a process ended, as the shim reports it: `{ code, signal, notFound,
+/// stdout, stderr }`, every field optional.
+struct JsExit {
+    code: Option<i32>,
+    signal: Option<String>,
+    not_found: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl JsExit {
+    fn exit(&self) -> Exit {
+        match (self.not_found, self.code, &self.signal) {
+            (true, _, _) => Exit::NotFound,
+            (_, Some(c), _) => Exit::Code(c),
+            (_, None, Some(s)) => Exit::Signal(s.clone()),
+            _ => Exit::Code(1),
+        }
+    }
+}
+
+/// A field of the exit object; `undefined` and `null` are absent.
+fn field(v: &JsValue, name: &str) -> Option<JsValue> {
+    let f = js_sys::Reflect::get(v, &JsValue::from_str(name)).ok()?;
+    (!f.is_undefined() && !f.is_null()).then_some(f)
+}
+
+fn wrong(name: &str, want: &str) -> HostError {
+    HostError::new(format!("invalid type: {name}, expected {want}"))
+}
+
+/// Read the exit object field by field (no deserializer: a few property reads).
+fn js_exit(v: JsValue) -> Result<JsExit, HostError> {
+    let code = match field(&v, "code") {
+        None => None,
+        Some(c) => match c.as_f64() {
+            Some(n) if n.fract() == 0.0 && n >= f64::from(i32::MIN) && n <= f64::from(i32::MAX) => {
+                Some(n as i32)
+            }
+            _ => return Err(wrong("code", "i32")),
+        },
+    };
+    let text = |name: &str| -> Result<Option<String>, HostError> {
+        match field(&v, name) {
+            None => Ok(None),
+            Some(t) => t
+                .as_string()
+                .map(Some)
+                .ok_or_else(|| wrong(name, "a string")),
+        }
+    };
+    let not_found = match field(&v, "notFound") {
+        None => false,
+        Some(b) => b.as_bool().ok_or_else(|| wrong("notFound", "a boolean"))?,
+    };
+    Ok(JsExit {
+        code,
+        signal: text("signal")?,
+        not_found,
+        stdout: text("stdout")?.unwrap_or_default(),
+        stderr: text("stderr")?.unwrap_or_default(),
+    })
+}
+
+/// The text of what `readFile` returned. Bytes are decoded here, as the Node
+/// host's `TextDecoder('utf-8', { fatal: true })` did: a leading byte order
+/// mark is dropped and invalid UTF-8 is an error naming the path. Handing
+/// bytes over is one memory copy; a JS string would be re-encoded to UTF-8 in
+/// a JavaScript loop (wasm-bindgen's string passing), about 12 ms for a
+/// 3 MB registry.
+fn file_text(path: &str, v: JsValue) -> Result<Option<String>, HostError> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    if let Some(bytes) = v.dyn_ref::<js_sys::Uint8Array>() {
+        return decode(path, bytes.to_vec()).map(Some);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| HostError::new(format!("{path}: readFile returned neither bytes nor text")))
+}
+
+/// A file's bytes as text: a leading byte order mark dropped, invalid UTF-8
+/// an error naming the path.
+fn decode(path: &str, mut bytes: Vec<u8>) -> Result<String, HostError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|_| HostError::new(format!("{path} is not valid UTF-8")))
+}
+
+/// What `readFiles` answered, split per path (see the import's documentation).
+fn files_text(
+    paths: &[String],
+    v: &JsValue,
+) -> Result<Vec<Result<Option<String>, HostError>>, HostError> {
+    let field = |name: &str| js_sys::Reflect::get(v, &JsValue::from_str(name)).map_err(host_error);
+    let malformed =
+        || HostError::new("readFiles answered something else than {bytes, sizes, errors}");
+    let bytes = field("bytes")?
+        .dyn_into::<js_sys::Uint8Array>()
+        .map_err(|_| malformed())?
+        .to_vec();
+    let sizes = field("sizes")?
+        .dyn_into::<js_sys::Int32Array>()
+        .map_err(|_| malformed())?
+        .to_vec();
+    let errors = field("errors")?
+        .dyn_into::<js_sys::Array>()
+        .map_err(|_| malformed())?;
+    if sizes.len() != paths.len() {
+        return Err(malformed());
+    }
+    let mut at = 0usize;
+    let mut next_error = 0u32;
+    let mut out = Vec::with_capacity(paths.len());
+    for (path, size) in paths.iter().zip(sizes) {
+        out.push(match size {
+            -1 => Ok(None),
+            size if size < 0 => {
+                let message = errors.get(next_error).as_string();
+                next_error += 1;
+                Err(HostError::new(
+                    message.unwrap_or_else(|| format!("cannot read {path}")),
+                ))
+            }
+            size => {
+                let end = at + size as usize;
+                let chunk = bytes.get(at..end).ok_or_else(malformed)?.to_vec();
+                at = end;
+                decode(path, chunk).map(Some)
+            }
+        });
+    }
+    Ok(out)
+}
+
+impl Host for JsHost {
+    fn cwd(&self) -> String {
+        JsHost::cwd(self)
+    }
+    fn now_ms(&self) -> f64 {
+        JsHost::now_ms(self)
+    }
+    fn pid(&self) -> u32 {
+        JsHost::pid(self)
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        JsHost::env(self, name)
+    }
+    fn hostname(&self) -> String {
+        JsHost::hostname(self)
+    }
+    fn stat(&self, path: &str) -> Result<EntryKind, HostError> {
+        Ok(
+            match JsHost::stat(self, path).map_err(host_error)?.as_str() {
+                "missing" => EntryKind::Missing,
+                "file" => EntryKind::File,
+                "dir" => EntryKind::Dir,
+                _ => EntryKind::Other,
+            },
+        )
+    }
+    fn read_file(&self, path: &str) -> Result<Option<String>, HostError> {
+        file_text(path, JsHost::read_file(self, path).map_err(host_error)?)
+    }
+    fn read_files(&self, paths: &[String]) -> Vec<Result<Option<String>, HostError>> {
+        let answer = JsHost::read_files(self, &paths.join("\0"))
+            .map_err(host_error)
+            .and_then(|v| files_text(paths, &v));
+        match answer {
+            Ok(files) => files,
+            Err(e) => paths.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<String>, HostError> {
+        JsHost::read_dir(self, path).map_err(host_error)
+    }
+    fn mkdir_all(&self, path: &str) -> Result<(), HostError> {
+        JsHost::mkdir_all(self, path).map_err(host_error)
+    }
+    fn create_new(&self, path: &str, contents: &str) -> Result<bool, HostError> {
+        JsHost::create_new(self, path, contents).map_err(host_error)
+    }
+    fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError> {
+        JsHost::write_atomic(self, path, contents.as_bytes()).map_err(host_error)
+    }
+    fn remove_file(&self, path: &str) -> Result<(), HostError> {
+        JsHost::remove_file(self, path).map_err(host_error)
+    }
+    fn real_path(&self, path: &str) -> Result<Option<String>, HostError> {
+        JsHost::real_path(self, path).map_err(host_error)
+    }
+    fn copy_file(&self, from: &str, to: &str, replace: bool) -> Result<bool, HostError> {
+        JsHost::copy_file(self, from, to, replace).map_err(host_error)
+    }
+    fn file_digest(&self, path: &str) -> Result<Option<String>, HostError> {
+        JsHost::file_digest(self, path).map_err(host_error)
+    }
+    fn skill_dir(&self) -> Option<String> {
+        JsHost::skill_dir(self)
+    }
+    fn process_alive(&self, pid: u32) -> bool {
+        JsHost::process_alive(self, pid)
+    }
+    fn sleep_ms(&self, ms: u32) {
+        JsHost::sleep_ms(self, ms)
+    }
+    fn spawn(&self, program: &str, args: &[String], cwd: &str) -> Result<Exit, HostError> {
+        let v = JsHost::spawn(self, program, args.to_vec(), cwd).map_err(host_error)?;
+        Ok(js_exit(v)?.exit())
+    }
+    fn capture(&self, program: &str, args: &[String], cwd: &str) -> Result<Captured, HostError> {
+        let v = JsHost::capture(self, program, args.to_vec(), cwd).map_err(host_error)?;
+        let r = js_exit(v)?;
+        Ok(Captured {
+            exit: r.exit(),
+            stdout: r.stdout,
+            stderr: r.stderr,
+        })
+    }
+    fn write_stdout(&self, text: &str) {
+        JsHost::stdout(self, text.as_bytes())
+    }
+    fn write_stderr(&self, text: &str) {
+        JsHost::stderr(self, text.as_bytes())
+    }
+}
+
+/// Run one command line (`argv` without `node` and the script) against the
+/// host; returns the exit code.
+#[wasm_bindgen(js_name = runCli)]
+pub fn run_cli(argv: Vec<String>, host: &JsHost) -> i32 {
+    crate::cli::run(host, &argv)
+}
+
+#[cfg(feature = "ops")]
+/// Run one command line of the project-state controller
+/// (`.ai/scripts/ctl-project-state.mjs`) against the host; returns the exit code.
+#[wasm_bindgen(js_name = runProjectState)]
+pub fn run_project_state(argv: Vec<String>, host: &JsHost) -> i32 {
+    crate::project_state::run(host, &argv)
+}
+
+/// The version of the core.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_string()
+}
