@@ -72,7 +72,11 @@ fn init_uses_a_legacy_workdocs_folder_with_a_warning() {
     let out = ok(&host, &["init"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "[ok] Packaging configuration initialized.");
-    assert!(lines[1].starts_with("[warn] Using the legacy folder ops/packaging/workdocs/"));
+    // The reference's exact bytes (issue 15's message audit).
+    assert_eq!(
+        lines[1],
+        "[warn] Detected legacy ops/packaging/workdocs/. Consider renaming to ops/packaging/handbook/."
+    );
     assert!(out.contains("  skip: ops/packaging/workdocs [exists]\n"));
     assert!(!host.has_dir("/repo/ops/packaging/handbook"));
 }

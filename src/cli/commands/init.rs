@@ -50,8 +50,9 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     }
     ctx.console.out("[ok] Packaging configuration initialized.");
     if legacy {
+        // The reference's exact words (on stdout, where it prints them).
         ctx.console.out(format!(
-            "[warn] Using the legacy folder {LEGACY_HANDBOOK}/ as the handbook; rename it to {HANDBOOK}/ when convenient."
+            "[warn] Detected legacy {LEGACY_HANDBOOK}/. Consider renaming to {HANDBOOK}/."
         ));
     }
     for line in lines {
