@@ -7,7 +7,7 @@ use ctl_packaging::host::{Captured, Exit};
 use ctl_packaging::rules::registry::validate;
 
 mod common;
-use common::{ctl, err, ok};
+use common::{ctl, err, ok, usage};
 
 const REG: &str = "/repo/docs/packaging/registry.json";
 const HELPER: &str = "/repo/ops/packaging/scripts/docker-build.mjs";
@@ -399,7 +399,7 @@ fn the_engine_comes_from_the_option_then_the_environment_then_docker() {
         "[error] --engine must be one of: docker, podman, buildah (got \"kaniko\")\n"
     );
     assert_eq!(
-        err(&host, &["build", "--target", "api", "--engine"]),
+        usage(&host, &["build", "--target", "api", "--engine"]),
         "[error] --engine needs a value\n"
     );
     let host = api_repo(&[("PACKAGING_ENGINE", "Docker")]);
@@ -669,7 +669,7 @@ fn changed_since_builds_only_the_targets_that_changed() {
         "[error] --changed-since needs git, and git was not found on PATH\n"
     );
     assert_eq!(
-        err(&host, &["build-all", "--changed-since"]),
+        usage(&host, &["build-all", "--changed-since"]),
         "[error] --changed-since needs a value\n"
     );
 }

@@ -4,7 +4,7 @@ use ctl_packaging::host::memory::MemHost;
 use ctl_packaging::host::Exit;
 
 mod common;
-use common::{ctl, err, ok};
+use common::{ctl, err, ok, usage};
 
 const REG: &str = "/repo/docs/packaging/registry.json";
 
@@ -26,9 +26,11 @@ fn registry(host: &MemHost) -> serde_json::Value {
 #[test]
 fn help_and_unknown_commands() {
     let host = MemHost::default();
-    for argv in [&[][..], &["help"], &["--help"], &["list", "-h"]] {
+    for argv in [&[][..], &["help"], &["--help"], &["frobnicate", "-h"]] {
         assert!(ok(&host, argv).starts_with("ctl-packaging: manage"));
     }
+    // With a command, its own help (issue 15).
+    assert!(ok(&host, &["list", "-h"]).starts_with("Usage: node "));
     let out = ctl(&host, &["frobnicate"]);
     assert_eq!(out.code, 1);
     assert_eq!(out.stderr, "[error] Unknown command: frobnicate\n");
@@ -169,12 +171,13 @@ fn add_argument_errors_in_reference_order() {
         err(&host, &["add", "--id", "x", "--type", "lambda"]),
         "[error] --type must be one of: service, job, app\n"
     );
+    // A command line it cannot read exits 2 (issue 15).
     assert_eq!(
-        err(&host, &["add-service", "--id"]),
+        usage(&host, &["add-service", "--id"]),
         "[error] --id needs a value\n"
     );
     assert_eq!(
-        err(&host, &["add-service", "--id", "--module", "m"]),
+        usage(&host, &["add-service", "--id", "--module", "m"]),
         "[error] --id needs a value\n"
     );
     assert_eq!(host.file(REG), before);
