@@ -38,6 +38,11 @@ const CASES: &[Case] = &[
     (&["add", "--id", "w", "--typ", "job"], "", 2, "[error] unknown option --typ for add (did you mean --type?)"),
     (&["add-job", "--name=nightly", "--module", "jobs/n", "--"], "", 0, "[ok] Added packaging target: nightly (job)"),
     (&["add-app", "--id", "w", "--imgae", "x"], "", 2, "[error] unknown option --imgae for add-app (did you mean --image?)"),
+    (&["add-service", "--id", "web", "--dry-run"], "", 0, "[dry-run] Would add packaging target: web (service)"),
+    (&["add", "--id", "api", "--type", "job", "--dry-run"], "", 1, "[error] Target \"api\" already exists"),
+    (&["add-app", "--id=web", "--dry-run", "--dry-run"], "", 2, "[error] --dry-run given twice for add-app"),
+    (&["remove", "--id", "api", "--dry-run"], "", 0, "[dry-run] Would remove packaging target: api"),
+    (&["remove", "--id", "nope", "--dry-run"], "", 1, "[error] Target \"nope\" not found"),
     (&["remove", "--id=api"], "", 0, "[ok] Removed packaging target: api"),
     (&["remove", "--name", "api", "--"], "", 0, "[ok] Removed packaging target: api"),
     (&["remove", "--id", "api", "--name", "api"], "", 2, "[error] --id and --name both given for remove"),
@@ -150,9 +155,9 @@ fn the_argv_table() {
                 "{argv:?}: want exit {code} and a line with {line:?}\n{text}"
             ));
         }
-        // Nothing changes on a usage error.
-        if got == 2 && !text.ends_with("--- files\n") {
-            wrong.push(format!("{argv:?}: a usage error changed files\n{text}"));
+        // Nothing changes on a usage error, or with --dry-run.
+        if (got == 2 || argv.contains(&"--dry-run")) && !text.ends_with("--- files\n") {
+            wrong.push(format!("{argv:?}: changed files\n{text}"));
         }
         all.push_str(&text);
         all.push('\n');

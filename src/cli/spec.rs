@@ -75,6 +75,7 @@ pub const REPO_ROOT: Opt = value(
     "the repository root",
 );
 const FORMAT: Opt = value("format", "text|json", "text", "output format");
+const DRY_RUN_WRITE: Opt = flag("dry-run", "print what would be written, write nothing");
 const ID: Opt = value("id", "ID", "", "the target's id (required)");
 const NAME: Opt = value("name", "ID", "", "the same as --id");
 const TYPE: Opt = value(
@@ -127,10 +128,27 @@ const STAGE: Opt = value(
 const NO_PROVENANCE: Opt = flag("no-provenance", "no org.opencontainers.image.* labels");
 
 const ADD_OPTS: &[Opt] = &[
-    ID, NAME, TYPE, MODULE, DOCKERFILE, TEMPLATE, CONTEXT, IMAGE, REPO_ROOT,
+    ID,
+    NAME,
+    TYPE,
+    MODULE,
+    DOCKERFILE,
+    TEMPLATE,
+    CONTEXT,
+    IMAGE,
+    DRY_RUN_WRITE,
+    REPO_ROOT,
 ];
 const ADD_TYPED_OPTS: &[Opt] = &[
-    ID, NAME, MODULE, DOCKERFILE, TEMPLATE, CONTEXT, IMAGE, REPO_ROOT,
+    ID,
+    NAME,
+    MODULE,
+    DOCKERFILE,
+    TEMPLATE,
+    CONTEXT,
+    IMAGE,
+    DRY_RUN_WRITE,
+    REPO_ROOT,
 ];
 
 /// Every command, in the order of the usage.
@@ -179,9 +197,9 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "remove",
-        synopsis: "--id ID",
+        synopsis: "--id ID [--dry-run]",
         summary: "unregister a target (its Dockerfile stays)",
-        opts: &[ID, NAME, REPO_ROOT],
+        opts: &[ID, NAME, DRY_RUN_WRITE, REPO_ROOT],
         example: "remove --id api",
     },
     Command {

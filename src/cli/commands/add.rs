@@ -1,12 +1,13 @@
 //! `add` and `add-service|add-job|add-app`: register a target and seed its
-//! Dockerfile. Every value is checked before anything is written.
+//! Dockerfile. Every value is checked before anything is written. `--dry-run`
+//! prints the target and the files it would write, and writes nothing.
 
 use crate::cli::store;
 use crate::cli::Ctx;
 use crate::cli::Failure;
 use crate::host::EntryKind;
 use crate::plan::seed::{placeholder_dockerfile, template_path};
-use crate::registry::{default_dockerfile, Target, TYPES};
+use crate::registry::{default_dockerfile, Target, REGISTRY_PATH, TYPES};
 use crate::rules::values::{check_id, check_image, check_path};
 use crate::values::text::quote;
 use crate::values::time::iso_utc;
@@ -81,7 +82,9 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         added_at: Some(iso_utc(ctx.host.now_ms()).into()),
         extra: Vec::new(),
     };
-    store::update(ctx.host, &ctx.root, "add", true, |registry| {
+    let dry = ctx.args.flag("dry-run");
+    let shown = dry.then(|| serde_json::to_string_pretty(&target).unwrap_or_default());
+    let add = |registry: &mut crate::registry::Registry| {
         if registry.find(&id).is_some() {
             return Err(Failure::new(format!(
                 "Target {} already exists",
@@ -90,7 +93,21 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         }
         registry.targets.push(target);
         Ok(())
-    })?;
+    };
+    if let Some(shown) = shown {
+        store::preview(ctx.host, &ctx.root, add)?;
+        ctx.console.out(format!(
+            "[dry-run] Would add packaging target: {id} ({kind})"
+        ));
+        ctx.console.out(shown);
+        ctx.console
+            .out(format!("  write: {REGISTRY_PATH} (dry-run)"));
+        if ctx.host.stat(&ctx.abs(&dockerfile))? == EntryKind::Missing {
+            ctx.console.out(format!("  write: {dockerfile} (dry-run)"));
+        }
+        return Ok(0);
+    }
+    store::update(ctx.host, &ctx.root, "add", true, add)?;
     ctx.console
         .out(format!("[ok] Added packaging target: {id} ({kind})"));
     seed_dockerfile(
