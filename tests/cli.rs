@@ -72,6 +72,13 @@ const CASES: &[Case] = &[
     (&["export", "--ot", "bake.json"], "", 2, "[error] unknown option --ot for export (did you mean --out?)"),
     (&["install", "--dry-run", "--dry-run"], "", 2, "[error] --dry-run given twice for install"),
     (&["materialize", "--dif"], "", 2, "[error] unknown option --dif for materialize (did you mean --diff?)"),
+    // The repository root, found from a folder below it.
+    (&["add-service", "--id", "worker", "--module", "apps/worker"], "/repo/apps/worker", 0, "[info] Using the repository root /repo, found above the current folder /repo/apps/worker"),
+    (&["remove", "--id=api"], "/repo/apps/worker", 0, "[info] Using the repository root /repo, found above"),
+    (&["status"], "/repo/apps/worker", 0, "[info] Using the repository root /repo, found above"),
+    (&["list"], "/repo/apps/worker", 0, "  [service] api -> apps/api"),
+    (&["status", "--repo-root", "/repo/apps"], "/repo/apps/worker", 0, "  Initialized: no"),
+    (&["status"], "/elsewhere", 0, "  Initialized: no"),
     (&["--version"], "", 0, "ctl-packaging 0.1.0"),
     (&["-V"], "", 0, "ctl-packaging 0.1.0"),
     (&["version"], "", 0, "ctl-packaging 0.1.0"),

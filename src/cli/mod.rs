@@ -119,14 +119,20 @@ fn run_line<S: AsRef<str>>(host: &dyn Host, argv: &[S], console: &mut Console) -
         Err(line) => return usage_error(console, json, line),
     };
     let json = matches!(args.format(), Ok(args::Format::Json));
-    let root = match args
-        .value("repo-root")
-        .map_err(Failure::new)
-        .and_then(|given| resolve_root(host, given))
-    {
+    let given = match args.value("repo-root") {
+        Ok(given) => given,
+        Err(line) => return fail(console, json, Failure::new(line), 1),
+    };
+    let root = match resolve_root(host, given) {
         Ok(root) => root,
         Err(f) => return fail(console, json, f, 1),
     };
+    let cwd = join(&host.cwd(), ".");
+    if given.is_none() && root != cwd && (command.changes || command.name == "status") {
+        console.err(format!(
+            "[info] Using the repository root {root}, found above the current folder {cwd}"
+        ));
+    }
     let mut ctx = Ctx {
         host,
         root,
@@ -229,11 +235,26 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
 }
 
 /// The repository root: `--repo-root` resolved against the current folder
-/// (which it is by default); it must be an existing folder.
+/// (it must be an existing folder); without it, the nearest folder from the
+/// current one up that holds the registry or `ops/packaging/`, else the
+/// current folder.
 pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<String, Failure> {
     let cwd = host.cwd();
     let Some(given) = given else {
-        return Ok(join(&cwd, "."));
+        let cwd = join(&cwd, ".");
+        let mut dir = cwd.clone();
+        loop {
+            if host.stat(&join(&dir, crate::registry::REGISTRY_PATH))? == EntryKind::File
+                || host.stat(&join(&dir, "ops/packaging"))? == EntryKind::Dir
+            {
+                return Ok(dir);
+            }
+            let parent = join(&dir, "..");
+            if parent == dir {
+                return Ok(cwd);
+            }
+            dir = parent;
+        }
     };
     if given.chars().any(char::is_control) {
         return Err(Failure::new(format!(

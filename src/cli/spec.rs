@@ -31,6 +31,9 @@ pub struct Command {
     pub summary: &'static str,
     pub opts: &'static [Opt],
     pub example: &'static str,
+    /// Whether it may change files (then a root found above the current
+    /// folder is named on stderr).
+    pub changes: bool,
 }
 
 const fn value(
@@ -71,7 +74,7 @@ const fn many(name: &'static str, value: &'static str, help: &'static str) -> Op
 pub const REPO_ROOT: Opt = value(
     "repo-root",
     "PATH",
-    "the current folder",
+    "the nearest folder, from the current one up, that holds docs/packaging/registry.json or ops/packaging/; else the current folder",
     "the repository root",
 );
 const FORMAT: Opt = value("format", "text|json", "text", "output format");
@@ -158,6 +161,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "[--dry-run]",
         summary: "create ops/packaging/{services,jobs,apps,scripts,handbook}/, docs/packaging/ and, if missing, an empty registry",
         opts: &[flag("dry-run", "list what would be created, create nothing"), REPO_ROOT],
+        changes: true,
         example: "init",
     },
     Command {
@@ -165,6 +169,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "[--format text|json]",
         summary: "list the registered targets (JSON: the registry as it would be written)",
         opts: &[FORMAT, REPO_ROOT],
+        changes: false,
         example: "list --format json",
     },
     Command {
@@ -172,6 +177,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "--id ID --type TYPE [options]",
         summary: "register a target and seed its Dockerfile if it does not exist",
         opts: ADD_OPTS,
+        changes: true,
         example: "add --id api --type service --module apps/api",
     },
     Command {
@@ -179,6 +185,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "--id ID [options]",
         summary: "add with --type service",
         opts: ADD_TYPED_OPTS,
+        changes: true,
         example: "add-service --id api --module apps/api",
     },
     Command {
@@ -186,6 +193,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "--id ID [options]",
         summary: "add with --type job",
         opts: ADD_TYPED_OPTS,
+        changes: true,
         example: "add-job --id nightly --module jobs/nightly",
     },
     Command {
@@ -193,6 +201,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "--id ID [options]",
         summary: "add with --type app",
         opts: ADD_TYPED_OPTS,
+        changes: true,
         example: "add-app --id web --module apps/web",
     },
     Command {
@@ -200,6 +209,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "--id ID [--dry-run]",
         summary: "unregister a target (its Dockerfile stays)",
         opts: &[ID, NAME, DRY_RUN_WRITE, REPO_ROOT],
+        changes: true,
         example: "remove --id api",
     },
     Command {
@@ -207,6 +217,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "[--format text|json]",
         summary: "is packaging set up, how many targets, when the registry changed",
         opts: &[FORMAT, REPO_ROOT],
+        changes: false,
         example: "status",
     },
     Command {
@@ -214,6 +225,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "[--strict] [--format text|json]",
         summary: "check the layout, the registry and the Dockerfiles",
         opts: &[flag("strict", "warnings fail too"), FORMAT, REPO_ROOT],
+        changes: false,
         example: "verify --strict",
     },
     Command {
@@ -232,6 +244,7 @@ pub const COMMANDS: &[Command] = &[
             NO_PROVENANCE,
             REPO_ROOT,
         ],
+        changes: false,
         example: "build --target api --tag v1.0.0",
     },
     Command {
@@ -256,6 +269,7 @@ pub const COMMANDS: &[Command] = &[
             NO_PROVENANCE,
             REPO_ROOT,
         ],
+        changes: false,
         example: "build-all --changed-since origin/main --keep-going",
     },
     Command {
@@ -273,6 +287,7 @@ pub const COMMANDS: &[Command] = &[
             NO_PROVENANCE,
             REPO_ROOT,
         ],
+        changes: true,
         example: "export --out docker-bake.json",
     },
     Command {
@@ -287,6 +302,7 @@ pub const COMMANDS: &[Command] = &[
             ),
             REPO_ROOT,
         ],
+        changes: true,
         example: "install --dry-run",
     },
     Command {
@@ -298,6 +314,7 @@ pub const COMMANDS: &[Command] = &[
             flag("diff", "list the files that differ from the templates"),
             REPO_ROOT,
         ],
+        changes: true,
         example: "materialize --diff",
     },
     Command {
@@ -305,6 +322,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "[COMMAND]",
         summary: "the usage, or one command's help",
         opts: &[],
+        changes: false,
         example: "help add",
     },
     Command {
@@ -312,6 +330,7 @@ pub const COMMANDS: &[Command] = &[
         synopsis: "",
         summary: "print the version (also --version, -V)",
         opts: &[],
+        changes: false,
         example: "version",
     },
 ];
