@@ -144,8 +144,12 @@ fn add_options_and_templates() {
     assert_eq!(t["image"], "r.io:5000/t/web");
     assert_eq!(t["context"], ".");
     assert!(t.get("module").is_none());
-    let out = ok(&host, &["add-job", "--id", "w", "--template", "python"]);
-    assert!(out.contains("[warn] Template \"ops/packaging/templates/Dockerfile.python\" not found"));
+    // The warning goes to stderr (issue 15).
+    let out = ctl(&host, &["add-job", "--id", "w", "--template", "python"]);
+    assert_eq!(out.code, 0);
+    assert!(out
+        .stderr
+        .starts_with("[warn] Template \"ops/packaging/templates/Dockerfile.python\" not found"));
     host.add_file("/repo/ops/packaging/jobs/existing.Dockerfile", "KEEP\n");
     ok(
         &host,
@@ -411,9 +415,11 @@ fn verify_reference_findings() {
     );
     let out = ctl(&host, &["verify", "--strict"]);
     assert_eq!(out.code, 1);
-    assert!(out
-        .stdout
-        .ends_with("[error] 2 warning(s) under --strict.\n[error] Verification failed.\n"));
+    // The verdict stays on stdout (the reference's line); our note is on stderr.
+    assert!(out.stdout.ends_with(
+        "  - Missing Dockerfile for \"gone\": ops/x.Dockerfile\n[error] Verification failed.\n"
+    ));
+    assert_eq!(out.stderr, "[error] 2 warning(s) under --strict.\n");
 }
 
 #[test]
@@ -574,7 +580,11 @@ fn build_errors() {
     assert!(out
         .stdout
         .contains("--tag r.io:5000/team/api:v2 --context ."));
-    assert_eq!(out.stderr, "[error] docker-build failed with code 3\n");
+    // Provenance notes go to stderr before the build (issue 15).
+    assert_eq!(
+        out.stderr,
+        "[warn] provenance: org.opencontainers.image.revision and org.opencontainers.image.source are left out: git not found on PATH\n[error] docker-build failed with code 3\n"
+    );
     host.remove_file_for_test("/repo/ops/packaging/scripts/docker-build.mjs");
     assert_eq!(
         err(&host, &["build", "--target", "api"]),
@@ -598,7 +608,10 @@ fn build_all_stops_at_the_first_failure() {
     let out = ctl(&host, &["build-all", "--tag", "t"]);
     assert_eq!(out.code, 1);
     assert_eq!(host.spawned().len(), 2);
-    assert_eq!(out.stderr, "[error] docker-build failed with code 2\n");
+    assert_eq!(
+        out.stderr,
+        "[warn] provenance: org.opencontainers.image.revision and org.opencontainers.image.source are left out: git not found on PATH\n[error] docker-build failed with code 2\n"
+    );
 }
 
 #[test]

@@ -140,7 +140,7 @@ fn seed_dockerfile(
         _ => None,
     };
     if let (Some(t), None) = (template, &from_template) {
-        ctx.console.out(format!(
+        ctx.console.err(format!(
             "[warn] Template {} not found; wrote a placeholder Dockerfile instead.",
             quote(t)
         ));

@@ -81,7 +81,7 @@ fn git_facts(ctx: &mut Ctx, opts: &Options) -> GitFacts {
     }
     let facts = git::facts(ctx.host, &ctx.root);
     for note in &facts.notes {
-        ctx.console.out(format!("[warn] {note}"));
+        ctx.console.err(format!("[warn] {note}"));
     }
     facts
 }
@@ -398,7 +398,7 @@ fn changed_since<'r>(
         })
         .collect();
     let ids: Vec<String> = selected.iter().map(|t| shown(t, "latest").0).collect();
-    ctx.console.out(format!(
+    ctx.console.err(format!(
         "[info] --changed-since {reference}: {} of {} targets changed{}",
         selected.len(),
         targets.len(),

@@ -108,7 +108,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
 
     // Everything is decided; now carry it out.
     for line in &old.warnings {
-        ctx.console.out(format!("[warn] {line}"));
+        ctx.console.err(format!("[warn] {line}"));
     }
     carry_out(ctx, &mut feature, &sources, &prefix, dry)?;
     write_record(ctx, &feature, &old, upgrade, dry)?;
@@ -130,7 +130,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             "[ok] Packaging feature {} installed into {prefix}: {summary}.",
             crate::VERSION
         ));
-        ctx.console.out(format!(
+        ctx.console.err(format!(
             "[info] Next: node {prefix}scripts/ctl-packaging.mjs init"
         ));
     }
