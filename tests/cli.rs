@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use ctl_packaging::host::memory::MemHost;
+use ctl_packaging::host::{Captured, Exit};
 
 mod common;
 use common::{ctl, ok};
@@ -72,6 +73,20 @@ const CASES: &[Case] = &[
     (&["export", "--ot", "bake.json"], "", 2, "[error] unknown option --ot for export (did you mean --out?)"),
     (&["install", "--dry-run", "--dry-run"], "", 2, "[error] --dry-run given twice for install"),
     (&["materialize", "--dif"], "", 2, "[error] unknown option --dif for materialize (did you mean --diff?)"),
+    // --format json on every command that reports or changes something.
+    (&["init", "--format=json"], "", 0, "\"op\": \"skip\""),
+    (&["init", "--format", "json", "--dry-run"], "", 0, "\"dryRun\": true"),
+    (&["add-service", "--id", "web", "--format=json"], "", 0, "\"ops/packaging/services/web.Dockerfile\""),
+    (&["add-service", "--id", "web", "--format", "json", "--dry-run"], "", 0, "\"dryRun\": true"),
+    (&["add-service", "--id", "api", "--format", "json"], "", 1, "\"exitCode\": 1"),
+    (&["add", "--id", "web", "--type", "app", "--format", "yaml"], "", 1, "[error] --format must be one of: text, json (got \"yaml\")"),
+    (&["remove", "--id", "api", "--format=json"], "", 0, "\"removed\": {"),
+    (&["remove", "--id", "nope", "--format=json"], "", 1, "\"message\": \"Target \\\"nope\\\" not found\""),
+    (&["build", "--target", "api", "--format=json", "--no-provenance"], "", 0, "\"result\": \"ok\""),
+    (&["build-all", "--format=json", "--no-provenance"], "", 0, "\"exitCode\": 0"),
+    (&["build", "--target", "api", "--format", "json", "--dry-run", "--no-provenance"], "", 0, "\"result\": \"dry-run\""),
+    (&["materialize", "--format", "json"], "", 1, "\"ok\": false"),
+    (&["install", "--format=json", "--dry-run"], "", 1, "\"ok\": false"),
     // The repository root, found from a folder below it.
     (&["add-service", "--id", "worker", "--module", "apps/worker"], "/repo/apps/worker", 0, "[info] Using the repository root /repo, found above the current folder /repo/apps/worker"),
     (&["remove", "--id=api"], "/repo/apps/worker", 0, "[info] Using the repository root /repo, found above"),
@@ -109,6 +124,16 @@ fn repo(cwd: &str) -> MemHost {
     host.add_file(
         "/repo/ops/packaging/scripts/docker-build.mjs",
         "// helper\n",
+    );
+    // What the helper prints when a build runs with its output captured
+    // (`--format json`).
+    host.set_capture(
+        "node ops/packaging/scripts/docker-build.mjs --dockerfile ops/packaging/services/api.Dockerfile --tag api:latest --context apps/api",
+        Captured {
+            exit: Exit::Code(0),
+            stdout: "Running: docker build -f ops/packaging/services/api.Dockerfile -t api:latest apps/api\n".into(),
+            stderr: "#1 DONE 0.1s\n".into(),
+        },
     );
     host
 }
@@ -220,4 +245,42 @@ fn every_command_has_its_help() {
         all == want,
         "differs from {HELP} (CTL_UPDATE_CLI=1 to rewrite, then review)"
     );
+}
+
+/// A failed build in JSON mode: the helper's exit code per target, the
+/// `[error]` line once on stderr, the error in the result.
+#[test]
+fn a_failed_build_carries_the_engine_code_in_json() {
+    let host = repo("");
+    host.set_capture(
+        "node ops/packaging/scripts/docker-build.mjs --dockerfile ops/packaging/services/api.Dockerfile --tag api:latest --context apps/api",
+        Captured {
+            exit: Exit::Code(3),
+            stdout: String::new(),
+            stderr: "[error] Build failed: docker exited with code 3\n".into(),
+        },
+    );
+    for argv in [
+        &["build", "--target", "api", "--no-provenance", "--format", "json"][..],
+        &["build-all", "--no-provenance", "--format=json"],
+    ] {
+        let out = ctl(&host, argv);
+        assert_eq!(out.code, 1, "{argv:?}");
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON object");
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["exitCode"], 1);
+        assert_eq!(v["targets"][0]["result"], "failed");
+        assert_eq!(v["targets"][0]["exitCode"], 3);
+        assert_eq!(
+            v["diagnostics"][0]["message"],
+            "docker-build failed with code 3"
+        );
+        assert_eq!(
+            out.stderr.matches("[error] docker-build failed with code 3\n").count(),
+            1,
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("[error] Build failed: docker exited with code 3\n"));
+    }
 }

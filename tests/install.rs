@@ -784,3 +784,29 @@ fn project_state_waits_for_a_live_lock_and_names_it() {
     );
     assert_eq!(host.file(STATE), before);
 }
+
+/// Issue 15: `--format json` on install and materialize: the actions, the summary.
+#[test]
+fn install_and_materialize_report_their_actions_in_json() {
+    let host = host();
+    let out = exec(&host, &["install", "--dry-run", "--format", "json"], false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["dryRun"], true);
+    assert_eq!(
+        v["actions"][0],
+        serde_json::json!({"op": "write", "path": ".ai/skills/features/packaging/SKILL.md"})
+    );
+    assert_eq!(v["summary"], "Dry run, nothing was changed: 11 written.");
+    assert!(host.file(&format!("{FEATURE}/SKILL.md")).is_none());
+    ok(&host, &["install"]);
+    let out = exec(&host, &["materialize", "--format=json"], false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["dryRun"], false);
+    assert_eq!(
+        v["actions"][0],
+        serde_json::json!({"op": "skip", "path": "docs/packaging/registry.json", "note": "exists"})
+    );
+}

@@ -51,6 +51,17 @@ impl Ctx<'_> {
         Ok(self.host.stat(&self.abs(rel))?)
     }
 
+    /// `--format text|json` (text when absent), for commands that offer it.
+    pub fn format(&self) -> Result<args::Format, Failure> {
+        self.args.format().map_err(Failure::new)
+    }
+
+    /// Print a JSON result (pretty, with a final newline).
+    pub fn json_out(&mut self, value: &serde_json::Value) {
+        self.console
+            .result(&serde_json::to_string_pretty(value).unwrap_or_default());
+    }
+
     /// Refuse a path that leads outside the repository through a symbolic
     /// link (the lexical checks have already refused `..` and absolute paths).
     pub fn ensure_inside(&self, rel: &str, what: &str) -> Result<(), Failure> {
@@ -197,7 +208,7 @@ fn fail(console: &mut Console, json: bool, failure: Failure, code: i32) -> i32 {
             .map(|m| serde_json::json!({"severity": "error", "message": m}))
             .collect();
         let object = serde_json::json!({"ok": false, "exitCode": code, "diagnostics": diagnostics});
-        console.out(serde_json::to_string_pretty(&object).unwrap_or_default());
+        console.result(&serde_json::to_string_pretty(&object).unwrap_or_default());
     }
     for line in failure.lines {
         console.err(format!("[error] {line}"));

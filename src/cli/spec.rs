@@ -140,6 +140,7 @@ const ADD_OPTS: &[Opt] = &[
     CONTEXT,
     IMAGE,
     DRY_RUN_WRITE,
+    FORMAT,
     REPO_ROOT,
 ];
 const ADD_TYPED_OPTS: &[Opt] = &[
@@ -151,6 +152,7 @@ const ADD_TYPED_OPTS: &[Opt] = &[
     CONTEXT,
     IMAGE,
     DRY_RUN_WRITE,
+    FORMAT,
     REPO_ROOT,
 ];
 
@@ -158,9 +160,13 @@ const ADD_TYPED_OPTS: &[Opt] = &[
 pub const COMMANDS: &[Command] = &[
     Command {
         name: "init",
-        synopsis: "[--dry-run]",
+        synopsis: "[--dry-run] [--format text|json]",
         summary: "create ops/packaging/{services,jobs,apps,scripts,handbook}/, docs/packaging/ and, if missing, an empty registry",
-        opts: &[flag("dry-run", "list what would be created, create nothing"), REPO_ROOT],
+        opts: &[
+            flag("dry-run", "list what would be created, create nothing"),
+            FORMAT,
+            REPO_ROOT,
+        ],
         changes: true,
         example: "init",
     },
@@ -206,9 +212,9 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "remove",
-        synopsis: "--id ID [--dry-run]",
+        synopsis: "--id ID [--dry-run] [--format text|json]",
         summary: "unregister a target (its Dockerfile stays)",
-        opts: &[ID, NAME, DRY_RUN_WRITE, REPO_ROOT],
+        opts: &[ID, NAME, DRY_RUN_WRITE, FORMAT, REPO_ROOT],
         changes: true,
         example: "remove --id api",
     },
@@ -242,6 +248,7 @@ pub const COMMANDS: &[Command] = &[
             LABEL,
             STAGE,
             NO_PROVENANCE,
+            FORMAT,
             REPO_ROOT,
         ],
         changes: false,
@@ -267,6 +274,7 @@ pub const COMMANDS: &[Command] = &[
             LABEL,
             STAGE,
             NO_PROVENANCE,
+            FORMAT,
             REPO_ROOT,
         ],
         changes: false,
@@ -300,6 +308,7 @@ pub const COMMANDS: &[Command] = &[
                 "upgrade",
                 "replace the scripts of an older install, keep templates you changed",
             ),
+            FORMAT,
             REPO_ROOT,
         ],
         changes: true,
@@ -312,6 +321,7 @@ pub const COMMANDS: &[Command] = &[
         opts: &[
             flag("dry-run", "list what would be written, write nothing"),
             flag("diff", "list the files that differ from the templates"),
+            FORMAT,
             REPO_ROOT,
         ],
         changes: true,

@@ -1,7 +1,11 @@
 //! `add` and `add-service|add-job|add-app`: register a target and seed its
 //! Dockerfile. Every value is checked before anything is written. `--dry-run`
 //! prints the target and the files it would write, and writes nothing.
+//! JSON: `{"ok", "dryRun", "target": <as written>, "files": [<written>]}`.
 
+use serde_json::json;
+
+use crate::cli::args::Format;
 use crate::cli::store;
 use crate::cli::Ctx;
 use crate::cli::Failure;
@@ -24,6 +28,7 @@ fn path_option(ctx: &Ctx, key: &str) -> Result<Option<String>, Failure> {
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
+    let json = ctx.format()? == Format::Json;
     let args = &ctx.args;
     let id = args
         .value_of_any(&["id", "name"])
@@ -83,7 +88,7 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         extra: Vec::new(),
     };
     let dry = ctx.args.flag("dry-run");
-    let shown = dry.then(|| serde_json::to_string_pretty(&target).unwrap_or_default());
+    let written = serde_json::to_value(&target).unwrap_or_default();
     let add = |registry: &mut crate::registry::Registry| {
         if registry.find(&id).is_some() {
             return Err(Failure::new(format!(
@@ -94,35 +99,47 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         registry.targets.push(target);
         Ok(())
     };
-    if let Some(shown) = shown {
+    let mut files = vec![REGISTRY_PATH.to_string()];
+    if dry {
         store::preview(ctx.host, &ctx.root, add)?;
+        if ctx.host.stat(&ctx.abs(&dockerfile))? == EntryKind::Missing {
+            files.push(dockerfile.clone());
+        }
+    } else {
+        store::update(ctx.host, &ctx.root, "add", true, add)?;
+        if !json {
+            ctx.console
+                .out(format!("[ok] Added packaging target: {id} ({kind})"));
+        }
+        if seed_dockerfile(
+            ctx,
+            &dockerfile,
+            template.as_deref(),
+            &id,
+            &kind,
+            module.as_deref(),
+        )? {
+            files.push(dockerfile.clone());
+        }
+    }
+    if json {
+        ctx.json_out(&json!({"ok": true, "dryRun": dry, "target": written, "files": files}));
+    } else if dry {
         ctx.console.out(format!(
             "[dry-run] Would add packaging target: {id} ({kind})"
         ));
-        ctx.console.out(shown);
         ctx.console
-            .out(format!("  write: {REGISTRY_PATH} (dry-run)"));
-        if ctx.host.stat(&ctx.abs(&dockerfile))? == EntryKind::Missing {
-            ctx.console.out(format!("  write: {dockerfile} (dry-run)"));
+            .out(serde_json::to_string_pretty(&written).unwrap_or_default());
+        for f in files {
+            ctx.console.out(format!("  write: {f} (dry-run)"));
         }
-        return Ok(0);
     }
-    store::update(ctx.host, &ctx.root, "add", true, add)?;
-    ctx.console
-        .out(format!("[ok] Added packaging target: {id} ({kind})"));
-    seed_dockerfile(
-        ctx,
-        &dockerfile,
-        template.as_deref(),
-        &id,
-        &kind,
-        module.as_deref(),
-    )?;
     Ok(0)
 }
 
 /// Create the Dockerfile when it does not exist: from the template when that
 /// file exists, else a placeholder. An existing file is never touched.
+/// Returns whether it created one.
 fn seed_dockerfile(
     ctx: &mut Ctx,
     dockerfile: &str,
@@ -130,10 +147,10 @@ fn seed_dockerfile(
     id: &str,
     kind: &str,
     module: Option<&str>,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     let path = ctx.abs(dockerfile);
     if ctx.host.stat(&path)? != EntryKind::Missing {
-        return Ok(());
+        return Ok(false);
     }
     let from_template = match template {
         Some(t) if ctx.kind(t)? == EntryKind::File => ctx.host.read_file(&ctx.abs(t))?,
@@ -150,5 +167,5 @@ fn seed_dockerfile(
         ctx.host.mkdir_all(&path[..slash])?;
     }
     ctx.host.create_new(&path, &text)?;
-    Ok(())
+    Ok(true)
 }

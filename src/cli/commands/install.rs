@@ -57,6 +57,7 @@ const REQUIRED: [&str; 2] = ["SKILL.md", "scripts/ctl-packaging.mjs"];
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let json = ctx.format()? == crate::cli::args::Format::Json;
     let dry = ctx.args.flag("dry-run");
     let upgrade = ctx.args.flag("upgrade");
     let source = skill_dir(ctx)?;
@@ -133,6 +134,10 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         ctx.console.err(format!(
             "[info] Next: node {prefix}scripts/ctl-packaging.mjs init"
         ));
+    }
+    if json {
+        let text = ctx.console.take_out();
+        ctx.json_out(&crate::cli::tree::actions_json(&text, dry));
     }
     Ok(0)
 }

@@ -1,6 +1,10 @@
-//! `remove --id ID [--dry-run]`: unregister a target; its Dockerfile is left
-//! in place. `--dry-run` prints the target it would remove, writes nothing.
+//! `remove --id ID [--dry-run] [--format text|json]`: unregister a target;
+//! its Dockerfile is left in place. `--dry-run` prints the target it would
+//! remove and writes nothing. JSON: `{"ok", "dryRun", "removed": <target>}`.
 
+use serde_json::json;
+
+use crate::cli::args::Format;
 use crate::cli::store;
 use crate::cli::Ctx;
 use crate::cli::Failure;
@@ -9,6 +13,7 @@ use crate::values::text::quote;
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let json = ctx.format()? == Format::Json;
     let id = ctx
         .args
         .value_of_any(&["id", "name"])
@@ -24,18 +29,24 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             .ok_or_else(not_found)?;
         Ok(registry.targets.remove(index))
     };
-    if ctx.args.flag("dry-run") {
-        let target = store::preview(ctx.host, &ctx.root, remove)?;
+    let dry = ctx.args.flag("dry-run");
+    let target = if dry {
+        store::preview(ctx.host, &ctx.root, remove)?
+    } else {
+        store::update(ctx.host, &ctx.root, "remove", false, remove)?
+    };
+    if json {
+        ctx.json_out(&json!({"ok": true, "dryRun": dry, "removed": target}));
+    } else if dry {
         ctx.console
             .out(format!("[dry-run] Would remove packaging target: {id}"));
         ctx.console
             .out(serde_json::to_string_pretty(&target).unwrap_or_default());
         ctx.console
             .out(format!("  write: {REGISTRY_PATH} (dry-run)"));
-        return Ok(0);
+    } else {
+        ctx.console
+            .out(format!("[ok] Removed packaging target: {id}"));
     }
-    store::update(ctx.host, &ctx.root, "remove", false, remove)?;
-    ctx.console
-        .out(format!("[ok] Removed packaging target: {id}"));
     Ok(0)
 }
