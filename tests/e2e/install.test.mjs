@@ -182,7 +182,9 @@ test('install --upgrade replaces the scripts and wasm of an older install, keeps
     assert.ok(out.includes(`  unchanged: ${FEATURE}/SKILL.md`), up.stdout);
     assert.ok(out.includes(`  skip: ops/packaging/AGENTS.md [exists]`), up.stdout);
     assert.equal(out.filter((l) => l.startsWith('  replace: ')).length, 2, up.stdout);
-    assert.match(out.at(-2), /^\[ok\] Packaging feature .* installed into .*: 2 replaced, 1 kept, \d+ unchanged, \d+ skipped\.$/);
+    // The [info] Next: line that followed is on stderr now (issue 15).
+    assert.equal(up.stderr, NEXT);
+    assert.match(out.at(-1), /^\[ok\] Packaging feature .* installed into .*: 2 replaced, 1 kept, \d+ unchanged, \d+ skipped\.$/);
     assert.ok(repo.readBytes(script).equals(fs.readFileSync(path.join(DIST, 'scripts/ctl-packaging.mjs'))));
     assert.ok(repo.readBytes(wasm).equals(fs.readFileSync(path.join(DIST, 'scripts/ctl_packaging_bg.wasm'))));
     assert.ok(repo.readBytes(template).equals(adapted), 'the adapted template is kept');
