@@ -261,7 +261,14 @@ fn a_failed_build_carries_the_engine_code_in_json() {
         },
     );
     for argv in [
-        &["build", "--target", "api", "--no-provenance", "--format", "json"][..],
+        &[
+            "build",
+            "--target",
+            "api",
+            "--no-provenance",
+            "--format",
+            "json",
+        ][..],
         &["build-all", "--no-provenance", "--format=json"],
     ] {
         let out = ctl(&host, argv);
@@ -276,11 +283,15 @@ fn a_failed_build_carries_the_engine_code_in_json() {
             "docker-build failed with code 3"
         );
         assert_eq!(
-            out.stderr.matches("[error] docker-build failed with code 3\n").count(),
+            out.stderr
+                .matches("[error] docker-build failed with code 3\n")
+                .count(),
             1,
             "{}",
             out.stderr
         );
-        assert!(out.stderr.contains("[error] Build failed: docker exited with code 3\n"));
+        assert!(out
+            .stderr
+            .contains("[error] Build failed: docker exited with code 3\n"));
     }
 }

@@ -255,8 +255,11 @@ pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<Strin
         let cwd = join(&cwd, ".");
         let mut dir = cwd.clone();
         loop {
-            if host.stat(&join(&dir, crate::registry::REGISTRY_PATH))? == EntryKind::File
-                || host.stat(&join(&dir, "ops/packaging"))? == EntryKind::Dir
+            // A folder it cannot look into (permissions) holds nothing here.
+            if matches!(
+                host.stat(&join(&dir, crate::registry::REGISTRY_PATH)),
+                Ok(EntryKind::File)
+            ) || matches!(host.stat(&join(&dir, "ops/packaging")), Ok(EntryKind::Dir))
             {
                 return Ok(dir);
             }
