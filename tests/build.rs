@@ -7,7 +7,7 @@ use ctl_packaging::host::{Captured, Exit};
 use ctl_packaging::rules::registry::validate;
 
 mod common;
-use common::{ctl, err, ok};
+use common::{ctl, err, ok, usage};
 
 const REG: &str = "/repo/docs/packaging/registry.json";
 const HELPER: &str = "/repo/ops/packaging/scripts/docker-build.mjs";
@@ -141,10 +141,13 @@ fn the_revision_is_marked_dirty_when_the_tree_has_changes() {
 #[test]
 fn without_git_the_revision_and_source_are_left_out_and_said_once() {
     let host = api_repo(&[]);
-    // No capture set: the host reports git as not found.
-    let out = ok(&host, &["build", "--target", "api", "--tag", "v1"]);
+    // No capture set: the host reports git as not found. Warnings go to
+    // stderr (issue 15).
+    let out = ctl(&host, &["build", "--target", "api", "--tag", "v1"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with("[info] Running: "), "{}", out.stdout);
     assert_eq!(
-        out.lines().next().unwrap(),
+        out.stderr.lines().next().unwrap(),
         "[warn] provenance: org.opencontainers.image.revision and org.opencontainers.image.source are left out: git not found on PATH"
     );
     assert_eq!(
@@ -159,8 +162,9 @@ fn without_git_the_revision_and_source_are_left_out_and_said_once() {
         "git remote get-url origin",
         captured(2, "", "error: No such remote 'origin'\n"),
     );
-    let out = ok(&host, &["build", "--target", "api"]);
-    assert!(out.starts_with("[warn] provenance: org.opencontainers.image.revision is left out: the git repository has no commit yet\n[warn] provenance: org.opencontainers.image.source is left out: no git remote \"origin\"\n[info] Running: "), "{out}");
+    let out = ctl(&host, &["build", "--target", "api"]);
+    assert_eq!(out.stderr, "[warn] provenance: org.opencontainers.image.revision is left out: the git repository has no commit yet\n[warn] provenance: org.opencontainers.image.source is left out: no git remote \"origin\"\n");
+    assert!(out.stdout.starts_with("[info] Running: "), "{}", out.stdout);
 
     // Not a repository at all: git's own words.
     let host = api_repo(&[]);
@@ -172,8 +176,8 @@ fn without_git_the_revision_and_source_are_left_out_and_said_once() {
             "fatal: not a git repository (or any of the parent directories): .git\n",
         ),
     );
-    let out = ok(&host, &["build", "--target", "api"]);
-    assert!(out.starts_with("[warn] provenance: org.opencontainers.image.revision and org.opencontainers.image.source are left out: not a git repository (or any of the parent directories): .git\n"), "{out}");
+    let out = ctl(&host, &["build", "--target", "api"]);
+    assert_eq!(out.stderr, "[warn] provenance: org.opencontainers.image.revision and org.opencontainers.image.source are left out: not a git repository (or any of the parent directories): .git\n");
 }
 
 #[test]
@@ -233,14 +237,19 @@ fn dry_run_prints_each_engines_exact_command_and_runs_nothing() {
         host.remove_file_for_test(HELPER); // not needed for a dry run
         let mut argv = vec!["build", "--target", "api", "--tag", "v1", "--dry-run"];
         argv.extend_from_slice(extra);
-        let out = ok(&host, &argv);
+        let out = ctl(&host, &argv);
+        assert_eq!(out.code, 0);
         assert_eq!(
-            out,
+            out.stdout,
             format!(
-                "[warn] provenance: org.opencontainers.image.source is left out: no git remote \"origin\"\n[dry-run] {head}{} apps/backend\n",
+                "[dry-run] {head}{} apps/backend\n",
                 provenance("v1", "api", Some(SHA), None)
             ),
             "{argv:?} {env:?}"
+        );
+        assert_eq!(
+            out.stderr,
+            "[warn] provenance: org.opencontainers.image.source is left out: no git remote \"origin\"\n"
         );
         assert!(host.spawned().is_empty());
     }
@@ -399,7 +408,7 @@ fn the_engine_comes_from_the_option_then_the_environment_then_docker() {
         "[error] --engine must be one of: docker, podman, buildah (got \"kaniko\")\n"
     );
     assert_eq!(
-        err(&host, &["build", "--target", "api", "--engine"]),
+        usage(&host, &["build", "--target", "api", "--engine"]),
         "[error] --engine needs a value\n"
     );
     let host = api_repo(&[("PACKAGING_ENGINE", "Docker")]);
@@ -614,7 +623,7 @@ fn changed_since_builds_only_the_targets_that_changed() {
         "git ls-files --others --exclude-standard -z",
         captured(0, "ops/packaging/apps/web.Dockerfile\0apps/webby/x\0", ""),
     );
-    let out = ok(
+    let out = ctl(
         &host,
         &[
             "build-all",
@@ -624,17 +633,18 @@ fn changed_since_builds_only_the_targets_that_changed() {
             "--no-provenance",
         ],
     );
-    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stderr.lines().next(),
+        Some("[info] --changed-since main: 2 of 3 targets changed (api, web)")
+    );
+    let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "[info] --changed-since main: 2 of 3 targets changed (api, web)"
-    );
-    assert_eq!(
-        lines[1],
         "[1/2] api -> registry.example.com/team/api:latest"
     );
-    assert_eq!(lines[3], "[2/2] web -> web:latest");
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[2], "[2/2] web -> web:latest");
+    assert_eq!(lines.len(), 4);
 
     // Nothing changed: nothing to build.
     host.set_capture(
@@ -645,9 +655,14 @@ fn changed_since_builds_only_the_targets_that_changed() {
         "git ls-files --others --exclude-standard -z",
         captured(0, "", ""),
     );
+    let out = ctl(&host, &["build-all", "--changed-since", "main"]);
     assert_eq!(
-        ok(&host, &["build-all", "--changed-since", "main"]),
-        "[info] --changed-since main: 0 of 3 targets changed\n[ok] No target changed since main; nothing to build.\n"
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "[ok] No target changed since main; nothing to build.\n",
+            "[info] --changed-since main: 0 of 3 targets changed\n"
+        )
     );
     assert!(host.spawned().is_empty());
 
@@ -669,7 +684,7 @@ fn changed_since_builds_only_the_targets_that_changed() {
         "[error] --changed-since needs git, and git was not found on PATH\n"
     );
     assert_eq!(
-        err(&host, &["build-all", "--changed-since"]),
+        usage(&host, &["build-all", "--changed-since"]),
         "[error] --changed-since needs a value\n"
     );
 }

@@ -10,24 +10,43 @@ use crate::host::Host;
 pub struct Console {
     out: String,
     err: String,
+    /// Whether the text lines of stdout go to stderr (`--format json`,
+    /// where stdout holds only the [`Console::result`]).
+    pub divert: bool,
 }
 
 impl Console {
-    /// A line on stdout.
+    /// A line on stdout (on stderr when diverted).
     pub fn out(&mut self, line: impl AsRef<str>) {
-        self.out.push_str(line.as_ref());
-        self.out.push('\n');
+        self.out_raw(line.as_ref());
+        self.out_raw("\n");
     }
 
-    /// Raw text on stdout (no newline added).
+    /// Raw text on stdout (no newline added; on stderr when diverted).
     pub fn out_raw(&mut self, text: &str) {
-        self.out.push_str(text);
+        if self.divert {
+            self.err.push_str(text);
+        } else {
+            self.out.push_str(text);
+        }
+    }
+
+    /// A line on stdout, diverted or not: the JSON result.
+    pub fn result(&mut self, line: &str) {
+        self.out.push_str(line);
+        self.out.push('\n');
     }
 
     /// A line on stderr.
     pub fn err(&mut self, line: impl AsRef<str>) {
         self.err.push_str(line.as_ref());
         self.err.push('\n');
+    }
+
+    /// Take what is buffered for stdout (`install` and `materialize` turn
+    /// their own lines into their JSON result).
+    pub fn take_out(&mut self) -> String {
+        std::mem::take(&mut self.out)
     }
 
     pub fn flush(&mut self, host: &dyn Host) {

@@ -11,6 +11,7 @@ mod failure;
 pub mod git;
 #[cfg(feature = "ops")]
 pub mod options;
+pub mod spec;
 pub mod store;
 #[cfg(feature = "ops")]
 pub mod tree;
@@ -50,6 +51,17 @@ impl Ctx<'_> {
         Ok(self.host.stat(&self.abs(rel))?)
     }
 
+    /// `--format text|json` (text when absent), for commands that offer it.
+    pub fn format(&self) -> Result<args::Format, Failure> {
+        self.args.format().map_err(Failure::new)
+    }
+
+    /// Print a JSON result (pretty, with a final newline).
+    pub fn json_out(&mut self, value: &serde_json::Value) {
+        self.console
+            .result(&serde_json::to_string_pretty(value).unwrap_or_default());
+    }
+
     /// Refuse a path that leads outside the repository through a symbolic
     /// link (the lexical checks have already refused `..` and absolute paths).
     pub fn ensure_inside(&self, rel: &str, what: &str) -> Result<(), Failure> {
@@ -57,108 +69,151 @@ impl Ctx<'_> {
     }
 }
 
-pub const USAGE: &str = "\
-ctl-packaging: manage the packaging targets of this repository
-(registry: docs/packaging/registry.json, Dockerfiles: ops/packaging/)
+/// The exit code of a command line that cannot be read.
+pub const USAGE_ERROR: i32 = 2;
 
-Usage: node .ai/skills/features/packaging/scripts/ctl-packaging.mjs <command> [options]
-
-Commands:
-  init [--dry-run]                 create ops/packaging/ and an empty registry
-  list [--format text|json]        list the registered targets
-  add --id ID --type TYPE          register a target (TYPE: service, job, app)
-      [--module PATH]              source folder of the target
-      [--dockerfile PATH]          default: ops/packaging/<type>s/<id>.Dockerfile
-      [--template node|python|go|PATH]
-                                   seed a new Dockerfile from a template
-      [--context PATH]             build context (default: --module, else .)
-      [--image REF]                image name (default: the id)
-  add-service|add-job|add-app --id ID [options of add]
-  remove --id ID                   unregister a target (its Dockerfile stays)
-  status [--format text|json]      is packaging set up, how many targets
-  verify [--strict] [--format text|json]
-                                   check the registry and the Dockerfiles
-  build --target ID [--tag TAG]    build one image (tag default: latest)
-  build-all [--tag TAG]            build every target in registry order
-      [--keep-going]               go on after a failure; exit 1 at the end
-      [--changed-since REF]        only targets whose Dockerfile, context or
-                                   module changed since the git ref REF
-    build and build-all also take:
-      [--engine docker|podman|buildah]
-                                   default: $PACKAGING_ENGINE, else docker
-      [--dry-run]                  print the engine command, run nothing
-      [--platform os/arch[,...]]   replaces the target's platforms
-      [--build-arg K=V]...         adds to the target's buildArgs
-      [--label K=V]...             adds to the target's labels
-      [--stage NAME]               replaces the target's target (stage)
-      [--no-provenance]            no org.opencontainers.image.* labels
-  export [--format bake] [--out FILE] [--tag TAG]
-                                   a Docker Bake file of every target, for
-                                   docker buildx bake (stdout without --out);
-                                   takes --platform, --build-arg, --label,
-                                   --stage and --no-provenance too
-  install [--dry-run] [--upgrade]  put this feature into the repository:
-                                   .ai/skills/features/packaging/ and its
-                                   templates at the root (copy-if-missing), and
-                                   .ai/scripts/ctl-project-state.mjs if absent;
-                                   --upgrade replaces the scripts and wasm of an
-                                   older install, keeps templates you changed,
-                                   removes the files it no longer ships unless
-                                   you changed them
-  materialize [--dry-run] [--diff] copy the feature's templates/ into the
-                                   repository root, never overwriting;
-                                   --diff lists the files that differ
-  help                             this text
-
-Every command takes --repo-root PATH (default: the current folder).
---name is accepted for --id. Errors go to stderr as [error] lines, exit 1.
-";
-
-/// Run one command line against a host; returns the exit code.
+/// Run one command line against a host; returns the exit code: 0 done, 1
+/// failed or findings, 2 a command line it cannot read.
 pub fn run<S: AsRef<str>>(host: &dyn Host, argv: &[S]) -> i32 {
-    let args = Args::parse(argv);
     let mut console = Console::default();
-    let command = args.command.clone();
-    let code = match command.as_deref() {
-        _ if args.help => {
-            console.out_raw(USAGE);
-            0
-        }
-        None | Some("help") => {
-            console.out_raw(USAGE);
-            0
-        }
-        Some(cmd) => match args
-            .value("repo-root")
-            .map_err(Failure::new)
-            .and_then(|given| resolve_root(host, given))
-        {
-            Err(f) => fail(&mut console, f),
-            Ok(root) => {
-                let mut ctx = Ctx {
-                    host,
-                    root,
-                    args,
-                    console,
-                };
-                let result = dispatch(&mut ctx, cmd);
-                console = std::mem::take(&mut ctx.console);
-                match result {
-                    Ok(code) => code,
-                    Err(f) => fail(&mut console, f),
-                }
-            }
-        },
-    };
+    let code = run_line(host, argv, &mut console);
     console.flush(host);
     code
 }
 
-fn fail(console: &mut Console, failure: Failure) -> i32 {
+fn run_line<S: AsRef<str>>(host: &dyn Host, argv: &[S], console: &mut Console) -> i32 {
+    let Some(first) = argv.first().map(AsRef::as_ref) else {
+        console.out_raw(&spec::usage());
+        return 0;
+    };
+    let rest = &argv[1..];
+    let json = Args::json_asked(rest);
+    if matches!(first, "--version" | "-V" | "version") && !args::wants_help(rest) {
+        if let Some(extra) = rest.first() {
+            return usage_error(
+                console,
+                json,
+                format!("unexpected argument {} for version", quote(extra.as_ref())),
+            );
+        }
+        console.out(format!("ctl-packaging {}", crate::VERSION));
+        return 0;
+    }
+    if first == "help" {
+        return help(console, rest);
+    }
+    let Some(command) = spec::command(first) else {
+        if args::wants_help(argv) {
+            console.out_raw(&spec::usage());
+            return 0;
+        }
+        // The reference's line and exit code, then a suggestion when one is close.
+        console.err(format!("[error] Unknown command: {first}"));
+        if !first.starts_with('-') {
+            if let Some(s) = spec::suggest(first, spec::COMMANDS.iter().map(|c| c.name)) {
+                console.err(format!("[info] Did you mean: {s}?"));
+            }
+        }
+        console.out_raw(&spec::usage());
+        return 1;
+    };
+    if args::wants_help(rest) {
+        console.out_raw(&spec::help(command));
+        return 0;
+    }
+    #[cfg(not(feature = "ops"))]
+    if OPS_COMMANDS.contains(&command.name) {
+        return IN_OPS_MODULE;
+    }
+    let args = match Args::parse(command, rest) {
+        Ok(args) => args,
+        Err(line) => return usage_error(console, json, line),
+    };
+    let json = matches!(args.format(), Ok(args::Format::Json));
+    let given = match args.value("repo-root") {
+        Ok(given) => given,
+        Err(line) => return fail(console, json, Failure::new(line), 1),
+    };
+    let root = match resolve_root(host, given) {
+        Ok(root) => root,
+        Err(f) => return fail(console, json, f, 1),
+    };
+    let cwd = join(&host.cwd(), ".");
+    if given.is_none() && root != cwd && (command.changes || command.name == "status") {
+        console.err(format!(
+            "[info] Using the repository root {root}, found above the current folder {cwd}"
+        ));
+    }
+    let mut ctx = Ctx {
+        host,
+        root,
+        args,
+        console: std::mem::take(console),
+    };
+    let result = dispatch(&mut ctx, command.name);
+    *console = std::mem::take(&mut ctx.console);
+    match result {
+        Ok(code) => code,
+        Err(f) => fail(console, json, f, 1),
+    }
+}
+
+/// `help`, `help COMMAND`.
+fn help<S: AsRef<str>>(console: &mut Console, rest: &[S]) -> i32 {
+    let rest: Vec<&str> = rest
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|t| !args::is_help(t))
+        .collect();
+    match rest.as_slice() {
+        [] => {
+            console.out_raw(&spec::usage());
+            0
+        }
+        [name] => match spec::command(name) {
+            Some(c) => {
+                console.out_raw(&spec::help(c));
+                0
+            }
+            None => {
+                let hint = spec::suggest(name, spec::COMMANDS.iter().map(|c| c.name))
+                    .map(|s| format!(" (did you mean {s}?)"))
+                    .unwrap_or_default();
+                usage_error(
+                    console,
+                    false,
+                    format!("unknown command {} for help{hint}", quote(name)),
+                )
+            }
+        },
+        [_, extra, ..] => usage_error(
+            console,
+            false,
+            format!("unexpected argument {} for help", quote(extra)),
+        ),
+    }
+}
+
+fn usage_error(console: &mut Console, json: bool, line: String) -> i32 {
+    fail(console, json, Failure::new(line), USAGE_ERROR)
+}
+
+/// Print a failure: `[error]` lines on stderr and, in JSON mode, the error
+/// object on stdout: `{"ok": false, "exitCode": N, "diagnostics": [{"severity": "error", "message": ...}]}`.
+fn fail(console: &mut Console, json: bool, failure: Failure, code: i32) -> i32 {
+    if json {
+        let diagnostics: Vec<serde_json::Value> = failure
+            .lines
+            .iter()
+            .map(|m| serde_json::json!({"severity": "error", "message": m}))
+            .collect();
+        let object = serde_json::json!({"ok": false, "exitCode": code, "diagnostics": diagnostics});
+        console.result(&serde_json::to_string_pretty(&object).unwrap_or_default());
+    }
     for line in failure.lines {
         console.err(format!("[error] {line}"));
     }
-    1
+    code
 }
 
 /// Each command's `run` is `#[inline(never)]`: V8 compiles a wasm function
@@ -185,22 +240,35 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
         "install" => commands::install::run(ctx),
         #[cfg(feature = "ops")]
         "materialize" => commands::materialize::run(ctx),
-        #[cfg(not(feature = "ops"))]
-        cmd if OPS_COMMANDS.contains(&cmd) => Ok(IN_OPS_MODULE),
-        other => {
-            ctx.console.err(format!("[error] Unknown command: {other}"));
-            ctx.console.out_raw(USAGE);
-            Ok(1)
-        }
+        // spec::command found it: every declared command is matched above.
+        other => Err(Failure::new(format!("{other} is not available here"))),
     }
 }
 
 /// The repository root: `--repo-root` resolved against the current folder
-/// (which it is by default); it must be an existing folder.
+/// (it must be an existing folder); without it, the nearest folder from the
+/// current one up that holds the registry or `ops/packaging/`, else the
+/// current folder.
 pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<String, Failure> {
     let cwd = host.cwd();
     let Some(given) = given else {
-        return Ok(join(&cwd, "."));
+        let cwd = join(&cwd, ".");
+        let mut dir = cwd.clone();
+        loop {
+            // A folder it cannot look into (permissions) holds nothing here.
+            if matches!(
+                host.stat(&join(&dir, crate::registry::REGISTRY_PATH)),
+                Ok(EntryKind::File)
+            ) || matches!(host.stat(&join(&dir, "ops/packaging")), Ok(EntryKind::Dir))
+            {
+                return Ok(dir);
+            }
+            let parent = join(&dir, "..");
+            if parent == dir {
+                return Ok(cwd);
+            }
+            dir = parent;
+        }
     };
     if given.chars().any(char::is_control) {
         return Err(Failure::new(format!(

@@ -18,6 +18,9 @@ pub struct Options {
     pub overrides: Overrides,
     pub dry_run: bool,
     pub provenance: bool,
+    /// `--format json`: the result is one JSON object on stdout; every line
+    /// of text (ours and the build's) goes to stderr.
+    pub json: bool,
 }
 
 pub fn tag(ctx: &Ctx) -> Result<String, Failure> {
@@ -66,6 +69,7 @@ pub fn options(ctx: &Ctx) -> Result<Options, Failure> {
         overrides,
         dry_run: ctx.args.flag("dry-run"),
         provenance: !ctx.args.flag("no-provenance"),
+        json: ctx.format()? == super::args::Format::Json,
     })
 }
 

@@ -273,6 +273,21 @@ pub fn update<T>(
     })
 }
 
+/// What [`update`] would do, without the lock and without writing: the
+/// registry read now (an empty one when there is no file), changed by
+/// `change`, for `--dry-run`.
+pub fn preview<T>(
+    host: &dyn Host,
+    root: &str,
+    change: impl FnOnce(&mut Registry) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    ensure_inside(host, root, REGISTRY_PATH, "the registry")?;
+    let mut registry = load(host, root)?.map_or_else(Registry::new, |l| l.registry);
+    let out = change(&mut registry)?;
+    release(registry);
+    Ok(out)
+}
+
 /// Write an empty registry when there is none (under the lock, so a
 /// concurrent `add` is never overwritten). Returns whether it wrote one.
 pub fn create_if_missing(host: &dyn Host, root: &str) -> Result<bool, Failure> {

@@ -145,3 +145,32 @@ fn copy(ctx: &Ctx, from: &str, rel: &str, replace: bool) -> Result<bool, Failure
         .copy_file(from, &to, replace)
         .map_err(|e| Failure::new(format!("cannot write {rel}: {e}")))
 }
+
+/// The action lines of `install` and `materialize` (`  op: path [note]`,
+/// ` (dry-run)` after a dry run's) as JSON `{"op", "path", "note"?}`, and
+/// the last line (the `[ok]` summary) as `summary`, for `--format json`:
+/// `{"ok": true, "dryRun", "actions": [...], "summary"}`.
+pub fn actions_json(text: &str, dry_run: bool) -> serde_json::Value {
+    let mut actions = Vec::new();
+    let mut summary = "";
+    for line in text.lines() {
+        let Some((op, rest)) = line.strip_prefix("  ").and_then(|l| l.split_once(": ")) else {
+            summary = line.strip_prefix("[ok] ").unwrap_or(line);
+            continue;
+        };
+        let rest = rest.strip_suffix(" (dry-run)").unwrap_or(rest);
+        let mut action = serde_json::Map::new();
+        action.insert("op".into(), op.into());
+        match rest.strip_suffix(']').and_then(|r| r.rsplit_once(" [")) {
+            Some((path, note)) => {
+                action.insert("path".into(), path.into());
+                action.insert("note".into(), note.into());
+            }
+            None => {
+                action.insert("path".into(), rest.into());
+            }
+        }
+        actions.push(serde_json::Value::Object(action));
+    }
+    serde_json::json!({"ok": true, "dryRun": dry_run, "actions": actions, "summary": summary})
+}

@@ -34,3 +34,16 @@ pub fn err(host: &MemHost, argv: &[&str]) -> String {
     assert_eq!(out.code, 1, "{argv:?} should fail: {}", out.stdout);
     out.stderr
 }
+
+/// Stderr of a command line that cannot be read (exit code 2); it prints
+/// nothing on stdout.
+pub fn usage(host: &MemHost, argv: &[&str]) -> String {
+    let out = ctl(host, argv);
+    assert_eq!(
+        out.code, 2,
+        "{argv:?} should be a usage error: {}",
+        out.stdout
+    );
+    assert_eq!(out.stdout, "", "{argv:?}");
+    out.stderr
+}

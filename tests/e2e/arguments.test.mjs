@@ -1,4 +1,5 @@
-// Issue 2: `--id` without a value is an error, never the id "true"; `status`
+// Issue 2: `--id` without a value is an error, never the id "true" (issue 15: a
+// command line it cannot read exits 2); `status`
 // without a registry says "never" / null instead of inventing a time.
 
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ for (const args of [
   ['add-job', '--name'],
   ['remove', '--id'],
 ]) {
-  test(`${args.join(' ')} → [error] --${args[1].slice(2)} needs a value, exit 1`, () => {
+  test(`${args.join(' ')} → [error] --${args[1].slice(2)} needs a value, exit 2`, () => {
     const repo = makeRepo({ templates: true });
     try {
       assert.equal(repo.run(['init']).code, 0);
@@ -24,7 +25,7 @@ for (const args of [
       const snap = repo.snapshotAll();
 
       const r = repo.run(args);
-      assert.equal(r.code, 1, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      assert.equal(r.code, 2, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
       assert.deepEqual(lines(r.stderr), [`[error] --${args[1].slice(2)} needs a value`]);
       assert.equal(r.stdout, '');
       assert.ok(repo.readBytes(REGISTRY).equals(registryBefore), 'registry bytes unchanged');

@@ -412,21 +412,20 @@ describe('engine commands', () => {
     try {
       const env = { PATH: `${fakeBin(repo.base, ['docker'])}${path.delimiter}${process.env.PATH}` };
       let r = must(repo.run(['build-all', '--changed-since', 'HEAD'], { env }), 'nothing changed');
-      assert.deepEqual(lines(r.stdout), [
-        '[info] --changed-since HEAD: 0 of 2 targets changed',
-        '[ok] No target changed since HEAD; nothing to build.',
-      ]);
+      // The [info] line goes to stderr (issue 15).
+      assert.deepEqual(lines(r.stdout), ['[ok] No target changed since HEAD; nothing to build.']);
+      assert.deepEqual(lines(r.stderr), ['[info] --changed-since HEAD: 0 of 2 targets changed']);
       repo.write('jobs/worker/new-file.txt', 'untracked\n');
       r = must(repo.run(['build-all', '--changed-since', 'HEAD', '--dry-run'], { env }), 'one changed');
-      assert.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('[dry-run]') && !l.startsWith('[warn]')), [
-        '[info] --changed-since HEAD: 1 of 2 targets changed (worker)',
+      assert.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('[dry-run]')), [
         '[1/1] worker -> registry.example.com/team/worker:latest',
       ]);
+      assert.equal(lines(r.stderr)[0], '[info] --changed-since HEAD: 1 of 2 targets changed (worker)');
       git('add', '-A');
       git('commit', '-q', '-m', 'worker change');
       repo.write('ops/packaging/services/api.Dockerfile', 'FROM scratch\n');
       r = must(repo.run(['build-all', '--changed-since', 'HEAD~1', '--dry-run'], { env }), 'two changed');
-      assert.ok(r.stdout.startsWith('[info] --changed-since HEAD~1: 2 of 2 targets changed (api, worker)\n'), r.stdout);
+      assert.ok(r.stderr.startsWith('[info] --changed-since HEAD~1: 2 of 2 targets changed (api, worker)\n'), r.stderr);
       r = repo.run(['build-all', '--changed-since', 'no-such-branch'], { env });
       assert.equal(r.code, 1);
       assert.equal(

@@ -198,7 +198,9 @@ test('npm tarball → offline install → npx ctl-packaging install → every do
     assert.ok(out.includes('  write: .ai/skills/features/packaging/scripts/ctl_packaging_bg.wasm'), install.stdout);
     assert.ok(out.includes('  write: ops/packaging/scripts/docker-build.mjs'), install.stdout);
     assert.ok(out.includes('  write: .ai/scripts/ctl-project-state.mjs'), install.stdout);
-    assert.match(out.at(-2), /^\[ok\] Packaging feature \S+ installed into \.ai\/skills\/features\/packaging\/: \d+ written\.$/);
+    // Its [info] Next: hint is on stderr (issue 15).
+    assert.match(install.stderr, /^\[info\] Next: node \.ai\/skills\/features\/packaging\/scripts\/ctl-packaging\.mjs init$/m);
+    assert.match(out.at(-1), /^\[ok\] Packaging feature \S+ installed into \.ai\/skills\/features\/packaging\/: \d+ written\.$/);
 
     const before = snapshot(repo);
     const again = ok(

@@ -48,9 +48,11 @@ function firstInstall() {
     ...templates.map((f) => `  write: ${f}`),
     `  write: ${STATE_SCRIPT}`,
     `[ok] Packaging feature ${VERSION} installed into ${FEATURE}/: ${feature.length + templates.length + 1} written.`,
-    `[info] Next: node ${FEATURE}/scripts/ctl-packaging.mjs init`,
   ];
 }
+
+/** The hint after an install that changed something: [info] lines go to stderr (issue 15). */
+const NEXT = `[info] Next: node ${FEATURE}/scripts/ctl-packaging.mjs init\n`;
 
 function secondInstall() {
   const feature = skillFiles();
@@ -65,7 +67,7 @@ function secondInstall() {
 
 function ok(r, what) {
   assert.equal(r.code, 0, `${what}: exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.equal(r.stderr, '', `${what}: stderr`);
+  assert.ok(r.stderr === '' || r.stderr === NEXT, `${what}: stderr ${r.stderr}`);
   return r;
 }
 
@@ -74,6 +76,7 @@ test('install into an empty repository, then again: the second run changes nothi
   try {
     const first = ok(repo.run(['install']), 'install');
     assert.deepEqual(lines(first.stdout), firstInstall());
+    assert.equal(first.stderr, NEXT);
 
     // The feature folder is the package's skill folder, byte for byte (the wasm too).
     for (const f of skillFiles()) {
@@ -179,7 +182,9 @@ test('install --upgrade replaces the scripts and wasm of an older install, keeps
     assert.ok(out.includes(`  unchanged: ${FEATURE}/SKILL.md`), up.stdout);
     assert.ok(out.includes(`  skip: ops/packaging/AGENTS.md [exists]`), up.stdout);
     assert.equal(out.filter((l) => l.startsWith('  replace: ')).length, 2, up.stdout);
-    assert.match(out.at(-2), /^\[ok\] Packaging feature .* installed into .*: 2 replaced, 1 kept, \d+ unchanged, \d+ skipped\.$/);
+    // The [info] Next: line that followed is on stderr now (issue 15).
+    assert.equal(up.stderr, NEXT);
+    assert.match(out.at(-1), /^\[ok\] Packaging feature .* installed into .*: 2 replaced, 1 kept, \d+ unchanged, \d+ skipped\.$/);
     assert.ok(repo.readBytes(script).equals(fs.readFileSync(path.join(DIST, 'scripts/ctl-packaging.mjs'))));
     assert.ok(repo.readBytes(wasm).equals(fs.readFileSync(path.join(DIST, 'scripts/ctl_packaging_bg.wasm'))));
     assert.ok(repo.readBytes(template).equals(adapted), 'the adapted template is kept');

@@ -1,12 +1,17 @@
 //! `add` and `add-service|add-job|add-app`: register a target and seed its
-//! Dockerfile. Every value is checked before anything is written.
+//! Dockerfile. Every value is checked before anything is written. `--dry-run`
+//! prints the target and the files it would write, and writes nothing.
+//! JSON: `{"ok", "dryRun", "target": <as written>, "files": [<written>]}`.
 
+use serde_json::json;
+
+use crate::cli::args::Format;
 use crate::cli::store;
 use crate::cli::Ctx;
 use crate::cli::Failure;
 use crate::host::EntryKind;
 use crate::plan::seed::{placeholder_dockerfile, template_path};
-use crate::registry::{default_dockerfile, Target, TYPES};
+use crate::registry::{default_dockerfile, Target, REGISTRY_PATH, TYPES};
 use crate::rules::values::{check_id, check_image, check_path};
 use crate::values::text::quote;
 use crate::values::time::iso_utc;
@@ -23,6 +28,7 @@ fn path_option(ctx: &Ctx, key: &str) -> Result<Option<String>, Failure> {
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
+    let json = ctx.format()? == Format::Json;
     let args = &ctx.args;
     let id = args
         .value_of_any(&["id", "name"])
@@ -81,7 +87,9 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         added_at: Some(iso_utc(ctx.host.now_ms()).into()),
         extra: Vec::new(),
     };
-    store::update(ctx.host, &ctx.root, "add", true, |registry| {
+    let dry = ctx.args.flag("dry-run");
+    let written = serde_json::to_value(&target).unwrap_or_default();
+    let add = |registry: &mut crate::registry::Registry| {
         if registry.find(&id).is_some() {
             return Err(Failure::new(format!(
                 "Target {} already exists",
@@ -90,22 +98,48 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         }
         registry.targets.push(target);
         Ok(())
-    })?;
-    ctx.console
-        .out(format!("[ok] Added packaging target: {id} ({kind})"));
-    seed_dockerfile(
-        ctx,
-        &dockerfile,
-        template.as_deref(),
-        &id,
-        &kind,
-        module.as_deref(),
-    )?;
+    };
+    let mut files = vec![REGISTRY_PATH.to_string()];
+    if dry {
+        store::preview(ctx.host, &ctx.root, add)?;
+        if ctx.host.stat(&ctx.abs(&dockerfile))? == EntryKind::Missing {
+            files.push(dockerfile.clone());
+        }
+    } else {
+        store::update(ctx.host, &ctx.root, "add", true, add)?;
+        if !json {
+            ctx.console
+                .out(format!("[ok] Added packaging target: {id} ({kind})"));
+        }
+        if seed_dockerfile(
+            ctx,
+            &dockerfile,
+            template.as_deref(),
+            &id,
+            &kind,
+            module.as_deref(),
+        )? {
+            files.push(dockerfile.clone());
+        }
+    }
+    if json {
+        ctx.json_out(&json!({"ok": true, "dryRun": dry, "target": written, "files": files}));
+    } else if dry {
+        ctx.console.out(format!(
+            "[dry-run] Would add packaging target: {id} ({kind})"
+        ));
+        ctx.console
+            .out(serde_json::to_string_pretty(&written).unwrap_or_default());
+        for f in files {
+            ctx.console.out(format!("  write: {f} (dry-run)"));
+        }
+    }
     Ok(0)
 }
 
 /// Create the Dockerfile when it does not exist: from the template when that
 /// file exists, else a placeholder. An existing file is never touched.
+/// Returns whether it created one.
 fn seed_dockerfile(
     ctx: &mut Ctx,
     dockerfile: &str,
@@ -113,17 +147,17 @@ fn seed_dockerfile(
     id: &str,
     kind: &str,
     module: Option<&str>,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     let path = ctx.abs(dockerfile);
     if ctx.host.stat(&path)? != EntryKind::Missing {
-        return Ok(());
+        return Ok(false);
     }
     let from_template = match template {
         Some(t) if ctx.kind(t)? == EntryKind::File => ctx.host.read_file(&ctx.abs(t))?,
         _ => None,
     };
     if let (Some(t), None) = (template, &from_template) {
-        ctx.console.out(format!(
+        ctx.console.err(format!(
             "[warn] Template {} not found; wrote a placeholder Dockerfile instead.",
             quote(t)
         ));
@@ -133,5 +167,5 @@ fn seed_dockerfile(
         ctx.host.mkdir_all(&path[..slash])?;
     }
     ctx.host.create_new(&path, &text)?;
-    Ok(())
+    Ok(true)
 }

@@ -81,7 +81,7 @@ fn git_facts(ctx: &mut Ctx, opts: &Options) -> GitFacts {
     }
     let facts = git::facts(ctx.host, &ctx.root);
     for note in &facts.notes {
-        ctx.console.out(format!("[warn] {note}"));
+        ctx.console.err(format!("[warn] {note}"));
     }
     facts
 }
@@ -98,8 +98,16 @@ fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> 
     Ok(plan)
 }
 
-/// Run (or, with `--dry-run`, print) one build.
-fn execute(ctx: &mut Ctx, mut plan: Plan, opts: &Options, facts: &GitFacts) -> Result<(), Failure> {
+/// Run (or, with `--dry-run`, print) one build; `exit` gets the helper's
+/// exit code when it ran. With `--format json` the helper's output is
+/// captured and passed on to stderr, so that stdout holds only the result.
+fn execute(
+    ctx: &mut Ctx,
+    mut plan: Plan,
+    opts: &Options,
+    facts: &GitFacts,
+    exit: &mut Option<i32>,
+) -> Result<(), Failure> {
     if opts.provenance {
         plan.add_provenance(facts, ctx.host.now_ms(), &opts.tag);
     }
@@ -109,8 +117,22 @@ fn execute(ctx: &mut Ctx, mut plan: Plan, opts: &Options, facts: &GitFacts) -> R
     let args = plan.helper_args(opts.engine, opts.pass_engine);
     ctx.console
         .out(format!("[info] Running: node {}", shell_line(&args)));
-    ctx.console.flush(ctx.host);
-    match ctx.host.spawn("node", &args, &ctx.root)? {
+    let ended = if opts.json {
+        let c = ctx.host.capture("node", &args, &ctx.root)?;
+        for text in [&c.stdout, &c.stderr] {
+            if !text.is_empty() {
+                ctx.console.err(text.strip_suffix('\n').unwrap_or(text));
+            }
+        }
+        c.exit
+    } else {
+        ctx.console.flush(ctx.host);
+        ctx.host.spawn("node", &args, &ctx.root)?
+    };
+    if let Exit::Code(code) = ended {
+        *exit = Some(code);
+    }
+    match ended {
         Exit::Code(0) => {
             ctx.console.out(format!("[ok] Built: {}", plan.reference));
             Ok(())
@@ -221,6 +243,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         .ok_or_else(|| Failure::new("--target is required"))?
         .to_string();
     let opts = options::options(ctx)?;
+    ctx.console.divert = opts.json;
     let registry = options::registry(ctx)?;
     let target = registry.find(&id).ok_or_else(|| {
         Failure::new(format!(
@@ -232,8 +255,65 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let plan = prepare(ctx, target, &opts)?;
     preflight(ctx, &opts)?;
     let facts = git_facts(ctx, &opts);
-    execute(ctx, plan, &opts, &facts)?;
-    Ok(0)
+    let (id, image) = shown(target, &opts.tag);
+    let start = ctx.host.now_ms();
+    let mut exit = None;
+    let result = execute(ctx, plan, &opts, &facts, &mut exit);
+    if !opts.json {
+        return result.map(|()| 0);
+    }
+    let row = Row {
+        id,
+        image,
+        outcome: if result.is_ok() {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        },
+        seconds: Some(((ctx.host.now_ms() - start) / 1000.0).max(0.0)),
+        exit_code: exit,
+    };
+    Ok(report(ctx, &opts, &[row], result.err()))
+}
+
+/// `--format json` of `build` and `build-all` (every text line is diverted
+/// to stderr): the `[error]` lines of a failure on stderr, and on stdout
+/// `{"ok", "exitCode", "dryRun", "targets": [{"id", "image", "result":
+/// "ok" | "failed" | "skipped" | "dry-run", "exitCode", "seconds"}],
+/// "diagnostics": [...]}`. Returns the exit code.
+fn report(ctx: &mut Ctx, opts: &Options, rows: &[Row], failure: Option<Failure>) -> i32 {
+    let lines = failure.map(|f| f.lines).unwrap_or_default();
+    for line in &lines {
+        ctx.console.err(format!("[error] {line}"));
+    }
+    let code = i32::from(!lines.is_empty());
+    let targets: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "image": r.image,
+                "result": match r.outcome {
+                    Outcome::Ok if opts.dry_run => "dry-run",
+                    o => o.name(),
+                },
+                "exitCode": r.exit_code,
+                "seconds": r.seconds.map(|s| (s * 10.0).round() / 10.0),
+            })
+        })
+        .collect();
+    let diagnostics: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|m| serde_json::json!({"severity": "error", "message": m}))
+        .collect();
+    ctx.json_out(&serde_json::json!({
+        "ok": code == 0,
+        "exitCode": code,
+        "dryRun": opts.dry_run,
+        "targets": targets,
+        "diagnostics": diagnostics,
+    }));
+    code
 }
 
 /// A target's id and image reference for progress lines and the summary:
@@ -263,11 +343,23 @@ enum Outcome {
     Skipped,
 }
 
+impl Outcome {
+    fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
 struct Row {
     id: String,
     image: String,
     outcome: Outcome,
     seconds: Option<f64>,
+    /// The build helper's exit code, when it ran.
+    exit_code: Option<i32>,
 }
 
 fn summary(rows: &[Row]) -> Vec<String> {
@@ -281,12 +373,7 @@ fn summary(rows: &[Row]) -> Vec<String> {
         [
             r.id.clone(),
             r.image.clone(),
-            match r.outcome {
-                Outcome::Ok => "ok",
-                Outcome::Failed => "failed",
-                Outcome::Skipped => "skipped",
-            }
-            .to_string(),
+            r.outcome.name().to_string(),
             r.seconds.map_or("-".to_string(), tenths),
         ]
     }))
@@ -398,7 +485,7 @@ fn changed_since<'r>(
         })
         .collect();
     let ids: Vec<String> = selected.iter().map(|t| shown(t, "latest").0).collect();
-    ctx.console.out(format!(
+    ctx.console.err(format!(
         "[info] --changed-since {reference}: {} of {} targets changed{}",
         selected.len(),
         targets.len(),
@@ -414,6 +501,7 @@ fn changed_since<'r>(
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
     let opts = options::options(ctx)?;
+    ctx.console.divert = opts.json;
     let keep_going = ctx.args.flag("keep-going");
     let since = ctx
         .args
@@ -435,6 +523,9 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
             "[ok] No target changed since {}; nothing to build.",
             since.as_deref().unwrap_or("")
         ));
+        if opts.json {
+            return Ok(report(ctx, &opts, &[], None));
+        }
         return Ok(0);
     }
     preflight(ctx, &opts)?;
@@ -450,12 +541,15 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
                 image,
                 outcome: Outcome::Skipped,
                 seconds: None,
+                exit_code: None,
             });
             continue;
         }
         ctx.console.out(format!("[{}/{n}] {id} -> {image}", i + 1));
         let start = ctx.host.now_ms();
-        let result = prepare(ctx, target, &opts).and_then(|plan| execute(ctx, plan, &opts, &facts));
+        let mut exit = None;
+        let result = prepare(ctx, target, &opts)
+            .and_then(|plan| execute(ctx, plan, &opts, &facts, &mut exit));
         let seconds = Some(((ctx.host.now_ms() - start) / 1000.0).max(0.0));
         let outcome = match result {
             Ok(()) => Outcome::Ok,
@@ -475,29 +569,37 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
             image,
             outcome,
             seconds,
+            exit_code: exit,
         });
         // Each target's lines before the next one's.
-        ctx.console.flush(ctx.host);
+        if !opts.json {
+            ctx.console.flush(ctx.host);
+        }
     }
-    if !opts.dry_run {
+    if !opts.dry_run && !opts.json {
         for line in summary(&rows) {
             ctx.console.out(line);
         }
-    }
-    if let Some(failure) = stopped {
-        return Err(failure);
     }
     let failed: Vec<&str> = rows
         .iter()
         .filter(|r| r.outcome == Outcome::Failed)
         .map(|r| r.id.as_str())
         .collect();
-    if !failed.is_empty() {
-        return Err(Failure::new(format!(
-            "{} of {n} targets failed: {}",
-            failed.len(),
-            failed.join(", ")
-        )));
+    let failure = stopped.or_else(|| {
+        (!failed.is_empty()).then(|| {
+            Failure::new(format!(
+                "{} of {n} targets failed: {}",
+                failed.len(),
+                failed.join(", ")
+            ))
+        })
+    });
+    if opts.json {
+        return Ok(report(ctx, &opts, &rows, failure));
+    }
+    if let Some(failure) = failure {
+        return Err(failure);
     }
     if !opts.dry_run {
         ctx.console.out(format!("[ok] Built all {n} targets."));

@@ -1,5 +1,10 @@
-//! `init [--dry-run]`: the packaging folders and an empty registry.
+//! `init [--dry-run] [--format text|json]`: the packaging folders and an
+//! empty registry. JSON: `{"ok", "dryRun", "actions": [{"op": "mkdir" |
+//! "skip" | "write", "path"}], "warnings": [...]}`.
 
+use serde_json::json;
+
+use crate::cli::args::Format;
 use crate::cli::store;
 use crate::cli::Ctx;
 use crate::cli::Failure;
@@ -11,6 +16,7 @@ const LEGACY_HANDBOOK: &str = "ops/packaging/workdocs";
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let json = ctx.format()? == Format::Json;
     let dry = ctx.args.flag("dry-run");
     // A registry that is there but broken is reported, never papered over.
     let has_registry = store::load(ctx.host, &ctx.root)?.is_some();
@@ -33,29 +39,48 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             ctx.ensure_inside(rel, "folder")?;
         }
     }
-    let mut lines = Vec::new();
+    // (op, path) per action, in order.
+    let mut actions: Vec<(&str, &str)> = Vec::new();
     for rel in folders {
         match ctx.kind(rel)? {
-            EntryKind::Dir => lines.push(format!("  skip: {rel} [exists]")),
-            EntryKind::Missing if dry => lines.push(format!("  mkdir: {rel} (dry-run)")),
+            EntryKind::Dir => actions.push(("skip", rel)),
+            EntryKind::Missing if dry => actions.push(("mkdir", rel)),
             EntryKind::Missing => {
                 ctx.host.mkdir_all(&ctx.abs(rel))?;
-                lines.push(format!("  mkdir: {rel}"));
+                actions.push(("mkdir", rel));
             }
             _ => return Err(Failure::new(format!("{rel} exists but is not a folder"))),
         }
     }
     if !has_registry && !dry && store::create_if_missing(ctx.host, &ctx.root)? {
-        lines.push(format!("  write: {REGISTRY_PATH}"));
+        actions.push(("write", REGISTRY_PATH));
+    }
+    // The reference's exact words (on stdout in text mode, where it prints them).
+    let warning = legacy
+        .then(|| format!("Detected legacy {LEGACY_HANDBOOK}/. Consider renaming to {HANDBOOK}/."));
+    if json {
+        if let Some(w) = &warning {
+            ctx.console.err(format!("[warn] {w}"));
+        }
+        let actions: Vec<_> = actions
+            .iter()
+            .map(|(op, path)| json!({"op": op, "path": path}))
+            .collect();
+        let warnings: Vec<_> = warning.into_iter().collect();
+        ctx.json_out(&json!({"ok": true, "dryRun": dry, "actions": actions, "warnings": warnings}));
+        return Ok(0);
     }
     ctx.console.out("[ok] Packaging configuration initialized.");
-    if legacy {
-        ctx.console.out(format!(
-            "[warn] Using the legacy folder {LEGACY_HANDBOOK}/ as the handbook; rename it to {HANDBOOK}/ when convenient."
-        ));
+    if let Some(w) = warning {
+        ctx.console.out(format!("[warn] {w}"));
     }
-    for line in lines {
-        ctx.console.out(line);
+    for (op, path) in actions {
+        let note = match op {
+            "skip" => " [exists]",
+            _ if dry => " (dry-run)",
+            _ => "",
+        };
+        ctx.console.out(format!("  {op}: {path}{note}"));
     }
     Ok(0)
 }

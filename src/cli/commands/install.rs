@@ -57,6 +57,7 @@ const REQUIRED: [&str; 2] = ["SKILL.md", "scripts/ctl-packaging.mjs"];
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let json = ctx.format()? == crate::cli::args::Format::Json;
     let dry = ctx.args.flag("dry-run");
     let upgrade = ctx.args.flag("upgrade");
     let source = skill_dir(ctx)?;
@@ -108,7 +109,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
 
     // Everything is decided; now carry it out.
     for line in &old.warnings {
-        ctx.console.out(format!("[warn] {line}"));
+        ctx.console.err(format!("[warn] {line}"));
     }
     carry_out(ctx, &mut feature, &sources, &prefix, dry)?;
     write_record(ctx, &feature, &old, upgrade, dry)?;
@@ -130,9 +131,13 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             "[ok] Packaging feature {} installed into {prefix}: {summary}.",
             crate::VERSION
         ));
-        ctx.console.out(format!(
+        ctx.console.err(format!(
             "[info] Next: node {prefix}scripts/ctl-packaging.mjs init"
         ));
+    }
+    if json {
+        let text = ctx.console.take_out();
+        ctx.json_out(&crate::cli::tree::actions_json(&text, dry));
     }
     Ok(0)
 }

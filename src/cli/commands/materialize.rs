@@ -18,6 +18,7 @@ use crate::values::paths::join;
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
+    let json = ctx.format()? == crate::cli::args::Format::Json;
     let dry = ctx.args.flag("dry-run");
     let diff = ctx.args.flag("diff");
     let skill = skill_dir(ctx)?;
@@ -65,5 +66,9 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         format!("[ok] Templates materialized into the repository root: {summary}.")
     };
     ctx.console.out(last);
+    if json {
+        let text = ctx.console.take_out();
+        ctx.json_out(&crate::cli::tree::actions_json(&text, dry || diff));
+    }
     Ok(0)
 }

@@ -92,7 +92,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             } else {
                 if errors == 0 {
                     ctx.console
-                        .out(format!("[error] {warnings} warning(s) under --strict."));
+                        .err(format!("[error] {warnings} warning(s) under --strict."));
                 }
                 ctx.console.out("[error] Verification failed.");
             }
