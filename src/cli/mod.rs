@@ -11,6 +11,8 @@ mod failure;
 pub mod git;
 #[cfg(feature = "ops")]
 pub mod options;
+#[cfg(feature = "ops")]
+pub mod record;
 pub mod store;
 #[cfg(feature = "ops")]
 pub mod tree;
@@ -24,7 +26,14 @@ use crate::values::text::quote;
 use console::Console;
 
 /// The commands that only the ops module carries (the `ops` feature).
-pub const OPS_COMMANDS: [&str; 5] = ["build", "build-all", "export", "install", "materialize"];
+pub const OPS_COMMANDS: [&str; 6] = [
+    "build",
+    "build-all",
+    "export",
+    "install",
+    "materialize",
+    "uninstall",
+];
 
 /// What [`run`] returns, before any output or change, for a command of
 /// [`OPS_COMMANDS`] in a module built without them: the shim then runs the
@@ -97,14 +106,20 @@ Commands:
                                    docker buildx bake (stdout without --out);
                                    takes --platform, --build-arg, --label,
                                    --stage and --no-provenance too
-  install [--dry-run] [--upgrade]  put this feature into the repository:
+  install [--dry-run] [--upgrade] [--upgrade-helper]
+                                   put this feature into the repository:
                                    .ai/skills/features/packaging/ and its
                                    templates at the root (copy-if-missing), and
-                                   .ai/scripts/ctl-project-state.mjs if absent;
-                                   --upgrade replaces the scripts and wasm of an
-                                   older install, keeps templates you changed,
-                                   removes the files it no longer ships unless
-                                   you changed them
+                                   .ai/scripts/ctl-project-state.mjs if absent.
+                                   Over the reference feature or an older
+                                   version it upgrades in place, backing up
+                                   what it replaces; --upgrade does so at the
+                                   same version too. Templates you changed are
+                                   kept; an old build helper is replaced,
+                                   --upgrade-helper replaces a changed one
+  uninstall [--dry-run] [--purge]  take out what install wrote and put back
+                                   what it replaced; the registry and the
+                                   Dockerfiles stay (--purge removes them too)
   materialize [--dry-run] [--diff] copy the feature's templates/ into the
                                    repository root, never overwriting;
                                    --diff lists the files that differ
@@ -185,6 +200,8 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
         "install" => commands::install::run(ctx),
         #[cfg(feature = "ops")]
         "materialize" => commands::materialize::run(ctx),
+        #[cfg(feature = "ops")]
+        "uninstall" => commands::uninstall::run(ctx),
         #[cfg(not(feature = "ops"))]
         cmd if OPS_COMMANDS.contains(&cmd) => Ok(IN_OPS_MODULE),
         other => {
