@@ -103,9 +103,9 @@ if [ "$engine" = buildah ]; then
   export PACKAGING_BUILDAH_ARGS="${PACKAGING_BUILDAH_ARGS---storage-driver vfs --root $work/.buildah/root --runroot $work/.buildah/run}"
   export PACKAGING_BUILDAH_ISOLATION="${PACKAGING_BUILDAH_ISOLATION-chroot}"
   # shellcheck disable=SC2206
-  inspect=(buildah $PACKAGING_BUILDAH_ARGS inspect --type image --format '{{json .OCIv1.Config.Labels}}')
+  inspect=(buildah $PACKAGING_BUILDAH_ARGS inspect --type image)
 else
-  inspect=("$engine" image inspect --format '{{json .Config.Labels}}')
+  inspect=("$engine" image inspect)
 fi
 echo .buildah/ >>"$work/.git/info/exclude"
 log "engine: $engine"
@@ -118,6 +118,13 @@ if [ "$rc" -ne 0 ]; then
 fi
 echo
 echo "\$ ${inspect[*]} cron-task:v1.0.0"
-"${inspect[@]}" cron-task:v1.0.0 | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { for (const [k, v] of Object.entries(JSON.parse(s) || {})) console.log(`  ${k}=${v}`); })'
+# The image's labels: buildah answers an object (OCIv1.config), docker and podman an array.
+"${inspect[@]}" cron-task:v1.0.0 | node -e '
+let s = "";
+process.stdin.on("data", (d) => (s += d)).on("end", () => {
+  const j = JSON.parse(s);
+  const labels = (Array.isArray(j) ? j[0].Config : j.OCIv1.config).Labels || {};
+  for (const [k, v] of Object.entries(labels)) console.log(`  ${k}=${v}`);
+});'
 log "api uses the node template; build it where node:22 can be pulled:"
 log "  node $CTL build --target api --tag v1.0.0"

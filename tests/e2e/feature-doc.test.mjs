@@ -141,6 +141,7 @@ test('npm tarball → offline install → npx ctl-packaging install → every do
     for (const need of [
       'package.json',
       'README.md',
+      'LICENSE',
       'dist/packaging/SKILL.md',
       'dist/packaging/scripts/ctl-packaging.mjs',
       'dist/packaging/scripts/ctl-project-state.mjs',
