@@ -21,7 +21,8 @@
 #               on Node 22, 24 and 26
 #   schema      node --test on tests/schema/ (JSON Schema and core agree)
 #   bench       scripts/bench.mjs --quick --guard on Node 22 (order-of-magnitude regressions only)
-#   browser     node --test on tests/browser/ (the validator page in headless Chromium through
+#   browser     node --test on tests/browser/, on Node 22 (the validator page and an esbuild
+#               bundle of the browser entry in headless Chromium through
 #               playwright-core; screenshots in test-artifacts/browser/)
 #   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs, on Node 22
 # Ends with a plain 'N passed, N failed' line.
@@ -196,7 +197,7 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   exit 1
 fi
 rm -rf test-artifacts/browser
-node_tests tests/browser
+on_node 22 node_tests tests/browser
 echo "[test] screenshots: $(find test-artifacts/browser -name '*.png' | wc -l) in test-artifacts/browser/"
 stage_ok
 
