@@ -120,5 +120,21 @@ export function checkDockerfile(text: string, file?: string): Diagnostic[];
 /** The version of the core (the crate's version). */
 export const version: string;
 
-/** Already resolved once the module is imported (kept so code can `await ready` in any entry). */
+/**
+ * Resolves once the core is loaded: at import in Node (index.mjs), and in browsers
+ * (browser.mjs) after the load on import or the first successful `init`.
+ */
 export const ready: Promise<void>;
+
+/** What `init` loads the core from: a URL (or a string holding one), a Response, the bytes, or a compiled module. */
+export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
+
+/**
+ * Browsers (browser.mjs): load the core from `source` (default: the wasm next to the
+ * module, as a bundler that follows `new URL(..., import.meta.url)` ships it). Needed
+ * only when the load on import failed, e.g. after bundling with esbuild: copy
+ * ctl_packaging_bg.wasm where the page can fetch it and pass its URL or bytes. After a
+ * successful load it does nothing. In Node (index.mjs) the core is loaded at import and
+ * `init` resolves at once.
+ */
+export function init(source?: WasmSource): Promise<void>;

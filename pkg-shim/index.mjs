@@ -26,4 +26,7 @@ export const version = coreVersion();
 /** Resolved: the Node entry is ready once imported. */
 export const ready = Promise.resolve();
 
+/** The browser entry's `init`; here the core is loaded at import, so it resolves at once. */
+export async function init() {}
+
 export { applyTag, checkDockerfile, formatRegistry, parseImageReference, parseRegistry, validateRegistry };

@@ -215,6 +215,15 @@ export const host = {
     return skillDir;
   },
   removeFile: (p) => { fs.unlinkSync(p); },
+  removeDir(p) {
+    try {
+      fs.rmdirSync(p);
+      return true;
+    } catch (e) {
+      if (missing(e) || e.code === 'ENOTEMPTY' || e.code === 'EEXIST') return false;
+      throw e;
+    }
+  },
   realPath(p) {
     try {
       return fs.realpathSync(p);
@@ -241,6 +250,9 @@ export const host = {
   stderr: (bytes) => writeAll(2, bytes),
 };
 
+/** The oldest Node.js this runs on (package.json "engines": ^22.12 || ^24 || >=26). */
+const OLDEST = [22, 12];
+
 /** The module with every command (see scripts/build.mjs, MODULES). */
 const OPS_MODULE = 'ctl_packaging_ops';
 /** What the registry module answers for a command only the ops module has (src/commands/mod.rs). */
@@ -259,6 +271,12 @@ async function load(module) {
  * A command the module hands over runs with the ops module instead.
  */
 export async function main(name, entry, module) {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < OLDEST[0] || (major === OLDEST[0] && minor < OLDEST[1])) {
+    writeAll(2, `[error] ${name} needs Node.js ${OLDEST.join('.')} or newer (the 22, 24 and 26 lines); this is Node.js ${process.versions.node}\n`);
+    process.exitCode = 1;
+    return;
+  }
   let code;
   try {
     // A command is one short process, so two of V8's defaults for long-lived

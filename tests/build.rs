@@ -32,7 +32,10 @@ fn repo_with(env: &[(&str, &str)], registry: &str) -> MemHost {
     for engine in ["docker", "podman", "buildah"] {
         host.add_file(&format!("/usr/bin/{engine}"), "");
     }
-    host.add_file(HELPER, "// helper\n");
+    host.add_file(
+        HELPER,
+        "// ctl-packaging-helper: engine, platform, build-arg, label, target\n",
+    );
     host.add_dir("/repo/ops/packaging");
     host.add_file(REG, registry);
     host
@@ -812,4 +815,49 @@ fn export_errors() {
         err(&host, &["export", "--no-provenance"]),
         "[error] targets \"a.b\" and \"a_b\" would both be Bake target \"a_b\"; rename one\n"
     );
+}
+
+#[test]
+fn a_helper_that_cannot_pass_an_option_is_refused_before_anything_runs() {
+    // The reference's helper: no capability line, it drops every option
+    // but --dockerfile, --tag and --context and always runs docker.
+    let host = api_repo(&[]);
+    with_git(&host, false, None);
+    host.add_file(
+        HELPER,
+        "#!/usr/bin/env node\n// docker-build.mjs - Docker Build Helper\n",
+    );
+    let e = err(&host, &["build", "--target", "api", "--tag", "v1"]);
+    assert_eq!(
+        e,
+        "[error] ops/packaging/scripts/docker-build.mjs cannot pass --label to the engine (it declares no // ctl-packaging-helper: line), so the build would not be the one planned. Replace it with this version's helper (yours is backed up): node .ai/skills/features/packaging/scripts/ctl-packaging.mjs install --upgrade-helper\n"
+    );
+    assert!(host.spawned().is_empty());
+    let e = err(
+        &host,
+        &[
+            "build",
+            "--target",
+            "api",
+            "--engine",
+            "buildah",
+            "--platform",
+            "linux/arm64",
+            "--no-provenance",
+            "--dry-run",
+        ],
+    );
+    assert!(e.starts_with("[error] ops/packaging/scripts/docker-build.mjs cannot pass --engine, --platform to the engine"), "{e}");
+    // What it can pass, it is trusted with.
+    let out = ok(
+        &host,
+        &["build", "--target", "api", "--tag", "v1", "--no-provenance"],
+    );
+    assert!(
+        out.starts_with(
+            "[info] Running: node ops/packaging/scripts/docker-build.mjs --dockerfile "
+        ),
+        "{out}"
+    );
+    assert_eq!(host.spawned().len(), 1);
 }

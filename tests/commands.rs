@@ -14,7 +14,7 @@ fn repo() -> MemHost {
     ok(&host, &["init"]);
     host.add_file(
         "/repo/ops/packaging/scripts/docker-build.mjs",
-        "// helper\n",
+        "// ctl-packaging-helper: dry-run, engine, platform, build-arg, label, target\n",
     );
     host
 }

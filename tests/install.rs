@@ -40,7 +40,12 @@ fn ok(host: &MemHost, argv: &[&str]) -> String {
     let out = exec(host, argv, false);
     assert_eq!(out.code, 0, "{argv:?}: {}", out.stderr);
     assert!(
-        out.stderr.is_empty() || out.stderr == NEXT,
+        out.stderr.is_empty()
+            || out.stderr == NEXT
+            || (out
+                .stderr
+                .starts_with("[info] What was replaced or removed is backed up in ")
+                && out.stderr.ends_with(NEXT)),
         "{argv:?}: {}",
         out.stderr
     );
@@ -66,6 +71,12 @@ fn state_err(host: &MemHost, argv: &[&str]) -> String {
     out.stderr
 }
 
+/// A helper as the package ships it: it declares what it supports.
+const HELPER_V1: &str =
+    "// ctl-packaging-helper: dry-run, engine, platform, build-arg, label, target\n// helper v1\n";
+const HELPER_V2: &str =
+    "// ctl-packaging-helper: dry-run, engine, platform, build-arg, label, target\n// helper v2\n";
+
 /// The skill folder as the package ships it, and an empty repository.
 fn host() -> MemHost {
     let mut host = MemHost::default();
@@ -79,7 +90,7 @@ fn host() -> MemHost {
         ("templates/ops/packaging/AGENTS.md", "agents v1\n"),
         (
             "templates/ops/packaging/scripts/docker-build.mjs",
-            "// helper v1\n",
+            HELPER_V1,
         ),
     ] {
         host.add_file(&format!("{SKILL}/{rel}"), text);
@@ -94,11 +105,11 @@ const FIRST_INSTALL: &str = "  write: .ai/skills/features/packaging/SKILL.md
   write: .ai/skills/features/packaging/templates/docs/packaging/registry.json
   write: .ai/skills/features/packaging/templates/ops/packaging/AGENTS.md
   write: .ai/skills/features/packaging/templates/ops/packaging/scripts/docker-build.mjs
-  write: .ai/skills/features/packaging/.install.json
   write: docs/packaging/registry.json
   write: ops/packaging/AGENTS.md
   write: ops/packaging/scripts/docker-build.mjs
   write: .ai/scripts/ctl-project-state.mjs
+  write: .ai/skills/features/packaging/.install.json
 [ok] Packaging feature 0.1.0 installed into .ai/skills/features/packaging/: 11 written.
 ";
 
@@ -138,7 +149,7 @@ fn install_writes_the_feature_folder_the_templates_and_the_project_state_script(
     assert_eq!(
         host.file("/repo/ops/packaging/scripts/docker-build.mjs")
             .as_deref(),
-        Some("// helper v1\n")
+        Some(HELPER_V1)
     );
     let stub = host.file(STUB).expect("the project-state script");
     assert!(
@@ -243,7 +254,7 @@ fn new_version(host: &MemHost) {
     );
     host.add_file(
         &format!("{SKILL}/templates/ops/packaging/scripts/docker-build.mjs"),
-        "// helper v2\n",
+        HELPER_V2,
     );
 }
 
@@ -278,11 +289,11 @@ fn upgrade_replaces_scripts_and_wasm_and_keeps_templates_the_user_changed() {
   unchanged: .ai/skills/features/packaging/templates/docs/packaging/registry.json
   kept: .ai/skills/features/packaging/templates/ops/packaging/AGENTS.md [modified]
   replace: .ai/skills/features/packaging/templates/ops/packaging/scripts/docker-build.mjs
-  write: .ai/skills/features/packaging/.install.json
   skip: docs/packaging/registry.json [exists]
   skip: ops/packaging/AGENTS.md [exists]
   skip: ops/packaging/scripts/docker-build.mjs [exists]
   skip: .ai/scripts/ctl-project-state.mjs [exists]
+  write: .ai/skills/features/packaging/.install.json
 [ok] Packaging feature 0.1.0 installed into .ai/skills/features/packaging/: 3 replaced, 1 kept, 4 unchanged, 4 skipped.
 "
     );
@@ -300,7 +311,7 @@ fn upgrade_replaces_scripts_and_wasm_and_keeps_templates_the_user_changed() {
     assert_eq!(
         host.file("/repo/ops/packaging/scripts/docker-build.mjs")
             .as_deref(),
-        Some("// helper v1\n")
+        Some(HELPER_V1)
     );
 
     // The kept file stays "modified" for the next upgrade too; nothing else moves.
@@ -370,11 +381,11 @@ fn upgrade_removes_what_the_new_version_no_longer_ships_unless_it_was_changed() 
   unchanged: .ai/skills/features/packaging/templates/ops/packaging/AGENTS.md
   remove: .ai/skills/features/packaging/templates/ops/packaging/OLD.md
   unchanged: .ai/skills/features/packaging/templates/ops/packaging/scripts/docker-build.mjs
-  write: .ai/skills/features/packaging/.install.json
   skip: docs/packaging/registry.json [exists]
   skip: ops/packaging/AGENTS.md [exists]
   skip: ops/packaging/scripts/docker-build.mjs [exists]
   skip: .ai/scripts/ctl-project-state.mjs [exists]
+  write: .ai/skills/features/packaging/.install.json
 [ok] Packaging feature 0.1.0 installed into .ai/skills/features/packaging/: 1 written, 2 removed, 1 kept, 7 unchanged, 4 skipped.
 "
     );
@@ -418,7 +429,17 @@ fn upgrade_without_a_record_keeps_every_template_that_differs() {
     ok(&host, &["install"]);
     host.remove_file_for_test(RECORD);
     new_version(&host);
-    let out = ok(&host, &["install", "--upgrade"]);
+    // Without a record, the feature folder is foreign: named, and replaced
+    // only when asked.
+    let refused = err(&host, &["install"]);
+    assert!(
+        refused.starts_with("[error] .ai/skills/features/packaging/ holds files this installer does not know (no .install.json, and scripts/ctl-packaging.mjs matches no known version); nothing was changed."),
+        "{refused}"
+    );
+    let o = exec(&host, &["install", "--upgrade"], false);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.starts_with("[info] .ai/skills/features/packaging/ holds files this installer does not know: replacing them"), "{}", o.stderr);
+    let out = o.stdout;
     assert!(out.contains("  replace: .ai/skills/features/packaging/scripts/ctl-packaging.mjs\n"));
     assert!(out.contains(
         "  kept: .ai/skills/features/packaging/templates/ops/packaging/scripts/docker-build.mjs [modified]\n"
@@ -809,4 +830,129 @@ fn install_and_materialize_report_their_actions_in_json() {
         v["actions"][0],
         serde_json::json!({"op": "skip", "path": "docs/packaging/registry.json", "note": "exists"})
     );
+}
+
+#[test]
+fn uninstall_takes_out_what_install_wrote_and_keeps_the_registry() {
+    let host = host();
+    let before = snapshot(&host);
+    ok(&host, &["install"]);
+    // The team registers a target: the registry and its Dockerfile stay.
+    host.add_file(
+        "/repo/docs/packaging/registry.json",
+        "{\"version\": 1, \"targets\": [{\"id\": \"api\", \"type\": \"service\"}]}\n",
+    );
+    host.add_file(
+        "/repo/ops/packaging/services/api.Dockerfile",
+        "FROM scratch\n",
+    );
+
+    let dry = ok(&host, &["uninstall", "--dry-run"]);
+    assert!(dry.contains("  remove: .ai/skills/features/packaging/SKILL.md (dry-run)\n"));
+    assert!(
+        dry.ends_with("[ok] Dry run, nothing was changed: 10 removed, 0 restored.\n"),
+        "{dry}"
+    );
+    let installed = snapshot(&host);
+
+    let out = ok(&host, &["uninstall"]);
+    assert_eq!(
+        out,
+        "  remove: .ai/skills/features/packaging/SKILL.md
+  remove: .ai/skills/features/packaging/scripts/ctl-packaging.mjs
+  remove: .ai/skills/features/packaging/scripts/ctl-project-state.mjs
+  remove: .ai/skills/features/packaging/scripts/ctl_packaging_bg.wasm
+  remove: .ai/skills/features/packaging/templates/docs/packaging/registry.json
+  remove: .ai/skills/features/packaging/templates/ops/packaging/AGENTS.md
+  remove: .ai/skills/features/packaging/templates/ops/packaging/scripts/docker-build.mjs
+  remove: .ai/scripts/ctl-project-state.mjs
+  remove: ops/packaging/AGENTS.md
+  remove: ops/packaging/scripts/docker-build.mjs
+  remove: .ai/skills/features/packaging/.install.json
+[ok] Packaging feature uninstalled: 10 removed, 0 restored. The registry and the Dockerfiles are kept.
+"
+    );
+    assert_ne!(installed, snapshot(&host));
+    let mut want = before.clone();
+    want.push((
+        "/repo/docs/packaging/registry.json".into(),
+        host.file("/repo/docs/packaging/registry.json"),
+    ));
+    want.push((
+        "/repo/ops/packaging/services/api.Dockerfile".into(),
+        Some("FROM scratch\n".into()),
+    ));
+    want.sort();
+    assert_eq!(snapshot(&host), want);
+    // Emptied folders went with their files; the ones with the team's files stay.
+    assert!(!host.has_dir("/repo/.ai/skills/features/packaging"));
+    assert!(!host.has_dir("/repo/.ai"));
+    assert!(!host.has_dir("/repo/ops/packaging/scripts"));
+    assert!(host.has_dir("/repo/ops/packaging/services"));
+    // Nothing is left to uninstall.
+    assert!(err(&host, &["uninstall"]).starts_with(
+        "[error] this repository has no packaging feature installed (no .ai/skills/features/packaging/.install.json); nothing was changed."
+    ));
+}
+
+#[test]
+fn uninstall_keeps_what_the_user_changed_and_purge_removes_everything() {
+    let host = host();
+    ok(&host, &["install"]);
+    host.add_file("/repo/ops/packaging/AGENTS.md", "agents, ours now\n");
+    let out = ok(&host, &["uninstall"]);
+    assert!(
+        out.contains("  kept: ops/packaging/AGENTS.md [modified]\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("[ok] Packaging feature uninstalled: 9 removed, 0 restored, 1 kept. The registry and the Dockerfiles are kept.\n"), "{out}");
+    assert_eq!(
+        host.file("/repo/ops/packaging/AGENTS.md").as_deref(),
+        Some("agents, ours now\n")
+    );
+
+    ok(&host, &["install"]);
+    host.add_file(
+        "/repo/ops/packaging/services/api.Dockerfile",
+        "FROM scratch\n",
+    );
+    let purged = ok(&host, &["uninstall", "--purge"]);
+    assert!(purged.ends_with("[ok] Packaging feature removed with its registry and Dockerfiles: 12 removed, 0 restored.\n"), "{purged}");
+    for gone in [
+        "/repo/ops/packaging",
+        "/repo/docs/packaging",
+        "/repo/.ai/skills/features/packaging",
+    ] {
+        assert!(!host.has_dir(gone), "{gone}");
+    }
+    assert!(host
+        .files()
+        .iter()
+        .all(|f| !f.starts_with("/repo/ops/") && !f.starts_with("/repo/docs/")));
+}
+
+#[test]
+fn uninstall_never_removes_outside_what_the_record_may_name() {
+    let host = host();
+    ok(&host, &["install"]);
+    host.add_file("/repo/src/main.rs", "fn main() {}\n");
+    host.add_file("/repo/.git/config", "[core]\n");
+    let mut record: serde_json::Value = serde_json::from_str(&host.file(RECORD).unwrap()).unwrap();
+    let digest = |p: &str| {
+        ctl_packaging::host::Host::file_digest(&host, p)
+            .unwrap()
+            .unwrap()
+    };
+    record["root"]["src/main.rs"] = digest("/repo/src/main.rs").into();
+    record["root"][".git/config"] = digest("/repo/.git/config").into();
+    record["root"]["../outside"] = "x".into();
+    record["root"]["docs/packaging/registry.json"] =
+        digest("/repo/docs/packaging/registry.json").into();
+    host.add_file(RECORD, &record.to_string());
+    ok(&host, &["uninstall"]);
+    assert!(host.file("/repo/.git/config").is_some());
+    assert!(host.file("/repo/docs/packaging/registry.json").is_some());
+    // Only what install can write is taken from the record: not a source
+    // file, whatever digest the record gives it.
+    assert!(host.file("/repo/src/main.rs").is_some());
 }

@@ -11,6 +11,8 @@ mod failure;
 pub mod git;
 #[cfg(feature = "ops")]
 pub mod options;
+#[cfg(feature = "ops")]
+pub mod record;
 pub mod spec;
 pub mod store;
 #[cfg(feature = "ops")]
@@ -25,7 +27,14 @@ use crate::values::text::quote;
 use console::Console;
 
 /// The commands that only the ops module carries (the `ops` feature).
-pub const OPS_COMMANDS: [&str; 5] = ["build", "build-all", "export", "install", "materialize"];
+pub const OPS_COMMANDS: [&str; 6] = [
+    "build",
+    "build-all",
+    "export",
+    "install",
+    "materialize",
+    "uninstall",
+];
 
 /// What [`run`] returns, before any output or change, for a command of
 /// [`OPS_COMMANDS`] in a module built without them: the shim then runs the
@@ -240,6 +249,8 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
         "install" => commands::install::run(ctx),
         #[cfg(feature = "ops")]
         "materialize" => commands::materialize::run(ctx),
+        #[cfg(feature = "ops")]
+        "uninstall" => commands::uninstall::run(ctx),
         // spec::command found it: every declared command is matched above.
         other => Err(Failure::new(format!("{other} is not available here"))),
     }

@@ -300,19 +300,39 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "install",
-        synopsis: "[--dry-run] [--upgrade]",
-        summary: "put this feature into the repository (.ai/skills/features/packaging/, its templates at the root)",
+        synopsis: "[--dry-run] [--upgrade] [--upgrade-helper]",
+        summary: "put this feature into the repository (.ai/skills/features/packaging/, its templates at the root); over the reference or an older version, upgrade it in place with a backup",
         opts: &[
             flag("dry-run", "list what would be written, write nothing"),
             flag(
                 "upgrade",
-                "replace the scripts of an older install, keep templates you changed",
+                "replace what is installed even at the same version, or files it does not know (a backup is kept); templates you changed stay",
+            ),
+            flag(
+                "upgrade-helper",
+                "replace ops/packaging/scripts/docker-build.mjs even when it was changed (a backup is kept)",
             ),
             FORMAT,
             REPO_ROOT,
         ],
         changes: true,
         example: "install --dry-run",
+    },
+    Command {
+        name: "uninstall",
+        synopsis: "[--dry-run] [--purge]",
+        summary: "take out what install wrote and put back what it replaced; the registry and the Dockerfiles stay",
+        opts: &[
+            flag("dry-run", "list what would be removed and restored, change nothing"),
+            flag(
+                "purge",
+                "also remove ops/packaging/, docs/packaging/ and the feature folder, registry and Dockerfiles included",
+            ),
+            FORMAT,
+            REPO_ROOT,
+        ],
+        changes: true,
+        example: "uninstall --dry-run",
     },
     Command {
         name: "materialize",

@@ -91,21 +91,54 @@ pub fn root_plan(
     Ok(plan(entries, policy))
 }
 
+/// Where the files an install replaces or removes are kept: a folder of
+/// the repository (`.ai/skills/features/packaging/.backup/<time>/`), and
+/// what was saved there (repository path → its copy's repository path).
+pub struct Backup {
+    pub dir: String,
+    pub saved: Vec<(String, String)>,
+}
+
+impl Backup {
+    pub fn new(dir: String) -> Backup {
+        Backup {
+            dir,
+            saved: Vec::new(),
+        }
+    }
+
+    /// Copy the file at repository path `rel` into the backup folder (under
+    /// the same relative path), before it is replaced or removed.
+    pub fn save(&mut self, ctx: &Ctx, rel: &str) -> Result<(), Failure> {
+        let copy_rel = format!("{}/{rel}", self.dir);
+        copy(ctx, &ctx.abs(rel), &copy_rel, false)?;
+        self.saved.push((rel.to_string(), copy_rel));
+        Ok(())
+    }
+}
+
 /// Carry a plan out (unless `dry_run`), printing one line per file as it is
 /// done: the files go to `prefix` + their relative path in the repository,
 /// from `sources` (relative path → absolute source file). A file that
-/// appears in the meantime is left alone and reported as skipped.
+/// appears in the meantime is left alone and reported as skipped. With a
+/// `backup`, every file replaced or removed is saved there first.
 pub fn carry_out(
     ctx: &mut Ctx,
     plan: &mut Plan,
     sources: &BTreeMap<String, String>,
     prefix: &str,
     dry_run: bool,
+    mut backup: Option<&mut Backup>,
 ) -> Result<(), Failure> {
     for i in 0..plan.steps.len() {
         let step = &plan.steps[i];
+        let rel = format!("{prefix}{}", step.entry.rel);
+        if !dry_run && matches!(step.action, Action::Replace | Action::Remove) {
+            if let Some(b) = backup.as_deref_mut() {
+                b.save(ctx, &rel)?;
+            }
+        }
         if step.action.copies() && !dry_run {
-            let rel = format!("{prefix}{}", step.entry.rel);
             let from = sources
                 .get(&step.entry.rel)
                 .ok_or_else(|| Failure::new(format!("no source for {rel} (internal error)")))?;
@@ -116,7 +149,6 @@ pub fn carry_out(
         }
         let step = &plan.steps[i];
         if step.action == Action::Remove && !dry_run {
-            let rel = format!("{prefix}{}", step.entry.rel);
             ctx.ensure_inside(&rel, "the destination")?;
             ctx.host
                 .remove_file(&ctx.abs(&rel))
@@ -132,7 +164,7 @@ pub fn carry_out(
 /// Copy one file to a repository path, making its folder; never through a
 /// symbolic link that leads outside the repository. `Ok(false)` when a file
 /// appeared there in the meantime (only when not replacing).
-fn copy(ctx: &Ctx, from: &str, rel: &str, replace: bool) -> Result<bool, Failure> {
+pub fn copy(ctx: &Ctx, from: &str, rel: &str, replace: bool) -> Result<bool, Failure> {
     ctx.ensure_inside(rel, "the destination")?;
     let to = ctx.abs(rel);
     if let Some(i) = rel.rfind('/') {

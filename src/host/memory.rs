@@ -279,6 +279,14 @@ impl Host for MemHost {
             ))),
         }
     }
+    fn remove_dir(&self, path: &str) -> Result<bool, HostError> {
+        let path = self.resolve(path);
+        if !self.state.borrow().dirs.contains(&path) || !self.read_dir(&path)?.is_empty() {
+            return Ok(false);
+        }
+        self.state.borrow_mut().dirs.remove(&path);
+        Ok(true)
+    }
     fn real_path(&self, path: &str) -> Result<Option<String>, HostError> {
         let real = self.resolve(path);
         Ok((self.stat(&real)? != EntryKind::Missing).then_some(real))

@@ -94,6 +94,9 @@ pub trait Host {
     /// flush it to disk, rename it over `path`.
     fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError>;
     fn remove_file(&self, path: &str) -> Result<(), HostError>;
+    /// Remove a folder if it is empty: `Ok(false)` when it holds anything
+    /// (nothing is changed then) or is not there.
+    fn remove_dir(&self, path: &str) -> Result<bool, HostError>;
     /// The path with every symbolic link resolved, or `None` when it does not exist.
     fn real_path(&self, path: &str) -> Result<Option<String>, HostError>;
     /// Copy a file byte for byte (binary files such as the wasm included),

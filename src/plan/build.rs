@@ -45,6 +45,43 @@ pub fn engine_names() -> String {
     Engine::ALL.map(Engine::name).join(", ")
 }
 
+/// The line of a helper that says what it supports, followed by the
+/// options it passes on beyond the first three (comma- or space-separated):
+/// `// ctl-packaging-helper: dry-run, engine, platform, build-arg, label, target`.
+pub const HELPER_LINE: &str = "// ctl-packaging-helper:";
+
+/// What this version's helper declares.
+pub const CAPABILITIES: [&str; 6] = [
+    "dry-run",
+    "engine",
+    "platform",
+    "build-arg",
+    "label",
+    "target",
+];
+
+/// What a helper declares it supports.
+pub fn helper_capabilities(text: &str) -> Vec<&str> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(HELPER_LINE))
+        .map(|rest| {
+            rest.split([',', ' '])
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What this version's helper supports that a helper with this text does not declare.
+pub fn missing_capabilities(text: &str) -> Vec<&'static str> {
+    let declared = helper_capabilities(text);
+    CAPABILITIES
+        .into_iter()
+        .filter(|c| !declared.contains(c))
+        .collect()
+}
+
 /// What the engine command takes from the environment (the helper reads the
 /// same variables).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,6 +141,30 @@ impl Plan {
             build_settings::set(&mut labels, k, v);
         }
         self.settings.labels = labels;
+    }
+
+    /// The helper options this build needs beyond the reference's three
+    /// (`--dockerfile`, `--tag`, `--context`), by capability name; with
+    /// `provenance`, labels are needed whatever the settings say.
+    pub fn needs(&self, pass_engine: bool, provenance: bool) -> Vec<&'static str> {
+        let s = &self.settings;
+        let mut out = Vec::new();
+        if pass_engine {
+            out.push("engine");
+        }
+        if !s.platforms.is_empty() {
+            out.push("platform");
+        }
+        if !s.build_args.is_empty() {
+            out.push("build-arg");
+        }
+        if provenance || !s.labels.is_empty() {
+            out.push("label");
+        }
+        if s.stage.is_some() {
+            out.push("target");
+        }
+        out
     }
 
     /// The helper's argv (after `node`): the reference's three options, then
@@ -207,6 +268,25 @@ pub fn shell_line(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capabilities() {
+        let helper = "#!/usr/bin/env node\n// ctl-packaging-helper: dry-run, engine label\nx";
+        assert_eq!(
+            helper_capabilities(helper),
+            vec!["dry-run", "engine", "label"]
+        );
+        assert!(helper_capabilities("// nothing").is_empty());
+        assert_eq!(
+            missing_capabilities(helper),
+            vec!["platform", "build-arg", "target"]
+        );
+        let ours = include_str!("../../templates/ops/packaging/scripts/docker-build.mjs");
+        assert!(
+            missing_capabilities(ours).is_empty(),
+            "the shipped helper declares them all"
+        );
+    }
 
     #[test]
     fn shell_lines_quote_only_what_needs_it() {

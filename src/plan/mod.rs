@@ -5,6 +5,7 @@
 
 pub mod bake;
 pub mod build;
+pub mod known;
 pub mod provenance;
 pub mod seed;
 pub mod template_merge;

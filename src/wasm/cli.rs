@@ -50,6 +50,8 @@ extern "C" {
     fn write_atomic(this: &JsHost, path: &str, contents: &[u8]) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = removeFile)]
     fn remove_file(this: &JsHost, path: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeDir)]
+    fn remove_dir(this: &JsHost, path: &str) -> Result<bool, JsValue>;
     #[wasm_bindgen(method, catch, js_name = realPath)]
     fn real_path(this: &JsHost, path: &str) -> Result<Option<String>, JsValue>;
     #[wasm_bindgen(method, catch, js_name = copyFile)]
@@ -280,6 +282,9 @@ impl Host for JsHost {
     }
     fn remove_file(&self, path: &str) -> Result<(), HostError> {
         JsHost::remove_file(self, path).map_err(host_error)
+    }
+    fn remove_dir(&self, path: &str) -> Result<bool, HostError> {
+        JsHost::remove_dir(self, path).map_err(host_error)
     }
     fn real_path(&self, path: &str) -> Result<Option<String>, HostError> {
         JsHost::real_path(self, path).map_err(host_error)

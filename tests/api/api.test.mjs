@@ -51,6 +51,7 @@ test('the Node entry exports exactly what index.d.ts declares, and so does the b
     'applyTag',
     'checkDockerfile',
     'formatRegistry',
+    'init',
     'parseImageReference',
     'parseRegistry',
     'ready',
@@ -61,7 +62,7 @@ test('the Node entry exports exactly what index.d.ts declares, and so does the b
   // browser.mjs cannot load here (it fetches the wasm); read its export list.
   const browser = fs.readFileSync(path.join(SCRIPTS, 'browser.mjs'), 'utf8');
   const exported = [
-    ...[...browser.matchAll(/^export const (\w+)/gm)].map((m) => m[1]),
+    ...[...browser.matchAll(/^export (?:const|let|async function|function) (\w+)/gm)].map((m) => m[1]),
     ...[...browser.matchAll(/^export \{([^}]*)\}/gm)].flatMap((m) => m[1].split(',').map((s) => s.trim()).filter(Boolean)),
   ].sort();
   assert.deepEqual(exported, declared);

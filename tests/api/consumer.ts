@@ -23,6 +23,9 @@ import * as browser from "ctl-packaging/browser";
 
 await ready;
 await browser.ready;
+await browser.init();
+await browser.init(new URL("https://example.com/assets/ctl_packaging_bg.wasm"));
+await browser.init(new Uint8Array([0, 97, 115, 109]));
 
 const text: string = '{ "version": 1, "targets": [] }';
 const result: Validation = validateRegistry(text);

@@ -95,7 +95,7 @@ test('package.json: bin, exports (node, browser, types), files, engines, license
   assert.equal(root.browser, './dist/packaging/scripts/browser.mjs');
   assert.ok(root.default);
   assert.equal(PKG.types, root.types);
-  assert.deepEqual(PKG.engines, { node: '>=18' });
+  assert.deepEqual(PKG.engines, { node: '^22.12 || ^24 || >=26' });
   assert.ok(PKG.license);
   assert.equal(PKG.scripts.prepack, 'node scripts/build.mjs', 'npm pack builds the wasm first');
   assert.ok(PKG.files.includes('dist/packaging'));
@@ -141,6 +141,7 @@ test('npm tarball → offline install → npx ctl-packaging install → every do
     for (const need of [
       'package.json',
       'README.md',
+      'LICENSE',
       'dist/packaging/SKILL.md',
       'dist/packaging/scripts/ctl-packaging.mjs',
       'dist/packaging/scripts/ctl-project-state.mjs',

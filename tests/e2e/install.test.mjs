@@ -44,9 +44,9 @@ function firstInstall() {
   const templates = templateFiles();
   return [
     ...feature.map((f) => `  write: ${FEATURE}/${f}`),
-    `  write: ${RECORD}`,
     ...templates.map((f) => `  write: ${f}`),
     `  write: ${STATE_SCRIPT}`,
+    `  write: ${RECORD}`,
     `[ok] Packaging feature ${VERSION} installed into ${FEATURE}/: ${feature.length + templates.length + 1} written.`,
   ];
 }
@@ -67,7 +67,7 @@ function secondInstall() {
 
 function ok(r, what) {
   assert.equal(r.code, 0, `${what}: exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.ok(r.stderr === '' || r.stderr === NEXT, `${what}: stderr ${r.stderr}`);
+  assert.ok(lines(r.stderr).every((l) => l.startsWith('[info] ')), `${what}: stderr ${r.stderr}`);
   return r;
 }
 
@@ -182,9 +182,14 @@ test('install --upgrade replaces the scripts and wasm of an older install, keeps
     assert.ok(out.includes(`  unchanged: ${FEATURE}/SKILL.md`), up.stdout);
     assert.ok(out.includes(`  skip: ops/packaging/AGENTS.md [exists]`), up.stdout);
     assert.equal(out.filter((l) => l.startsWith('  replace: ')).length, 2, up.stdout);
-    // The [info] Next: line that followed is on stderr now (issue 15).
-    assert.equal(up.stderr, NEXT);
+    // The [info] lines are on stderr: where the backup is, then the next step.
+    const info = lines(up.stderr);
+    assert.equal(info.at(-1), NEXT.trim());
     assert.match(out.at(-1), /^\[ok\] Packaging feature .* installed into .*: 2 replaced, 1 kept, \d+ unchanged, \d+ skipped\.$/);
+    // What it replaced is backed up, byte for byte.
+    const backup = info[0].match(/^\[info\] What was replaced or removed is backed up in (\S+)\/$/)[1];
+    assert.ok(repo.readBytes(`${backup}/${script}`).toString().endsWith('// 0.0.9\n'), 'the old CLI is in the backup');
+    assert.ok(repo.readBytes(`${backup}/${wasm}`).equals(Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])), 'the old wasm too');
     assert.ok(repo.readBytes(script).equals(fs.readFileSync(path.join(DIST, 'scripts/ctl-packaging.mjs'))));
     assert.ok(repo.readBytes(wasm).equals(fs.readFileSync(path.join(DIST, 'scripts/ctl_packaging_bg.wasm'))));
     assert.ok(repo.readBytes(template).equals(adapted), 'the adapted template is kept');

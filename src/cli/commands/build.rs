@@ -18,7 +18,9 @@
 use crate::cli::options::{self, Options};
 use crate::cli::{git, Ctx, Failure};
 use crate::host::{EntryKind, Exit, Host};
-use crate::plan::build::{plan, shell_line, EngineEnv, Plan, HELPER};
+use crate::plan::build::{
+    helper_capabilities, plan, shell_line, EngineEnv, Plan, HELPER, HELPER_LINE,
+};
 use crate::plan::provenance::GitFacts;
 use crate::registry::Target;
 use crate::rules::values::{check_id, check_image, check_path};
@@ -86,7 +88,8 @@ fn git_facts(ctx: &mut Ctx, opts: &Options) -> GitFacts {
     facts
 }
 
-/// The plan of one target, with its Dockerfile present.
+/// The plan of one target, with its Dockerfile present and a helper that
+/// can pass on everything the build needs.
 fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> {
     let plan = plan(target, &opts.tag, &opts.overrides).map_err(|lines| Failure { lines })?;
     if ctx.kind(&plan.dockerfile)? != EntryKind::File {
@@ -94,6 +97,9 @@ fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> 
             "Dockerfile not found: {}",
             plan.dockerfile
         )));
+    }
+    if let Some(helper) = ctx.host.read_file(&ctx.abs(HELPER))? {
+        check_helper(&helper, &plan, opts)?;
     }
     Ok(plan)
 }
@@ -147,6 +153,32 @@ fn execute(
     }
 }
 
+/// Refuse a build the repository's helper would not carry out as planned:
+/// one that needs an option the helper does not declare (the reference's
+/// helper, say, drops every option but the first three and always runs
+/// docker), rather than run it with the options silently dropped.
+fn check_helper(helper: &str, plan: &Plan, opts: &Options) -> Result<(), Failure> {
+    let declared = helper_capabilities(helper);
+    let missing: Vec<&str> = plan
+        .needs(opts.pass_engine, opts.provenance)
+        .into_iter()
+        .filter(|c| !declared.contains(c))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let options: Vec<String> = missing.iter().map(|c| format!("--{c}")).collect();
+    Err(Failure::new(format!(
+        "{HELPER} cannot pass {} to the engine (it declares {}), so the build would not be the one planned. Replace it with this version's helper (yours is backed up): node .ai/skills/features/packaging/scripts/ctl-packaging.mjs install --upgrade-helper",
+        options.join(", "),
+        if declared.is_empty() {
+            format!("no {HELPER_LINE} line")
+        } else {
+            format!("only: {}", declared.join(", "))
+        }
+    )))
+}
+
 /// What `$PACKAGING_BUILDAH_ARGS` and `$PACKAGING_BUILDAH_ISOLATION` say.
 fn engine_env(host: &dyn Host) -> EngineEnv {
     EngineEnv {
@@ -171,7 +203,7 @@ fn dry_run(ctx: &mut Ctx, plan: &Plan, opts: &Options) -> Result<(), Failure> {
     if !helper_capabilities(&helper).contains(&"dry-run") {
         let line = rendered();
         ctx.console.err(format!(
-            "[warn] {HELPER} does not declare dry-run support ({CAPABILITIES_LINE} dry-run, ...); the command below is what this package's helper would run, yours may run another"
+            "[warn] {HELPER} does not declare dry-run support ({HELPER_LINE} dry-run, ...); the command below is what this package's helper would run, yours may run another"
         ));
         ctx.console.out(format!("[dry-run] {line}"));
         return Ok(());
@@ -215,23 +247,6 @@ fn dry_run(ctx: &mut Ctx, plan: &Plan, opts: &Options) -> Result<(), Failure> {
             )))
         }
     }
-}
-
-/// The line of a helper that says what it supports.
-const CAPABILITIES_LINE: &str = "// ctl-packaging-helper:";
-
-/// What a helper declares it supports: the words after
-/// `// ctl-packaging-helper:` on one of its lines (comma- or space-separated).
-fn helper_capabilities(text: &str) -> Vec<&str> {
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix(CAPABILITIES_LINE))
-        .map(|rest| {
-            rest.split([',', ' '])
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
@@ -617,16 +632,6 @@ fn tenths(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn capabilities() {
-        let helper = "#!/usr/bin/env node\n// ctl-packaging-helper: dry-run, engine label\nx";
-        assert_eq!(
-            helper_capabilities(helper),
-            vec!["dry-run", "engine", "label"]
-        );
-        assert!(helper_capabilities("// nothing").is_empty());
-    }
 
     #[test]
     fn under() {

@@ -16,20 +16,16 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::cli::tree::{carry_out, dest_state, digest, root_plan, skill_dir, walk_files};
+use crate::cli::record::{read_record, Record, FEATURE_DIR, PROJECT_STATE_SCRIPT, RECORD};
+use crate::cli::tree::{carry_out, dest_state, digest, root_plan, skill_dir, walk_files, Backup};
 use crate::cli::{Ctx, Failure};
 use crate::host::EntryKind;
+use crate::plan::build::{missing_capabilities, HELPER, HELPER_LINE};
+use crate::plan::known::{identify, old_helper, KnownInstall};
 use crate::plan::template_merge::{plan, Action, Counts, Dest, Entry, Plan, Policy};
 use crate::values::paths::{is_normal, join};
-
-/// Where the feature lives in a host repository.
-pub const FEATURE_DIR: &str = ".ai/skills/features/packaging";
-/// The install record, inside the feature folder.
-pub const RECORD: &str = ".install.json";
-/// The project-state controller the feature document calls.
-pub const PROJECT_STATE_SCRIPT: &str = ".ai/scripts/ctl-project-state.mjs";
 
 /// `.ai/scripts/ctl-project-state.mjs` as installed: the feature's own
 /// controller, backed by the same wasm, found relative to this file.
@@ -52,14 +48,54 @@ try {
 }
 "#;
 
+/// Where install keeps what it replaces, inside the feature folder.
+pub const BACKUP_DIR: &str = ".backup";
+/// This version's helper, among the feature's templates.
+const HELPER_TEMPLATE: &str = "ops/packaging/scripts/docker-build.mjs";
+
 /// Files every skill folder has; a folder without them is not one.
 const REQUIRED: [&str; 2] = ["SKILL.md", "scripts/ctl-packaging.mjs"];
+
+/// What `install` finds in the feature folder.
+enum Found {
+    Nothing,
+    /// This package, by its record; the version it says.
+    Ours(Option<String>),
+    /// An install recognised by its CLI's digest (the reference).
+    Known(&'static KnownInstall),
+    /// Files that are neither: named, and replaced only with `--upgrade`.
+    Foreign,
+}
+
+fn what_is_installed(ctx: &Ctx, old: &Record) -> Result<Found, Failure> {
+    if old.text.is_some() {
+        return Ok(Found::Ours(old.version.clone()));
+    }
+    let cli = format!("{FEATURE_DIR}/scripts/ctl-packaging.mjs");
+    if let Dest::File(d) = dest_state(ctx, &cli)? {
+        return Ok(identify(&d).map_or(Found::Foreign, Found::Known));
+    }
+    match ctx.kind(FEATURE_DIR)? {
+        EntryKind::Dir if !walk_files(ctx.host, &ctx.abs(FEATURE_DIR))?.is_empty() => {
+            Ok(Found::Foreign)
+        }
+        _ => Ok(Found::Nothing),
+    }
+}
+
+/// `a.b.c` as numbers, for comparing versions of this package.
+fn version_key(v: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+    let key = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(key)
+}
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let json = ctx.format()? == crate::cli::args::Format::Json;
     let dry = ctx.args.flag("dry-run");
-    let upgrade = ctx.args.flag("upgrade");
+    let mut upgrade = ctx.args.flag("upgrade");
+    let upgrade_helper = ctx.args.flag("upgrade-helper");
     let source = skill_dir(ctx)?;
     let dest = ctx.abs(FEATURE_DIR);
     let prefix = format!("{FEATURE_DIR}/");
@@ -75,7 +111,60 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             )));
         }
     }
-    let old = read_record(ctx)?;
+    let mut old = read_record(ctx)?;
+
+    // What is there decides the policy: over the reference or an older
+    // version of this package, install upgrades in place; over the same
+    // version it only adds what is missing (unless --upgrade); over a newer
+    // version or files it does not know, it changes nothing without --upgrade.
+    let found = what_is_installed(ctx, &old)?;
+    let this = crate::VERSION;
+    let mut known = None;
+    match &found {
+        Found::Nothing => {}
+        Found::Ours(version) => {
+            let have = version.as_deref().and_then(version_key);
+            match (have, version_key(this)) {
+                (Some(h), Some(t)) if h < t => {
+                    upgrade = true;
+                    ctx.console.err(format!(
+                        "[info] Found ctl-packaging {} in {prefix}: upgrading it to {this} in place (what is replaced is backed up in {prefix}{BACKUP_DIR}/)",
+                        version.as_deref().unwrap_or("")
+                    ));
+                }
+                (Some(h), Some(t)) if h > t && !upgrade => {
+                    return Err(Failure::new(format!(
+                        "{prefix} holds ctl-packaging {}, newer than this {this}; nothing was changed. To replace it with {this} anyway (a backup is kept): install --upgrade",
+                        version.as_deref().unwrap_or("")
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Found::Known(k) => {
+            upgrade = true;
+            known = Some(*k);
+            ctx.console.err(format!(
+                "[info] Found {} in {prefix}: upgrading it to ctl-packaging {this} in place (what is replaced is backed up in {prefix}{BACKUP_DIR}/)",
+                k.name
+            ));
+            // The reference's files count as installed as it shipped them:
+            // a template still with its shipped digest is not "modified".
+            old.files = k
+                .files
+                .iter()
+                .map(|f| (f.rel.to_string(), f.digest.to_string()))
+                .collect();
+        }
+        Found::Foreign if !upgrade => {
+            return Err(Failure::new(format!(
+                "{prefix} holds files this installer does not know (no {RECORD}, and scripts/ctl-packaging.mjs matches no known version); nothing was changed. To replace them with ctl-packaging {this} (what is replaced is backed up in {prefix}{BACKUP_DIR}/): install --upgrade"
+            )));
+        }
+        Found::Foreign => ctx.console.err(format!(
+            "[info] {prefix} holds files this installer does not know: replacing them with ctl-packaging {this} (backed up in {prefix}{BACKUP_DIR}/); templates that differ are kept"
+        )),
+    }
 
     // 1. The feature folder.
     let sources: BTreeMap<String, String> = files
@@ -107,16 +196,40 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let templates = feature_templates(ctx, &feature, &source, &dest)?;
     let mut root = root_plan(ctx, &templates, Policy::IfMissing)?;
 
+    // 3. The build helper at the root, when it is one that earlier versions
+    //    wrote (replaced, backed up), or with --upgrade-helper.
+    let helper = helper_step(ctx, &templates, upgrade_helper)?;
+
     // Everything is decided; now carry it out.
     for line in &old.warnings {
         ctx.console.err(format!("[warn] {line}"));
     }
-    carry_out(ctx, &mut feature, &sources, &prefix, dry)?;
-    write_record(ctx, &feature, &old, upgrade, dry)?;
-    carry_out(ctx, &mut root, &templates, "", dry)?;
+    let mut backup = Backup::new(format!(
+        "{prefix}{BACKUP_DIR}/{}",
+        crate::values::time::iso_utc(ctx.host.now_ms()).replace(':', "-")
+    ));
+    carry_out(ctx, &mut feature, &sources, &prefix, dry, Some(&mut backup))?;
+    if !dry && !matches!(found, Found::Ours(_) | Found::Nothing) {
+        // Files that were there, identical, before this package came: kept
+        // as they are, and saved too, so that uninstall leaves them as found.
+        for step in feature.steps.iter().filter(|s| s.action == Action::Same) {
+            backup.save(ctx, &format!("{prefix}{}", step.entry.rel))?;
+        }
+    }
+    carry_out(ctx, &mut root, &templates, "", dry, None)?;
+    let mut helper_counts = Counts::default();
+    if let Some(mut step) = helper {
+        carry_out(ctx, &mut step, &templates, "", dry, Some(&mut backup))?;
+        helper_counts = step.counts();
+        root.steps.extend(step.steps);
+    }
+    let (state_counts, state_written) = project_state_script(ctx, dry)?;
+    let root_written = root_record(ctx, &root, state_written)?;
+    write_record(ctx, &feature, &old, &root_written, &backup, known, dry)?;
     let mut counts: Counts = feature.counts();
     counts.add(root.counts());
-    counts.add(project_state_script(ctx, dry)?);
+    counts.add(helper_counts);
+    counts.add(state_counts);
 
     let summary = counts.describe();
     if dry {
@@ -131,6 +244,12 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             "[ok] Packaging feature {} installed into {prefix}: {summary}.",
             crate::VERSION
         ));
+        if !backup.saved.is_empty() {
+            ctx.console.err(format!(
+                "[info] What was replaced or removed is backed up in {}/",
+                backup.dir
+            ));
+        }
         ctx.console.err(format!(
             "[info] Next: node {prefix}scripts/ctl-packaging.mjs init"
         ));
@@ -142,6 +261,47 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     Ok(0)
 }
 
+/// The plan for the root's build helper: replace it when it is, unchanged,
+/// a helper an earlier version wrote (or always, with `--upgrade-helper`),
+/// once this version's helper is among the templates. Otherwise nothing,
+/// with a warning when the helper there cannot pass what builds need.
+fn helper_step(
+    ctx: &mut Ctx,
+    templates: &BTreeMap<String, String>,
+    forced: bool,
+) -> Result<Option<Plan>, Failure> {
+    let Some(ours) = templates.get(HELPER_TEMPLATE) else {
+        return Ok(None);
+    };
+    let Dest::File(have) = dest_state(ctx, HELPER)? else {
+        return Ok(None);
+    };
+    let source = digest(ctx.host, ours)?;
+    if have == source {
+        return Ok(None);
+    }
+    let old = old_helper(&have);
+    if old.is_none() && !forced {
+        let text = ctx.host.read_file(&ctx.abs(HELPER))?.unwrap_or_default();
+        let missing = missing_capabilities(&text);
+        if !missing.is_empty() {
+            ctx.console.err(format!(
+                "[warn] {HELPER} was changed in this repository and does not declare {} ({HELPER_LINE} ...): builds that need them are refused. To replace it with this version's helper (yours is backed up): install --upgrade-helper",
+                missing.join(", ")
+            ));
+        }
+        return Ok(None);
+    }
+    let entry = Entry {
+        rel: HELPER.to_string(),
+        source,
+        dest: Dest::File(have.clone()),
+        recorded: Some(have),
+        user_owned: false,
+        retired: false,
+    };
+    Ok(Some(plan(vec![entry], Policy::Upgrade)))
+}
 /// The files an earlier install wrote (its record names them) that this
 /// version no longer ships, while a file is at the path. The record is a file
 /// in the repository, so only a path in normal form inside the feature folder
@@ -213,70 +373,73 @@ fn feature_templates(
     Ok(out)
 }
 
-/// The install record as read: what we installed last time.
-#[derive(Default)]
-struct Record {
-    text: Option<String>,
-    version: Option<String>,
-    files: BTreeMap<String, String>,
-    warnings: Vec<String>,
-}
-
-fn read_record(ctx: &Ctx) -> Result<Record, Failure> {
-    let rel = format!("{FEATURE_DIR}/{RECORD}");
-    let Some(text) = ctx.host.read_file(&ctx.abs(&rel))? else {
-        return Ok(Record::default());
-    };
-    let parsed = serde_json::from_str::<Value>(&text);
-    let files = parsed
-        .as_ref()
-        .ok()
-        .and_then(|v| v.get("files"))
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect::<BTreeMap<_, _>>()
-        });
-    let version = parsed
-        .as_ref()
-        .ok()
-        .and_then(|v| v.get("version"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let mut record = Record {
-        text: Some(text),
-        version,
-        files: files.clone().unwrap_or_default(),
-        warnings: Vec::new(),
-    };
-    if files.is_none() {
-        record.warnings.push(format!(
-            "{rel} is not a readable install record; it is written anew, and every template that differs from this version counts as modified"
-        ));
+/// The files written outside the feature folder by this run, with their
+/// digests as written.
+fn root_record(
+    ctx: &Ctx,
+    root: &Plan,
+    state_written: bool,
+) -> Result<BTreeMap<String, String>, Failure> {
+    let mut out = BTreeMap::new();
+    for step in &root.steps {
+        if step.action.copies() {
+            out.insert(step.entry.rel.clone(), step.entry.source.clone());
+        }
     }
-    Ok(record)
+    if state_written {
+        if let Some(d) = ctx.host.file_digest(&ctx.abs(PROJECT_STATE_SCRIPT))? {
+            out.insert(PROJECT_STATE_SCRIPT.to_string(), d);
+        }
+    }
+    Ok(out)
 }
 
-/// Write the install record when what it says changes.
+/// Write the install record when what it says changes. `before` is the
+/// install this one replaced, when it was not this package's.
 fn write_record(
     ctx: &mut Ctx,
     feature: &Plan,
     old: &Record,
-    upgrade: bool,
+    root_written: &BTreeMap<String, String>,
+    backup: &Backup,
+    before: Option<&KnownInstall>,
     dry: bool,
 ) -> Result<(), Failure> {
     let rel = format!("{FEATURE_DIR}/{RECORD}");
     // A plain install never upgrades: the record keeps the version it had.
+    let upgrade = feature.policy == Policy::Upgrade;
     let version = match (&old.version, upgrade) {
         (Some(v), false) => v.clone(),
         _ => crate::VERSION.to_string(),
     };
-    let record = json!({
+    // Files of the reference (or foreign ones) are not ours: our record of
+    // feature files starts empty over them.
+    let ours_before = old.text.is_some();
+    let mut root = old.root.clone();
+    root.extend(root_written.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut restore = old.restore.clone();
+    let prefix = format!("{FEATURE_DIR}/");
+    for (orig, copy) in &backup.saved {
+        let was_ours = match orig.strip_prefix(&prefix) {
+            Some(f) => ours_before && old.files.contains_key(f),
+            None => old.root.contains_key(orig),
+        };
+        if !was_ours && !restore.contains_key(orig) {
+            restore.insert(orig.clone(), copy.clone());
+        }
+    }
+    let empty = BTreeMap::new();
+    let mut record = json!({
         "package": "ctl-packaging",
         "version": version,
-        "files": feature.record(&old.files),
+        "files": feature.record(if before.is_some() { &empty } else { &old.files }),
     });
+    if !root.is_empty() {
+        record["root"] = json!(root);
+    }
+    if !restore.is_empty() {
+        record["restore"] = json!(restore);
+    }
     let text = format!(
         "{}\n",
         serde_json::to_string_pretty(&record).map_err(|e| Failure::new(e.to_string()))?
@@ -301,18 +464,19 @@ fn write_record(
 
 /// `.ai/scripts/ctl-project-state.mjs` when the repository has none; an
 /// existing one is never touched.
-fn project_state_script(ctx: &mut Ctx, dry: bool) -> Result<Counts, Failure> {
+/// Returns the counts and whether it wrote the script.
+fn project_state_script(ctx: &mut Ctx, dry: bool) -> Result<(Counts, bool), Failure> {
     let rel = PROJECT_STATE_SCRIPT;
     let mut counts = Counts::default();
     if ctx.kind(rel)? != EntryKind::Missing {
         ctx.console.out(format!("  skip: {rel} [exists]"));
         counts.skipped = 1;
-        return Ok(counts);
+        return Ok((counts, false));
     }
     if dry {
         ctx.console.out(format!("  write: {rel} (dry-run)"));
         counts.written = 1;
-        return Ok(counts);
+        return Ok((counts, false));
     }
     ctx.ensure_inside(rel, "the destination")?;
     if ctx.kind(".ai/scripts")? != EntryKind::Dir {
@@ -325,9 +489,9 @@ fn project_state_script(ctx: &mut Ctx, dry: bool) -> Result<Counts, Failure> {
     {
         ctx.console.out(format!("  write: {rel}"));
         counts.written = 1;
-    } else {
-        ctx.console.out(format!("  skip: {rel} [exists]"));
-        counts.skipped = 1;
+        return Ok((counts, true));
     }
-    Ok(counts)
+    ctx.console.out(format!("  skip: {rel} [exists]"));
+    counts.skipped = 1;
+    Ok((counts, false))
 }

@@ -41,7 +41,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         Policy::IfMissing
     };
     let mut plan = root_plan(ctx, &sources, policy)?;
-    carry_out(ctx, &mut plan, &sources, "", dry || diff)?;
+    carry_out(ctx, &mut plan, &sources, "", dry || diff, None)?;
     let counts = plan.counts();
     let summary = counts.describe();
     let last = if diff {
