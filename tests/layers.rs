@@ -28,9 +28,20 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("host", &["values"]),
     (
         "cli",
-        &["values", "registry", "rules", "dockerfile", "plan", "api", "host"],
+        &[
+            "values",
+            "registry",
+            "rules",
+            "dockerfile",
+            "plan",
+            "api",
+            "host",
+        ],
     ),
-    ("project_state", &["values", "registry", "rules", "host", "cli"]),
+    (
+        "project_state",
+        &["values", "registry", "rules", "host", "cli"],
+    ),
     (
         "wasm",
         &[

@@ -10,7 +10,8 @@ const END: &str = "<!-- rules:end -->";
 
 /// The table as the catalogue has it.
 fn table() -> String {
-    let mut out = String::from("| Code | Severity | Blocks | Summary |\n| --- | --- | --- | --- |\n");
+    let mut out =
+        String::from("| Code | Severity | Blocks | Summary |\n| --- | --- | --- | --- |\n");
     for rule in ALL {
         out.push_str(&format!(
             "| {} | {} | {} | {} |\n",
@@ -30,7 +31,9 @@ fn the_readme_table_is_the_catalogue() {
         .find(BEGIN)
         .expect("README.md has a `<!-- rules:begin ... -->` line");
     let body_start = begin + text[begin..].find('\n').expect("a line break after it") + 1;
-    let end = text.find(END).expect("README.md has a `<!-- rules:end -->` line");
+    let end = text
+        .find(END)
+        .expect("README.md has a `<!-- rules:end -->` line");
     assert!(body_start <= end, "rules:end comes before rules:begin");
     let want = table();
     if std::env::var_os("CTL_UPDATE_README").is_some() {
