@@ -14,6 +14,9 @@
 #   pack        npm pack into target/pack/ (its prepack builds again, a no-op by now); the
 #               e2e feature-document test installs that tarball (CTL_TARBALL)
 #   e2e         node --test on tests/e2e/
+#   attacks     node --test on tests/attacks/ (issue 14: one file per attack class; lock states,
+#               planted symlinks and special files, rename-exchange races, ENOSPC on a tmpfs;
+#               a test the kernel refuses, e.g. a tmpfs mount without root, is skipped loudly)
 #   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer)
 #   schema      node --test on tests/schema/ (JSON Schema and core agree)
 #   bench       scripts/bench.mjs --quick --guard (order-of-magnitude regressions only)
@@ -146,6 +149,10 @@ node_tests() {
 
 stage e2e "node --test tests/e2e/"
 node_tests tests/e2e
+stage_ok
+
+stage attacks "node --test tests/attacks/ (issue 14's attack classes)"
+node_tests tests/attacks
 stage_ok
 
 stage api "node --test tests/api/ (JS API in Node, tsc --noEmit)"

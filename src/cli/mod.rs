@@ -200,7 +200,9 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
 pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<String, Failure> {
     let cwd = host.cwd();
     let Some(given) = given else {
-        return Ok(join(&cwd, "."));
+        let root = join(&cwd, ".");
+        host.confine(&root);
+        return Ok(root);
     };
     if given.chars().any(char::is_control) {
         return Err(Failure::new(format!(
@@ -210,7 +212,10 @@ pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<Strin
     }
     let root = join(&cwd, given);
     match host.stat(&root)? {
-        EntryKind::Dir => Ok(root),
+        EntryKind::Dir => {
+            host.confine(&root);
+            Ok(root)
+        }
         _ => Err(Failure::new(format!(
             "--repo-root {}: no such folder",
             quote(given)

@@ -67,6 +67,10 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         }),
     };
     ctx.ensure_inside(&dockerfile, "--dockerfile")?;
+    if let Some(m) = &module {
+        ctx.ensure_inside(m, "--module")?;
+    }
+    ctx.ensure_inside(&context, "--context")?;
     if let Some(t) = &template {
         ctx.ensure_inside(t, "--template")?;
     }
