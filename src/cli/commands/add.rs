@@ -85,57 +85,84 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         added_at: Some(iso_utc(ctx.host.now_ms()).into()),
         extra: Vec::new(),
     };
-    store::update(ctx.host, &ctx.root, "add", true, |registry| {
+    // All or nothing as the user sees it: the Dockerfile is seeded under the
+    // registry lock, before the registry is written; when the write fails the
+    // seeded file is removed again, and `[ok]` comes only after both.
+    let seeded = std::cell::Cell::new(None::<String>);
+    let mut warning = None;
+    let result = store::update(ctx.host, &ctx.root, "add", true, |registry| {
         if registry.find(&id).is_some() {
             return Err(Failure::new(format!(
                 "Target {} already exists",
                 quote(&id)
             )));
         }
+        let (created, warn) = seed_dockerfile(
+            ctx,
+            &dockerfile,
+            template.as_deref(),
+            &id,
+            &kind,
+            module.as_deref(),
+        )?;
+        seeded.set(created);
+        warning = warn;
         registry.targets.push(target);
         Ok(())
-    })?;
+    });
+    if let Err(e) = result {
+        if let Some(path) = seeded.take() {
+            let _ = ctx.host.remove_file(&path);
+        }
+        return Err(e);
+    }
     ctx.console
         .out(format!("[ok] Added packaging target: {id} ({kind})"));
-    seed_dockerfile(
-        ctx,
-        &dockerfile,
-        template.as_deref(),
-        &id,
-        &kind,
-        module.as_deref(),
-    )?;
+    if let Some(w) = warning {
+        ctx.console.out(w);
+    }
     Ok(0)
 }
 
 /// Create the Dockerfile when it does not exist: from the template when that
 /// file exists, else a placeholder. An existing file is never touched.
+/// Returns the path it created, if any, and a warning to print.
 fn seed_dockerfile(
-    ctx: &mut Ctx,
+    ctx: &Ctx,
     dockerfile: &str,
     template: Option<&str>,
     id: &str,
     kind: &str,
     module: Option<&str>,
-) -> Result<(), Failure> {
+) -> Result<(Option<String>, Option<String>), Failure> {
     let path = ctx.abs(dockerfile);
     if ctx.host.stat(&path)? != EntryKind::Missing {
-        return Ok(());
+        return Ok((None, None));
     }
     let from_template = match template {
         Some(t) if ctx.kind(t)? == EntryKind::File => ctx.host.read_file(&ctx.abs(t))?,
         _ => None,
     };
-    if let (Some(t), None) = (template, &from_template) {
-        ctx.console.out(format!(
+    let warning = match (template, &from_template) {
+        (Some(t), None) => Some(format!(
             "[warn] Template {} not found; wrote a placeholder Dockerfile instead.",
             quote(t)
-        ));
-    }
+        )),
+        _ => None,
+    };
     let text = from_template.unwrap_or_else(|| placeholder_dockerfile(id, kind, module));
+    let cannot = |e: crate::host::HostError| {
+        Failure::new(format!(
+            "cannot seed {}: {e}; the target was not added",
+            quote(dockerfile)
+        ))
+    };
     if let Some(slash) = path.rfind('/') {
-        ctx.host.mkdir_all(&path[..slash])?;
+        ctx.host.mkdir_all(&path[..slash]).map_err(cannot)?;
     }
-    ctx.host.create_new(&path, &text)?;
-    Ok(())
+    Ok(if ctx.host.create_new(&path, &text).map_err(cannot)? {
+        (Some(path), warning)
+    } else {
+        (None, warning)
+    })
 }
