@@ -397,6 +397,14 @@ export const host = {
   },
   removeFile(p) { inFolder(p, false, undefined, (name) => fs.unlinkSync(name)); },
   token: unique,
+  // The boot and the PID namespace: a pid in a lock is checked only where it names the same process.
+  namespace() {
+    try {
+      return `${fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${fs.readlinkSync('/proc/self/ns/pid')}`;
+    } catch {
+      return '';
+    }
+  },
   realPath(p) {
     try {
       return fs.realpathSync(p);

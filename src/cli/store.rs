@@ -100,6 +100,18 @@ struct LockInfo {
     /// token (locks of older versions have none).
     #[serde(default)]
     token: String,
+    /// The holder's boot and PID namespace ([`Host::namespace`]); locks of
+    /// older versions have none and are judged by host and pid alone.
+    #[serde(default)]
+    ns: String,
+}
+
+impl LockInfo {
+    /// Whether this lock's pid can be checked here: same host, and same boot
+    /// and PID namespace where both are known.
+    fn checkable_by(&self, me: &LockInfo) -> bool {
+        self.host == me.host && (self.ns.is_empty() || me.ns.is_empty() || self.ns == me.ns)
+    }
 }
 
 /// Holds the registry lock until [`Lock::release`].
@@ -221,6 +233,7 @@ fn acquire(
         since: iso_utc(host.now_ms()),
         command: command.to_string(),
         token: host.token(),
+        ns: host.namespace(),
     };
     let content = serde_json::to_string(&me).unwrap_or_default();
     let start = host.now_ms();
@@ -259,7 +272,7 @@ fn acquire(
                 match serde_json::from_str::<LockInfo>(&text) {
                     Ok(info) => {
                         garbled = Seen::default();
-                        if info.host == me.host
+                        if info.checkable_by(&me)
                             && info.pid != me.pid
                             && !host.process_alive(info.pid)
                         {
@@ -283,10 +296,12 @@ fn acquire(
         if host.now_ms() >= deadline {
             return Err(match holder {
                 Some(info) => {
-                    let other_host = if info.host == me.host {
-                        String::new()
-                    } else {
+                    let other_host = if info.host != me.host {
                         format!(" on host {}", quote(&info.host))
+                    } else if !info.checkable_by(&me) {
+                        " in another PID namespace (a container) or boot of this host".to_string()
+                    } else {
+                        String::new()
                     };
                     Failure::new(format!(
                         "{rel} is held by process {}{other_host} ({}, since {}); gave up after {} ms. If no {tool} command is running, delete {rel}",

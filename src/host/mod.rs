@@ -92,6 +92,12 @@ pub trait Host {
     /// `root`'s real path, and fails otherwise. Hosts without symbolic links
     /// have nothing to check.
     fn confine(&self, _root: &str) {}
+    /// Which boot and PID namespace this process runs in (Linux: the boot id
+    /// and `/proc/self/ns/pid`), written into lock files: a pid is only
+    /// checked where it means the same process. Empty where unknown.
+    fn namespace(&self) -> String {
+        String::new()
+    }
     /// A random token nobody can guess (lock ownership).
     fn token(&self) -> String;
     /// A lock file's text: like [`Host::read_file`], but a symbolic link is

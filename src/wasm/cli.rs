@@ -38,6 +38,8 @@ extern "C" {
     fn confine(this: &JsHost, root: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method)]
     fn token(this: &JsHost) -> String;
+    #[wasm_bindgen(method)]
+    fn namespace(this: &JsHost) -> String;
     /// Many files at once: `paths` joined with NUL (no repository path holds
     /// one). Answers `{bytes, sizes, errors}`: the files' bytes one after
     /// another (a `Uint8Array`), per path its size or -1 (nothing there) or -2
@@ -281,6 +283,9 @@ impl Host for JsHost {
     }
     fn token(&self) -> String {
         JsHost::token(self)
+    }
+    fn namespace(&self) -> String {
+        JsHost::namespace(self)
     }
     fn read_file(&self, path: &str) -> Result<Option<String>, HostError> {
         let max = limit(
