@@ -548,3 +548,36 @@ impl<'de> Visitor<'de> for TargetSeed<'_> {
         Ok(Some(t))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_key_is_found_at_its_second_occurrence() {
+        let text = r#"{"a": {"k": 1, "x": [{"k": 2}], "k": 3}}"#;
+        assert_eq!(
+            first_duplicate_key(text),
+            Some((text.rfind("\"k\"").unwrap(), "k".into()))
+        );
+        let escaped = r#"{"targets": [], "t\u0061rgets": []}"#;
+        assert_eq!(
+            first_duplicate_key(escaped).map(|(_, k)| k),
+            Some("targets".into())
+        );
+        // The same key in sibling objects and in strings is no duplicate.
+        assert_eq!(first_duplicate_key(r#"[{"k": "\"k\""}, {"k": 1}]"#), None);
+    }
+
+    #[test]
+    fn unknown_numbers_keep_their_text() {
+        let text = r#"{"version": 1, "targets": [], "n": [1e2, -0, 1.50, 12345678901234567890123, -1E-7]}"#;
+        let (registry, problems) = parse_general(text).unwrap();
+        assert!(problems.is_empty());
+        let (_, n) = &registry.extra[0];
+        assert_eq!(
+            serde_json::to_string(n).unwrap(),
+            "[1e2,-0,1.50,12345678901234567890123,-1E-7]"
+        );
+    }
+}

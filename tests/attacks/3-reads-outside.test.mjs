@@ -115,3 +115,21 @@ test('a symlinked Dockerfile that stays inside the repository is still read', ()
     repo.cleanup();
   }
 });
+
+for (const [name, make] of [
+  ['a FIFO', (p) => execFileSync('mkfifo', [p])],
+  ['a device node like /dev/zero', (p) => execFileSync('mknod', [p, 'c', '1', '5'])],
+]) {
+  test(`verify on a Dockerfile that is itself ${name} ends with a finding naming it`, { skip: name.startsWith('a device') && process.getuid?.() !== 0 && 'mknod needs root' }, () => {
+    const repo = withTarget();
+    try {
+      fs.rmSync(repo.abs(DOCKERFILE));
+      make(repo.abs(DOCKERFILE));
+      const r = bounded(repo, ['verify']);
+      const out = r.stdout + r.stderr;
+      assert.match(out, new RegExp(`${DOCKERFILE.replace(/\./g, '\\.')}.*not a regular file`));
+    } finally {
+      repo.cleanup();
+    }
+  });
+}
