@@ -45,16 +45,193 @@ export function writeAll(fd, data) {
   }
 }
 
-function fsyncPath(p) {
-  const fd = fs.openSync(p, 'r+');
-  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+function fsyncDir(dir) {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  } catch { /* not supported on every platform */ }
 }
 
-function fsyncDir(p) {
+const C = fs.constants;
+// Exclusive create of a new file, never through a symbolic link.
+const CREATE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
+
+// The repository the core confined this process to (Host::confine): the
+// folder as the core names it and its real path. Every file operation below
+// runs with the current folder set to the file's folder and checks the real
+// path of that folder (getcwd) at that moment, so a folder swapped for a
+// symbolic link between the core's check and the operation cannot redirect
+// it: the names used are relative to the folder that was checked.
+let boundary = null;
+const within = (real, dir) => real === dir || real.startsWith(dir === '/' ? '/' : `${dir}/`);
+let skillReal;
+
+function allowed(real, forRead) {
+  if (boundary === null || within(real, boundary)) return true;
+  if (!forRead) return false;
+  skillReal ??= fs.realpathSync(host.skillDir());
+  return within(real, skillReal);
+}
+
+/** A name nobody can guess: the temporary files of this host. */
+function unique() {
+  const b = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(b);
+  return Buffer.from(b).toString('hex');
+}
+
+const tempFor = (name) => `.${name}.${unique()}.tmp`;
+
+/**
+ * Run `f(name)` in the folder of `p`, after checking that the folder's real
+ * path is inside the repository (or, for reads, the skill folder). `ifMissing`
+ * answers when the folder does not exist.
+ */
+function inFolder(p, forRead, ifMissing, f) {
+  const dir = path.dirname(p);
+  const back = process.cwd();
   try {
-    const dir = fs.openSync(path.dirname(p), 'r');
-    try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
-  } catch { /* not supported on every platform */ }
+    process.chdir(dir);
+  } catch (e) {
+    if (missing(e) && ifMissing !== undefined) {
+      let link = false;
+      try { link = fs.lstatSync(dir).isSymbolicLink(); } catch { /* missing */ }
+      if (!link) return ifMissing;
+      throw new Error(`${dir} is a symbolic link that leads nowhere`);
+    }
+    throw e;
+  }
+  try {
+    const real = process.cwd();
+    if (!allowed(real, forRead)) {
+      throw new Error(`${dir} resolves to ${real}, outside the repository; nothing was ${forRead ? 'read' : 'written'} there`);
+    }
+    return f(path.basename(p));
+  } finally {
+    process.chdir(back);
+  }
+}
+
+const kindOf = (st) => (st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO'
+  : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device'
+    : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file');
+
+/** The real path of an open file (Linux: /proc/self/fd), or null. */
+function fdPath(fd) {
+  try { return fs.readlinkSync(`/proc/self/fd/${fd}`); } catch { return null; }
+}
+
+/**
+ * The bytes of the regular file `name` (relative to the current folder; `shown`
+ * in messages), at most `max` of them; null when nothing is there. Opened
+ * without blocking (a FIFO never hangs), checked with fstat, its real path
+ * checked against the repository.
+ */
+function readRegular(name, shown, max, nofollow) {
+  let fd;
+  try {
+    fd = fs.openSync(name, C.O_RDONLY | C.O_NONBLOCK | (nofollow ? C.O_NOFOLLOW : 0));
+  } catch (e) {
+    if (missing(e)) return null;
+    if (e.code === 'ELOOP') throw new Error(`${shown} is a symbolic link, not a regular file`);
+    throw e;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${shown} is ${kindOf(st)}, not a regular file`);
+    const real = fdPath(fd);
+    if (real !== null && !allowed(real, true)) throw new Error(`${shown} leads outside the repository (to ${real}); it was not read`);
+    if (st.size > max) throw new Error(`${shown} is ${st.size} bytes, more than the limit of ${max} bytes`);
+    const buf = Buffer.allocUnsafe(Math.min(st.size, max) + 1);
+    let used = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, used, buf.length - used, null);
+      if (n === 0) break;
+      used += n;
+      if (used > max) throw new Error(`${shown} is more than the limit of ${max} bytes`);
+      if (used === buf.length) break;
+    }
+    return buf.subarray(0, used);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Write `bytes` to a new unique temporary file in the current folder, flushed; its name. */
+function writeTemp(name, bytes, mode) {
+  const tmp = tempFor(name);
+  const fd = fs.openSync(tmp, CREATE, 0o666);
+  try {
+    writeAll(fd, bytes);
+    if (mode !== undefined) fs.fchmodSync(fd, mode);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    try { fs.unlinkSync(tmp); } catch { /* gone */ }
+    throw e;
+  }
+  fs.closeSync(fd);
+  return tmp;
+}
+
+/** Rename the temporary file over `name` in the current folder; the temporary file is removed on any failure. */
+function renameInto(tmp, name) {
+  try {
+    fs.renameSync(tmp, name);
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch { /* gone */ }
+    throw e;
+  }
+  fsyncDir('.');
+}
+
+/** The mode of the regular file `name`, if one is there. */
+function modeOf(name) {
+  try {
+    const st = fs.lstatSync(name);
+    return st.isFile() ? st.mode & 0o7777 : undefined;
+  } catch { return undefined; }
+}
+
+/**
+ * Make `bytes` appear at `name` (current folder) only if nothing is there,
+ * complete or not at all: a flushed temporary file hard-linked into place.
+ * Where the filesystem has no hard links: exclusive create, and a failed write
+ * removes what it created.
+ */
+function createComplete(name, bytes, mode) {
+  const tmp = writeTemp(name, bytes, mode);
+  try {
+    try {
+      fs.linkSync(tmp, name);
+      fsyncDir('.');
+      return true;
+    } catch (e) {
+      if (e.code === 'EEXIST') return false;
+      // Our temporary file was swept by the holder of a lock: try again later.
+      if (e.code === 'ENOENT') return false;
+      if (!NO_LINKS.has(e.code)) throw e;
+    }
+    let fd;
+    try {
+      fd = fs.openSync(name, CREATE, mode ?? 0o666);
+    } catch (e) {
+      if (e.code === 'EEXIST') return false;
+      throw e;
+    }
+    try {
+      writeAll(fd, bytes);
+      fs.fsyncSync(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      try { fs.unlinkSync(name); } catch { /* gone */ }
+      throw e;
+    }
+    fs.closeSync(fd);
+    return true;
+  } finally {
+    try { fs.unlinkSync(tmp); } catch { /* gone */ }
+  }
 }
 
 function ended(r) {
@@ -71,6 +248,8 @@ const program = (name) => (name === 'node' ? process.execPath : name);
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
 
 let skillDir;
+// The largest file copied from the skill folder (its wasm modules are the largest).
+const MAX_COPY = 64 << 20;
 
 export const host = {
   cwd: () => process.cwd(),
@@ -89,13 +268,23 @@ export const host = {
   },
   // The bytes: the core checks and decodes UTF-8 (dropping a byte order mark),
   // which costs one copy instead of a decode here and a re-encode at the seam.
-  readFile(p) {
+  // Regular files only, at most `max` bytes, inside the repository or the
+  // skill folder; `nofollow`: a symbolic link is an error (locks).
+  readFile(p, max, nofollow) {
+    return inFolder(p, true, null, (name) => readRegular(name, p, max, nofollow));
+  },
+  // What is at `p`, not following a symbolic link.
+  entryKind(p) {
     try {
-      return fs.readFileSync(p);
+      const st = fs.lstatSync(p);
+      return st.isFile() ? 'file' : kindOf(st);
     } catch (e) {
-      if (missing(e)) return null;
+      if (missing(e)) return 'missing';
       throw e;
     }
+  },
+  confine(root) {
+    boundary = fs.realpathSync(root);
   },
   // Many files in one call (paths joined with NUL; src/wasm.rs documents the
   // answer): open, read into one growing buffer, close. No fstat and no
@@ -103,16 +292,44 @@ export const host = {
   // that returns less than the room it was offered has met the end of the
   // file (a regular file's read is short only there), so a small file takes
   // one read, not a second one that returns 0: three system calls a file.
-  readFiles(joined) {
+  // Regular files inside the repository only, at most `max` bytes each. The
+  // common case costs what a plain read does (open, read, close): each folder's
+  // real path is checked once per batch, and the file is opened without
+  // following a symbolic link. A link is followed and the real path of the
+  // open file checked; an empty read, an error and a link get fstat (a FIFO or
+  // a device is named, never read to its end).
+  readFiles(joined, max) {
     const paths = joined === '' ? [] : joined.split('\0');
     const sizes = new Int32Array(paths.length);
     const errors = [];
+    const folders = new Map();
     let buf = Buffer.allocUnsafe(1 << 16);
     let used = 0;
     for (let i = 0; i < paths.length; i++) {
+      const p = paths[i];
+      const dir = path.dirname(p);
+      let folder = folders.get(dir);
+      if (folder === undefined) {
+        try {
+          const real = fs.realpathSync(dir);
+          folder = allowed(real, true) ? true : `${p} leads outside the repository (its folder is ${real}); it was not read`;
+        } catch (e) {
+          folder = missing(e) ? null : e.message;
+        }
+        folders.set(dir, folder);
+      }
+      if (folder === null) { sizes[i] = -1; continue; }
+      if (folder !== true) { sizes[i] = -2; errors.push(folder); continue; }
       let fd;
+      let link = false;
       try {
-        fd = fs.openSync(paths[i], 'r');
+        try {
+          fd = fs.openSync(p, C.O_RDONLY | C.O_NONBLOCK | C.O_NOFOLLOW);
+        } catch (e) {
+          if (e.code !== 'ELOOP') throw e;
+          link = true;
+          fd = fs.openSync(p, C.O_RDONLY | C.O_NONBLOCK);
+        }
       } catch (e) {
         if (missing(e)) { sizes[i] = -1; continue; }
         sizes[i] = -2;
@@ -120,18 +337,35 @@ export const host = {
         continue;
       }
       const start = used;
+      const regular = () => {
+        const st = fs.fstatSync(fd);
+        if (!st.isFile()) throw new Error(`${p} is ${kindOf(st)}, not a regular file`);
+        if (st.size > max) throw new Error(`${p} is ${st.size} bytes, more than the limit of ${max} bytes`);
+      };
       try {
-        for (;;) {
-          if (used === buf.length) {
-            const bigger = Buffer.allocUnsafe(buf.length * 2);
-            buf.copy(bigger, 0, 0, used);
-            buf = bigger;
-          }
-          const room = buf.length - used;
-          const n = fs.readSync(fd, buf, used, room, null);
-          used += n;
-          if (n < room) break;
+        if (link) {
+          const real = fdPath(fd);
+          if (real !== null && !allowed(real, true)) throw new Error(`${p} leads outside the repository (to ${real}); it was not read`);
+          regular();
         }
+        try {
+          for (;;) {
+            if (used === buf.length) {
+              const bigger = Buffer.allocUnsafe(buf.length * 2);
+              buf.copy(bigger, 0, 0, used);
+              buf = bigger;
+            }
+            const room = buf.length - used;
+            const n = fs.readSync(fd, buf, used, room, null);
+            used += n;
+            if (used - start > max) throw new Error(`${p} is more than the limit of ${max} bytes`);
+            if (n < room) break;
+          }
+        } catch (e) {
+          regular();
+          throw e;
+        }
+        if (used === start) regular();
         sizes[i] = used - start;
       } catch (e) {
         used = start;
@@ -144,59 +378,44 @@ export const host = {
     return { bytes: buf.subarray(0, used), sizes, errors };
   },
   readDir: (p) => fs.readdirSync(p).sort(),
-  mkdirAll: (p) => { fs.mkdirSync(p, { recursive: true }); },
-  createNew(p, text) {
+  // Folder by folder from the repository down, each checked where it is made.
+  mkdirAll(p) {
+    if (boundary === null) { fs.mkdirSync(p, { recursive: true }); return; }
+    const parts = p.split('/').filter(Boolean);
+    const back = process.cwd();
     try {
-      fs.writeFileSync(p, text, { flag: 'wx' });
-      return true;
-    } catch (e) {
-      if (e.code === 'EEXIST') return false;
-      throw e;
+      process.chdir('/');
+      for (const part of parts) {
+        try { fs.mkdirSync(part); } catch (e) { if (e.code !== 'EEXIST') throw e; }
+        process.chdir(part);
+        const real = process.cwd();
+        // Folders above the repository exist already; below it each must stay inside.
+        if (!within(real, boundary) && !within(boundary, real)) {
+          throw new Error(`${p}: ${part} resolves to ${real}, outside the repository; nothing was created there`);
+        }
+      }
+    } finally {
+      process.chdir(back);
     }
+  },
+  createNew(p, text) {
+    return inFolder(p, false, undefined, (name) => createComplete(name, Buffer.from(text, 'utf8')));
   },
   // `bytes`: a view of the wasm memory, valid during this call (src/wasm.rs).
   writeAtomic(p, bytes) {
-    const tmp = `${p}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      writeAll(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    try { fs.chmodSync(tmp, fs.statSync(p).mode & 0o7777); } catch { /* new file */ }
-    fs.renameSync(tmp, p);
-    fsyncDir(p);
+    inFolder(p, false, undefined, (name) => renameInto(writeTemp(name, bytes, modeOf(name)), name));
   },
   // A complete, flushed copy (with the source's mode) appears at `to` in one step:
   // renamed over it (replace), or hard-linked so that an existing entry, even a
   // dangling symbolic link, is never written through (create only).
   copyFile(from, to, replace) {
-    const tmp = `${to}.tmp-${process.pid}`;
-    fs.copyFileSync(from, tmp);
-    try {
-      fsyncPath(tmp);
-      if (replace) {
-        fs.renameSync(tmp, to);
-      } else {
-        try {
-          fs.linkSync(tmp, to);
-        } catch (e) {
-          if (e.code === 'EEXIST') return false;
-          if (!NO_LINKS.has(e.code)) throw e;
-          try {
-            fs.copyFileSync(tmp, to, fs.constants.COPYFILE_EXCL);
-          } catch (e2) {
-            if (e2.code === 'EEXIST') return false;
-            throw e2;
-          }
-        }
-      }
-      fsyncDir(to);
-      return true;
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
+    const bytes = host.readFile(from, MAX_COPY, false);
+    if (bytes === null) throw Object.assign(new Error(`ENOENT: no such file or directory, copyfile '${from}'`), { code: 'ENOENT' });
+    const mode = fs.statSync(from).mode & 0o7777;
+    return inFolder(to, false, undefined, (name) => {
+      if (replace) { renameInto(writeTemp(name, bytes, mode), name); return true; }
+      return createComplete(name, bytes, mode);
+    });
   },
   fileDigest(p) {
     let bytes;
@@ -214,7 +433,8 @@ export const host = {
     skillDir ??= path.dirname(path.dirname(fs.realpathSync(fileURLToPath(import.meta.url))));
     return skillDir;
   },
-  removeFile: (p) => { fs.unlinkSync(p); },
+  removeFile(p) { inFolder(p, false, undefined, (name) => fs.unlinkSync(name)); },
+  // An empty folder only: false when it holds anything or is not there.
   removeDir(p) {
     try {
       fs.rmdirSync(p);
@@ -222,6 +442,15 @@ export const host = {
     } catch (e) {
       if (missing(e) || e.code === 'ENOTEMPTY' || e.code === 'EEXIST') return false;
       throw e;
+    }
+  },
+  token: unique,
+  // The boot and the PID namespace: a pid in a lock is checked only where it names the same process.
+  namespace() {
+    try {
+      return `${fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${fs.readlinkSync('/proc/self/ns/pid')}`;
+    } catch {
+      return '';
     }
   },
   realPath(p) {

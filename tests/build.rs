@@ -44,11 +44,11 @@ fn repo_with(env: &[(&str, &str)], registry: &str) -> MemHost {
 /// Git knows a clean commit and an origin with credentials in its URL.
 fn with_git(host: &MemHost, dirty: bool, origin: Option<&str>) {
     host.set_capture(
-        "git rev-parse --verify --quiet HEAD",
+        "git -c core.fsmonitor=false rev-parse --verify --quiet HEAD",
         captured(0, &format!("{SHA}\n"), ""),
     );
     host.set_capture(
-        "git status --porcelain",
+        "git -c core.fsmonitor=false status --porcelain",
         captured(
             0,
             if dirty {
@@ -61,11 +61,11 @@ fn with_git(host: &MemHost, dirty: bool, origin: Option<&str>) {
     );
     match origin {
         Some(url) => host.set_capture(
-            "git remote get-url origin",
+            "git -c core.fsmonitor=false remote get-url origin",
             captured(0, &format!("{url}\n"), ""),
         ),
         None => host.set_capture(
-            "git remote get-url origin",
+            "git -c core.fsmonitor=false remote get-url origin",
             captured(2, "", "error: No such remote 'origin'\n"),
         ),
     }
@@ -160,9 +160,12 @@ fn without_git_the_revision_and_source_are_left_out_and_said_once() {
 
     // A repository without a commit, and without "origin".
     let host = api_repo(&[]);
-    host.set_capture("git rev-parse --verify --quiet HEAD", captured(1, "", ""));
     host.set_capture(
-        "git remote get-url origin",
+        "git -c core.fsmonitor=false rev-parse --verify --quiet HEAD",
+        captured(1, "", ""),
+    );
+    host.set_capture(
+        "git -c core.fsmonitor=false remote get-url origin",
         captured(2, "", "error: No such remote 'origin'\n"),
     );
     let out = ctl(&host, &["build", "--target", "api"]);
@@ -172,7 +175,7 @@ fn without_git_the_revision_and_source_are_left_out_and_said_once() {
     // Not a repository at all: git's own words.
     let host = api_repo(&[]);
     host.set_capture(
-        "git rev-parse --verify --quiet HEAD",
+        "git -c core.fsmonitor=false rev-parse --verify --quiet HEAD",
         captured(
             128,
             "",
@@ -615,15 +618,15 @@ fn build_all_dry_run_prints_every_command_without_a_summary() {
 fn changed_since_builds_only_the_targets_that_changed() {
     let host = three();
     host.set_capture(
-        "git rev-parse --verify --quiet main^{commit}",
+        "git -c core.fsmonitor=false rev-parse --verify --quiet main^{commit}",
         captured(0, &format!("{SHA}\n"), ""),
     );
     host.set_capture(
-        &format!("git diff --name-only -z --relative {SHA}"),
+        &format!("git -c core.fsmonitor=false diff --name-only -z --relative {SHA}"),
         captured(0, "apps/api/server.js\0README.md\0", ""),
     );
     host.set_capture(
-        "git ls-files --others --exclude-standard -z",
+        "git -c core.fsmonitor=false ls-files --others --exclude-standard -z",
         captured(0, "ops/packaging/apps/web.Dockerfile\0apps/webby/x\0", ""),
     );
     let out = ctl(
@@ -651,11 +654,11 @@ fn changed_since_builds_only_the_targets_that_changed() {
 
     // Nothing changed: nothing to build.
     host.set_capture(
-        &format!("git diff --name-only -z --relative {SHA}"),
+        &format!("git -c core.fsmonitor=false diff --name-only -z --relative {SHA}"),
         captured(0, "docs/notes.md\0", ""),
     );
     host.set_capture(
-        "git ls-files --others --exclude-standard -z",
+        "git -c core.fsmonitor=false ls-files --others --exclude-standard -z",
         captured(0, "", ""),
     );
     let out = ctl(&host, &["build-all", "--changed-since", "main"]);
@@ -671,7 +674,7 @@ fn changed_since_builds_only_the_targets_that_changed() {
 
     // A ref git does not know, an option-looking ref, no git.
     host.set_capture(
-        "git rev-parse --verify --quiet nope^{commit}",
+        "git -c core.fsmonitor=false rev-parse --verify --quiet nope^{commit}",
         captured(1, "", ""),
     );
     assert_eq!(

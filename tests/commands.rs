@@ -667,3 +667,39 @@ fn a_stale_lock_is_taken_over_and_a_live_one_waited_for() {
     );
     assert!(host.file(&lock).is_some(), "a live lock is never removed");
 }
+
+#[test]
+fn a_lock_timeout_that_is_not_whole_milliseconds_is_refused() {
+    for bad in ["abc", "-5", "1.5", "", " 10", "3600001"] {
+        let mut host = repo();
+        host.env
+            .insert("PACKAGING_LOCK_TIMEOUT_MS".into(), bad.into());
+        let before = host.file(REG);
+        let e = err(&host, &["add-service", "--id", "svc"]);
+        assert!(e.contains("PACKAGING_LOCK_TIMEOUT_MS"), "{bad:?}: {e}");
+        assert_eq!(host.file(REG), before, "{bad:?}");
+        assert!(host
+            .file("/repo/ops/packaging/services/svc.Dockerfile")
+            .is_none());
+    }
+    let mut host = repo();
+    host.env
+        .insert("PACKAGING_LOCK_TIMEOUT_MS".into(), "3600000".into());
+    ok(&host, &["add-service", "--id", "svc"]);
+}
+
+#[test]
+fn a_stale_lock_and_an_abandoned_breaker_are_taken_over_within_the_timeout() {
+    let mut host = repo();
+    host.env
+        .insert("PACKAGING_LOCK_TIMEOUT_MS".into(), "1000".into());
+    // pid 7 is not alive on the memory host; its breaker was left behind.
+    host.add_file(
+        &format!("{REG}.lock"),
+        r#"{"pid":7,"host":"memhost","since":"x","command":"add"}"#,
+    );
+    host.add_file(&format!("{REG}.lock.break"), "");
+    ok(&host, &["add-service", "--id", "svc"]);
+    assert!(host.file(&format!("{REG}.lock")).is_none());
+    assert!(host.file(&format!("{REG}.lock.break")).is_none());
+}

@@ -265,21 +265,23 @@ pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<Strin
     let Some(given) = given else {
         let cwd = join(&cwd, ".");
         let mut dir = cwd.clone();
-        loop {
+        let root = loop {
             // A folder it cannot look into (permissions) holds nothing here.
             if matches!(
                 host.stat(&join(&dir, crate::registry::REGISTRY_PATH)),
                 Ok(EntryKind::File)
             ) || matches!(host.stat(&join(&dir, "ops/packaging")), Ok(EntryKind::Dir))
             {
-                return Ok(dir);
+                break dir;
             }
             let parent = join(&dir, "..");
             if parent == dir {
-                return Ok(cwd);
+                break cwd;
             }
             dir = parent;
-        }
+        };
+        host.confine(&root);
+        return Ok(root);
     };
     if given.chars().any(char::is_control) {
         return Err(Failure::new(format!(
@@ -289,7 +291,10 @@ pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<Strin
     }
     let root = join(&cwd, given);
     match host.stat(&root)? {
-        EntryKind::Dir => Ok(root),
+        EntryKind::Dir => {
+            host.confine(&root);
+            Ok(root)
+        }
         _ => Err(Failure::new(format!(
             "--repo-root {}: no such folder",
             quote(given)

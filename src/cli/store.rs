@@ -75,6 +75,20 @@ const LOCK_SUFFIX: &str = ".lock";
 /// The program named in the registry lock's messages.
 const TOOL: &str = "ctl-packaging";
 const DEFAULT_LOCK_TIMEOUT_MS: u32 = 10_000;
+/// The largest `PACKAGING_LOCK_TIMEOUT_MS`: one hour.
+const MAX_LOCK_TIMEOUT_MS: u32 = 3_600_000;
+/// A lock that does not parse (its writer died between create and write,
+/// with an older version of this tool, or a full disk) is taken over once it
+/// has looked the same for this long, or a quarter of the lock timeout when that is
+/// shorter. (This version's locks appear complete: the host links a flushed
+/// file into place.)
+const GARBLED_LOCK_MS: f64 = 1_000.0;
+/// A lock breaker is held for a few file operations. One that has looked the
+/// same for this long (or a quarter of the lock timeout when that is shorter) was
+/// left by a writer that died; it is removed.
+const STALE_BREAKER_MS: f64 = 2_000.0;
+/// The longest single sleep of a lock wait.
+const MAX_SLEEP_MS: u32 = 40;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct LockInfo {
@@ -82,39 +96,84 @@ struct LockInfo {
     host: String,
     since: String,
     command: String,
+    /// A random value of the holder: a lock is ours only while it holds our
+    /// token (locks of older versions have none).
+    #[serde(default)]
+    token: String,
+    /// The holder's boot and PID namespace ([`Host::namespace`]); locks of
+    /// older versions have none and are judged by host and pid alone.
+    #[serde(default)]
+    ns: String,
+}
+
+impl LockInfo {
+    /// Whether this lock's pid can be checked here: same host, and same boot
+    /// and PID namespace where both are known.
+    fn checkable_by(&self, me: &LockInfo) -> bool {
+        self.host == me.host && (self.ns.is_empty() || me.ns.is_empty() || self.ns == me.ns)
+    }
 }
 
 /// Holds the registry lock until [`Lock::release`].
 struct Lock {
     path: String,
-    pid: u32,
+    rel: String,
+    token: String,
+}
+
+/// The token of the lock at `path`, if it is a lock this tool wrote.
+fn token_of(host: &dyn Host, path: &str) -> Option<String> {
+    let text = host.read_lock(path).ok()??;
+    serde_json::from_str::<LockInfo>(&text)
+        .ok()
+        .map(|l| l.token)
 }
 
 impl Lock {
+    /// Fail unless the lock still holds our token (a lock taken over
+    /// behind our back must not be written under).
+    fn check(&self, host: &dyn Host) -> Result<(), Failure> {
+        if token_of(host, &self.path).as_deref() == Some(self.token.as_str()) {
+            return Ok(());
+        }
+        Err(Failure::new(format!(
+            "{} was taken over by another command while this one held it; nothing was written. Run the command again",
+            self.rel
+        )))
+    }
+
     fn release(self, host: &dyn Host) {
         // Remove the lock only while it is still ours.
-        if let Ok(Some(text)) = host.read_file(&self.path) {
-            if serde_json::from_str::<LockInfo>(&text).is_ok_and(|l| l.pid == self.pid) {
-                let _ = host.remove_file(&self.path);
-            }
+        if token_of(host, &self.path).as_deref() == Some(self.token.as_str()) {
+            let _ = host.remove_file(&self.path);
         }
     }
 }
 
-/// The lock wait in whole milliseconds.
-fn lock_timeout(host: &dyn Host) -> u32 {
-    host.env("PACKAGING_LOCK_TIMEOUT_MS")
-        // Whole milliseconds: parsing decimals would bring in float tables
-        // (about 14 KB of the module) for one setting.
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .unwrap_or(DEFAULT_LOCK_TIMEOUT_MS)
+/// The lock wait in whole milliseconds: `PACKAGING_LOCK_TIMEOUT_MS`, a whole
+/// number from 0 to one hour, or the default. Anything else is refused, not
+/// silently replaced by the default.
+fn lock_timeout(host: &dyn Host) -> Result<u32, Failure> {
+    let Some(value) = host.env("PACKAGING_LOCK_TIMEOUT_MS") else {
+        return Ok(DEFAULT_LOCK_TIMEOUT_MS);
+    };
+    // Whole milliseconds: parsing decimals would bring in float tables
+    // (about 14 KB of the module) for one setting.
+    match value.parse::<u32>() {
+        Ok(ms) if ms <= MAX_LOCK_TIMEOUT_MS && value.bytes().all(|b| b.is_ascii_digit()) => Ok(ms),
+        _ => Err(Failure::new(format!(
+            "PACKAGING_LOCK_TIMEOUT_MS={} is not a whole number of milliseconds from 0 to {MAX_LOCK_TIMEOUT_MS}; set one, or unset it for the default ({DEFAULT_LOCK_TIMEOUT_MS})",
+            quote(&value)
+        ))),
+    }
 }
 
 /// Run `f` while holding the lock of a file: `<path>.lock`, created
-/// exclusively, holding this process's pid, host, time and `command`. A lock
-/// whose process is gone is taken over; waiting is bounded. `rel` (the file's
-/// repository path) and `tool` (the program a user would look for) name the
-/// lock in messages. The lock is released whatever `f` returns.
+/// exclusively, holding this process's pid, host, time, `command` and a
+/// random token. A lock whose process is gone is taken over; waiting is
+/// bounded. `rel` (the file's repository path) and `tool` (the program a user
+/// would look for) name the lock in messages. The lock is released whatever
+/// `f` returns.
 pub fn with_lock<T>(
     host: &dyn Host,
     path: &str,
@@ -129,7 +188,35 @@ pub fn with_lock<T>(
     result
 }
 
-/// Take the lock of the file at `file_path`, waiting a bounded time.
+/// A lock or breaker that is not a regular file was not made by this tool:
+/// waiting cannot help, so the refusal is immediate.
+fn not_a_lock(rel: &str, kind: &str, tool: &str) -> Failure {
+    Failure::new(format!(
+        "{rel} is {kind}, not a lock file of {tool}; nothing was changed. If no {tool} command is running, delete it and run the command again"
+    ))
+}
+
+/// What the wait has seen of a lock or breaker that did not parse or did not
+/// go away: its text and since when (a leftover is recognised by not changing).
+/// The second field: after how long unchanged it counts as left over.
+#[derive(Default)]
+struct Seen(Option<(String, f64)>, f64);
+
+impl Seen {
+    /// How long `text` has been seen unchanged.
+    fn unchanged_for(&mut self, text: &str, now: f64) -> f64 {
+        match &self.0 {
+            Some((t, since)) if t == text => now - since,
+            _ => {
+                self.0 = Some((text.to_string(), now));
+                0.0
+            }
+        }
+    }
+}
+
+/// Take the lock of the file at `file_path`, waiting a bounded time. Every
+/// turn of the wait checks the deadline and sleeps.
 fn acquire(
     host: &dyn Host,
     file_path: &str,
@@ -137,6 +224,7 @@ fn acquire(
     tool: &str,
     command: &str,
 ) -> Result<Lock, Failure> {
+    let timeout = lock_timeout(host)?;
     let path = format!("{file_path}{LOCK_SUFFIX}");
     let rel = format!("{file_rel}{LOCK_SUFFIX}");
     let me = LockInfo {
@@ -144,82 +232,147 @@ fn acquire(
         host: host.hostname(),
         since: iso_utc(host.now_ms()),
         command: command.to_string(),
+        token: host.token(),
+        ns: host.namespace(),
     };
     let content = serde_json::to_string(&me).unwrap_or_default();
     let start = host.now_ms();
-    let timeout = lock_timeout(host);
+    let deadline = start + f64::from(timeout);
     let mut wait = 2u32 + host.pid() % 5;
-    let mut unreadable_since: Option<f64> = None;
+    // Both graces fit in half the timeout, one after the other.
+    let quarter = f64::from(timeout) / 4.0;
+    let mut garbled = Seen::default();
+    let mut breaker = Seen(None, STALE_BREAKER_MS.min(quarter));
     loop {
         if host.create_new(&path, &content)? {
-            return Ok(Lock { path, pid: me.pid });
+            let lock = Lock {
+                path,
+                rel,
+                token: me.token,
+            };
+            // The lock appeared complete (the host links a flushed file into
+            // place); reading our token back proves it is ours.
+            if lock.check(host).is_ok() {
+                return Ok(lock);
+            }
+            return Err(Failure::new(format!(
+                "{} did not hold this command's token right after it was created; nothing was changed. Run the command again",
+                lock.rel
+            )));
         }
-        let holder = host.read_file(&path)?;
-        let Some(text) = holder else { continue };
-        match serde_json::from_str::<LockInfo>(&text) {
-            Ok(info) => {
-                unreadable_since = None;
-                if info.host == me.host && info.pid != me.pid && !host.process_alive(info.pid) {
-                    take_over(host, &path, &text)?;
-                    continue;
+        let kind = host.entry_kind(&path)?;
+        let mut holder: Option<LockInfo> = None;
+        match kind.as_str() {
+            "missing" => {}
+            "file" => {
+                let text = host
+                    .read_lock(&path)
+                    .map_err(|e| Failure::new(format!("cannot read {rel}: {e}")))?
+                    .unwrap_or_default();
+                match serde_json::from_str::<LockInfo>(&text) {
+                    Ok(info) => {
+                        garbled = Seen::default();
+                        if info.checkable_by(&me)
+                            && info.pid != me.pid
+                            && !host.process_alive(info.pid)
+                        {
+                            take_over(host, &path, &rel, tool, &text, &mut breaker)?;
+                        }
+                        holder = Some(info);
+                    }
+                    Err(_) => {
+                        // Empty or garbled: a writer killed between creating and
+                        // filling it (older versions). Unchanged for a while: stale.
+                        if garbled.unchanged_for(&text, host.now_ms())
+                            >= GARBLED_LOCK_MS.min(quarter)
+                        {
+                            take_over(host, &path, &rel, tool, &text, &mut breaker)?;
+                        }
+                    }
                 }
-                if host.now_ms() - start >= f64::from(timeout) {
-                    let other_host = if info.host == me.host {
-                        String::new()
-                    } else {
+            }
+            other => return Err(not_a_lock(&rel, other, tool)),
+        }
+        if host.now_ms() >= deadline {
+            return Err(match holder {
+                Some(info) => {
+                    let other_host = if info.host != me.host {
                         format!(" on host {}", quote(&info.host))
+                    } else if !info.checkable_by(&me) {
+                        " in another PID namespace (a container) or boot of this host".to_string()
+                    } else {
+                        String::new()
                     };
-                    return Err(Failure::new(format!(
+                    Failure::new(format!(
                         "{rel} is held by process {}{other_host} ({}, since {}); gave up after {} ms. If no {tool} command is running, delete {rel}",
                         info.pid, info.command, info.since, timeout
-                    )));
+                    ))
                 }
-            }
-            Err(_) => {
-                // A writer killed between creating and filling the lock leaves
-                // it empty; give a live writer a moment, then take it over.
-                let since = *unreadable_since.get_or_insert(host.now_ms());
-                if host.now_ms() - since > 1_000.0 {
-                    take_over(host, &path, &text)?;
-                    unreadable_since = None;
-                    continue;
-                }
-                if host.now_ms() - start >= f64::from(timeout) {
-                    return Err(Failure::new(format!(
-                        "{rel} exists but is unreadable; gave up after {timeout} ms. If no {tool} command is running, delete {rel}"
-                    )));
-                }
-            }
+                None => Failure::new(format!(
+                    "{rel} exists but is unreadable; gave up after {timeout} ms. If no {tool} command is running, delete {rel}"
+                )),
+            });
         }
         host.sleep_ms(wait);
-        wait = (wait * 2).min(40);
+        wait = (wait * 2).min(MAX_SLEEP_MS);
     }
 }
 
 /// Remove a stale lock. A second lock (`.lock.break`) makes sure that of two
 /// waiters who both saw the same stale lock only one removes it, and never a
-/// fresh lock taken in between.
-fn take_over(host: &dyn Host, path: &str, stale: &str) -> Result<(), Failure> {
+/// fresh lock taken in between. A breaker left by a writer that died (it
+/// looks the same for [`STALE_BREAKER_MS`]) is removed; one that is not a
+/// regular file is refused with its path.
+fn take_over(
+    host: &dyn Host,
+    path: &str,
+    rel: &str,
+    tool: &str,
+    stale: &str,
+    seen: &mut Seen,
+) -> Result<(), Failure> {
     let breaker = format!("{path}.break");
-    let content = format!("{}", host.pid());
-    if !host.create_new(&breaker, &content)? {
-        // Someone else is breaking it; if that one died, clear its breaker.
-        if let Some(text) = host.read_file(&breaker)? {
-            if let Ok(pid) = text.trim().parse::<u32>() {
-                if !host.process_alive(pid) {
-                    let _ = host.remove_file(&breaker);
-                }
-            }
+    let breaker_rel = format!("{rel}.break");
+    let content = format!("{} {}", host.pid(), host.token());
+    if host.create_new(&breaker, &content)? {
+        if host.read_lock(path).ok().flatten().as_deref() == Some(stale) {
+            let _ = host.remove_file(path);
         }
-        host.sleep_ms(5);
+        let _ = host.remove_file(&breaker);
         return Ok(());
     }
-    let still_stale = host.read_file(path)?.as_deref() == Some(stale);
-    if still_stale {
-        let _ = host.remove_file(path);
+    match host.entry_kind(&breaker)?.as_str() {
+        "missing" => {}
+        "file" => {
+            let text = host.read_lock(&breaker).ok().flatten().unwrap_or_default();
+            if seen.unchanged_for(&text, host.now_ms()) >= seen.1
+                && host.read_lock(&breaker).ok().flatten().as_deref() == Some(text.as_str())
+            {
+                let _ = host.remove_file(&breaker);
+                seen.0 = None;
+            }
+        }
+        other => return Err(not_a_lock(&breaker_rel, other, tool)),
     }
-    let _ = host.remove_file(&breaker);
     Ok(())
+}
+
+/// Remove the temporary files that writers killed while holding the lock of
+/// `file_path` left in its folder (`.<name>.<random>.tmp`; only the lock's
+/// holder writes them, so under the lock every one is a leftover).
+fn sweep_temporaries(host: &dyn Host, file_path: &str) {
+    let Some(slash) = file_path.rfind('/') else {
+        return;
+    };
+    let (dir, name) = (&file_path[..slash], &file_path[slash + 1..]);
+    let prefix = format!(".{name}.");
+    if let Ok(names) = host.read_dir(dir) {
+        for n in names {
+            if n.starts_with(&prefix) && n.ends_with(".tmp") {
+                let _ = host.remove_file(&join(dir, &n));
+            }
+        }
+    }
 }
 
 /// Let go of what a command read, at its end. The WebAssembly CLI runs one
@@ -257,7 +410,9 @@ pub fn update<T>(
         }
         host.mkdir_all(&dir)?;
     }
-    with_lock(host, &path, REGISTRY_PATH, TOOL, command, || {
+    let lock = acquire(host, &path, REGISTRY_PATH, TOOL, command)?;
+    let result = (|| {
+        sweep_temporaries(host, &path);
         let (mut registry, exists) = match load(host, root)? {
             Some(loaded) => (loaded.registry, true),
             None => (Registry::new(), false),
@@ -265,12 +420,16 @@ pub fn update<T>(
         let out = change(&mut registry)?;
         if exists || create {
             registry.updated_at = Some(iso_utc(host.now_ms()).into());
-            host.write_atomic(&path, &registry.render())
+            let text = registry.render();
+            lock.check(host)?;
+            host.write_atomic(&path, &text)
                 .map_err(|e| Failure::new(format!("cannot write {REGISTRY_PATH}: {e}")))?;
         }
         release(registry);
         Ok(out)
-    })
+    })();
+    lock.release(host);
+    result
 }
 
 /// What [`update`] would do, without the lock and without writing: the
@@ -298,6 +457,7 @@ pub fn create_if_missing(host: &dyn Host, root: &str) -> Result<bool, Failure> {
         host.mkdir_all(&dir)?;
     }
     with_lock(host, &path, REGISTRY_PATH, TOOL, "init", || {
+        sweep_temporaries(host, &path);
         if host.stat(&path)? != EntryKind::Missing {
             return Ok(false);
         }

@@ -28,6 +28,7 @@ struct State {
     captures: BTreeMap<String, Captured>,
     now_ms: f64,
     writes: usize,
+    tokens: u32,
 }
 
 pub struct MemHost {
@@ -213,6 +214,24 @@ impl Host for MemHost {
         } else {
             EntryKind::Missing
         })
+    }
+    fn entry_kind(&self, path: &str) -> Result<String, HostError> {
+        let p = normalize_absolute(path);
+        if self.state.borrow().links.contains_key(&p) {
+            return Ok("a symbolic link".into());
+        }
+        Ok(match self.stat(&p)? {
+            EntryKind::File => "file",
+            EntryKind::Dir => "a folder",
+            EntryKind::Missing => "missing",
+            EntryKind::Other => "not a regular file",
+        }
+        .into())
+    }
+    fn token(&self) -> String {
+        let mut s = self.state.borrow_mut();
+        s.tokens += 1;
+        format!("token{}", s.tokens)
     }
     fn read_file(&self, path: &str) -> Result<Option<String>, HostError> {
         let path = self.resolve(path);

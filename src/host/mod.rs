@@ -14,6 +14,13 @@ use std::fmt;
 #[cfg(any(test, feature = "test-host"))]
 pub mod memory;
 
+/// The largest file a command reads (the registry among them), in bytes:
+/// 64 MiB; `PACKAGING_MAX_FILE_BYTES` changes it.
+pub const MAX_FILE_BYTES: u32 = 64 << 20;
+/// The largest Dockerfile `verify` reads, in bytes: 1 MiB;
+/// `PACKAGING_MAX_DOCKERFILE_BYTES` changes it.
+pub const MAX_DOCKERFILE_BYTES: u32 = 1 << 20;
+
 /// What is at a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -75,6 +82,29 @@ pub trait Host {
     fn hostname(&self) -> String;
 
     fn stat(&self, path: &str) -> Result<EntryKind, HostError>;
+    /// What is at `path`, not following a symbolic link: `missing`, `file`,
+    /// or a description for messages (`a symbolic link`, `a FIFO`,
+    /// `a folder`, `a socket`, `a device`).
+    fn entry_kind(&self, path: &str) -> Result<String, HostError>;
+    /// Confine this process to the repository at `root`: from now on every
+    /// write (and every read outside the skill folder) checks, when it
+    /// happens, that the real path of the folder it happens in is inside
+    /// `root`'s real path, and fails otherwise. Hosts without symbolic links
+    /// have nothing to check.
+    fn confine(&self, _root: &str) {}
+    /// Which boot and PID namespace this process runs in (Linux: the boot id
+    /// and `/proc/self/ns/pid`), written into lock files: a pid is only
+    /// checked where it means the same process. Empty where unknown.
+    fn namespace(&self) -> String {
+        String::new()
+    }
+    /// A random token nobody can guess (lock ownership).
+    fn token(&self) -> String;
+    /// A lock file's text: like [`Host::read_file`], but a symbolic link is
+    /// an error, not followed.
+    fn read_lock(&self, path: &str) -> Result<Option<String>, HostError> {
+        self.read_file(path)
+    }
     /// The file's text, or `None` when nothing is there.
     fn read_file(&self, path: &str) -> Result<Option<String>, HostError>;
     /// [`Host::read_file`] for many paths at once, answers in the same order

@@ -83,7 +83,13 @@ pub fn bake_file(plans: &[Plan]) -> Result<String, String> {
     let mut targets = Map::new();
     for plan in plans {
         let name = bake_name(&plan.id);
-        if let Some((_, other)) = names.iter().find(|(n, _)| *n == name) {
+        // One map lookup per target (a scan of the names was quadratic);
+        // the scan runs only to name the other target of a clash.
+        if targets.contains_key(&name) {
+            let other = names
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or("", |(_, id)| *id);
             return Err(format!(
                 "targets {} and {} would both be Bake target {}; rename one",
                 quote(other),

@@ -65,6 +65,8 @@ pub enum DefectKind {
     MissingType,
     /// A known target field holds another JSON type than a string.
     NotAString,
+    /// An object has the same key twice.
+    DuplicateKey,
 }
 
 /// A [`DefectKind`] where it was found, before positions are attached.

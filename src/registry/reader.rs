@@ -9,6 +9,10 @@ use serde_json::Value;
 
 use super::{Defect, DefectKind, Registry, Target, FORMAT_VERSION, TARGET_KEYS};
 
+/// With serde_json's `arbitrary_precision` (numbers kept as written), a
+/// number reaches a visitor's `visit_map` as a map with this one key.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
 /// [`super::parse`] through serde, for every text. Kept out of it so that V8
 /// compiles it only for a registry the canonical reader declines.
 #[inline(never)]
@@ -21,7 +25,132 @@ pub fn parse_general(text: &str) -> Result<(Registry, Vec<Defect>), Defect> {
     .deserialize(&mut de)
     .and_then(|r| de.end().map(|()| r))
     .map_err(|e| syntax_problem(text, &e))?;
+    if let Some((offset, key)) = first_duplicate_key(text) {
+        return Err(Defect {
+            offset: Some(offset),
+            ..Defect::new(
+                DefectKind::DuplicateKey,
+                String::new(),
+                format!(
+                    "duplicate key {} in one object; JSON readers disagree on which value counts, and a rewrite would keep only one",
+                    serde_json::to_string(&key).unwrap_or_default()
+                ),
+            )
+        });
+    }
     Ok((registry, problems))
+}
+
+/// An unknown value, kept as written: numbers keep their text (`1e2`, `-0`,
+/// `12345678901234567890123`), which a JSON number type would change.
+fn kept<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Value, A::Error> {
+    let raw: &'de serde_json::value::RawValue = map.next_value()?;
+    let text = raw.get();
+    let mut value: Value = serde_json::from_str(text).map_err(de::Error::custom)?;
+    if text.bytes().any(|c| c.is_ascii_digit()) {
+        let mut tokens = number_tokens(text).into_iter();
+        as_written(&mut value, &mut tokens);
+    }
+    Ok(value)
+}
+
+/// The number tokens of valid JSON `text`, in order (strings skipped).
+fn number_tokens(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                out.push(&text[start..i]);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Give every number of `value` (in document order, which `preserve_order`
+/// keeps) the text of the next token.
+fn as_written<'t>(value: &mut Value, tokens: &mut impl Iterator<Item = &'t str>) {
+    match value {
+        Value::Number(n) => {
+            if let Some(t) = tokens.next() {
+                *n = serde_json::Number::from_string_unchecked(t.to_string());
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| as_written(v, tokens)),
+        Value::Object(map) => map.values_mut().for_each(|v| as_written(v, tokens)),
+        _ => {}
+    }
+}
+
+/// The byte offset and text of the first key that repeats a key of the same
+/// object, in valid JSON `text`. Keys are compared after unescaping.
+fn first_duplicate_key(text: &str) -> Option<(usize, String)> {
+    // The map type the Dockerfile checks use: no new generic code in the module.
+    use std::collections::HashMap;
+    type Keys = HashMap<String, Option<String>>;
+    let b = text.as_bytes();
+    // Per open container: the keys of an object (None: an array), and
+    // whether the next string of an object is a key.
+    let mut stack: Vec<(Option<Keys>, bool)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => stack.push((Some(Keys::new()), true)),
+            b'[' => stack.push((None, false)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some((Some(_), expect_key)) = stack.last_mut() {
+                    *expect_key = true;
+                }
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                let mut escaped = false;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        escaped = true;
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if let Some((Some(keys), expect_key)) = stack.last_mut() {
+                    if *expect_key {
+                        *expect_key = false;
+                        let raw = text.get(start..=i.min(b.len() - 1))?;
+                        let key = if escaped {
+                            serde_json::from_str::<String>(raw).ok()?
+                        } else {
+                            raw[1..raw.len() - 1].to_string()
+                        };
+                        if keys.insert(key.clone(), None).is_some() {
+                            return Some((start, key));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn syntax_problem(text: &str, e: &serde_json::Error) -> Defect {
@@ -166,6 +295,10 @@ impl<'de> Visitor<'de> for RegistrySeed<'_> {
         let mut legacy_updated = None;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
+                NUMBER_TOKEN => {
+                    map.next_value::<IgnoredAny>()?;
+                    return Ok(self.other(Kind::Number));
+                }
                 "version" => {
                     let value: Value = map.next_value()?;
                     if value.as_u64() != Some(FORMAT_VERSION) {
@@ -187,7 +320,7 @@ impl<'de> Visitor<'de> for RegistrySeed<'_> {
                     })?;
                 }
                 _ => {
-                    let value = map.next_value()?;
+                    let value = kept(&mut map)?;
                     set_extra(&mut registry.extra, key, value);
                 }
             }
@@ -243,8 +376,13 @@ impl<'de> Visitor<'de> for TargetsSeed<'_> {
     wrong_kind_visits!();
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Target>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(self.other(Kind::Object))
+        let mut kind = Kind::Object;
+        while let Some((key, IgnoredAny)) = map.next_entry::<String, IgnoredAny>()? {
+            if key == NUMBER_TOKEN {
+                kind = Kind::Number;
+            }
+        }
+        Ok(self.other(kind))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Target>, A::Error> {
@@ -341,6 +479,10 @@ impl<'de> Visitor<'de> for TargetSeed<'_> {
         let mut wrong: Vec<(usize, Kind)> = Vec::new();
         while let Some(key) = map.next_key::<Key>()? {
             match key {
+                Key::Other(k) if k == NUMBER_TOKEN => {
+                    map.next_value::<IgnoredAny>()?;
+                    return Ok(self.other(Kind::Number));
+                }
                 Key::Str(i) => {
                     let slot = t.string_field_mut(i);
                     match map.next_value::<Value>()? {
@@ -356,7 +498,7 @@ impl<'de> Visitor<'de> for TargetSeed<'_> {
                 }
                 Key::AddedAt => t.added_at = Some(map.next_value()?),
                 Key::Name => {
-                    let value: Value = map.next_value()?;
+                    let value = kept(&mut map)?;
                     if value.is_string() {
                         name = Some(value);
                     } else {
@@ -364,7 +506,7 @@ impl<'de> Visitor<'de> for TargetSeed<'_> {
                     }
                 }
                 Key::Other(k) => {
-                    let value = map.next_value()?;
+                    let value = kept(&mut map)?;
                     set_extra(&mut t.extra, k, value);
                 }
             }
@@ -404,5 +546,38 @@ impl<'de> Visitor<'de> for TargetSeed<'_> {
             ));
         }
         Ok(Some(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_key_is_found_at_its_second_occurrence() {
+        let text = r#"{"a": {"k": 1, "x": [{"k": 2}], "k": 3}}"#;
+        assert_eq!(
+            first_duplicate_key(text),
+            Some((text.rfind("\"k\"").unwrap(), "k".into()))
+        );
+        let escaped = r#"{"targets": [], "t\u0061rgets": []}"#;
+        assert_eq!(
+            first_duplicate_key(escaped).map(|(_, k)| k),
+            Some("targets".into())
+        );
+        // The same key in sibling objects and in strings is no duplicate.
+        assert_eq!(first_duplicate_key(r#"[{"k": "\"k\""}, {"k": 1}]"#), None);
+    }
+
+    #[test]
+    fn unknown_numbers_keep_their_text() {
+        let text = r#"{"version": 1, "targets": [], "n": [1e2, -0, 1.50, 12345678901234567890123, -1E-7]}"#;
+        let (registry, problems) = parse_general(text).unwrap();
+        assert!(problems.is_empty());
+        let (_, n) = &registry.extra[0];
+        assert_eq!(
+            serde_json::to_string(n).unwrap(),
+            "[1e2,-0,1.50,12345678901234567890123,-1E-7]"
+        );
     }
 }

@@ -158,6 +158,20 @@ catalogue! {
     /// Fix: write the value as a JSON string, or remove the field to use its default.
     FIELD_NOT_STRING = "PKG008", "field-not-string", Error, blocking, "a known target field is not a string";
 
+    /// Catches: an object anywhere in `registry.json` (the registry, a target, an unknown
+    /// field's value) that has the same key twice (compared after unescaping), reported at
+    /// the line and column of the second one.
+    ///
+    /// Why: JSON readers disagree on which of the two values counts (most keep the last);
+    /// a rewrite would keep only one and silently drop the other, for example a second
+    /// `"targets"` array. So every command but `verify` refuses to work on the registry and
+    /// leaves it byte-identical.
+    ///
+    /// Example: `{"version": 1, "targets": [], "targets": [{"id": "api", "type": "service"}]}`
+    ///
+    /// Fix: merge the two values into one key, or remove the one that is wrong.
+    DUPLICATE_KEY = "PKG009", "duplicate-key", Error, blocking, "an object has the same key twice";
+
     /// Catches: an id that is empty, longer than 128 characters, or not lowercase letters
     /// and digits separated by single `.`, `_`, `__` or runs of `-` (an OCI path component).
     ///

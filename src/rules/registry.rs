@@ -223,6 +223,7 @@ pub fn defect_rule(kind: DefectKind) -> &'static Rule {
         DefectKind::MissingId => rule::MISSING_ID,
         DefectKind::MissingType => rule::MISSING_TYPE,
         DefectKind::NotAString => rule::FIELD_NOT_STRING,
+        DefectKind::DuplicateKey => rule::DUPLICATE_KEY,
     }
 }
 

@@ -42,7 +42,10 @@ pub fn check_image(image: &str) -> Result<(), String> {
             "image {} carries credentials: {p}",
             quote(&reference::redact(image))
         ),
-        p => format!("image {} is not a valid image reference: {p}", quote(image)),
+        p => format!(
+            "image {} is not a valid image reference: {p}",
+            quote(&reference::redact(image))
+        ),
     })
 }
 

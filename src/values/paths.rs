@@ -13,6 +13,8 @@ pub enum PathProblem {
     Escapes,
     ControlCharacter,
     Backslash,
+    /// Begins with `-`: an engine or git would read it as an option.
+    LeadingDash,
 }
 
 impl fmt::Display for PathProblem {
@@ -23,6 +25,9 @@ impl fmt::Display for PathProblem {
             PathProblem::Escapes => "paths must stay inside the repository root (no \"..\" escape)",
             PathProblem::ControlCharacter => "paths must not contain NUL or control characters",
             PathProblem::Backslash => "paths use \"/\" as separator, not \"\\\"",
+            PathProblem::LeadingDash => {
+                "paths must not begin with \"-\" (an engine would read it as an option)"
+            }
         })
     }
 }
@@ -34,7 +39,7 @@ pub fn is_normal(input: &str) -> bool {
         return true;
     }
     let b = input.as_bytes();
-    if b.first() == Some(&b'~') || has_drive_prefix(input) {
+    if matches!(b.first(), Some(b'~' | b'-')) || has_drive_prefix(input) {
         return false;
     }
     normal_segments(b, true)
@@ -87,6 +92,9 @@ fn has_control(s: &str) -> bool {
 /// Normalise a repository-relative path, or say why it is not one.
 /// The repository root itself is `.`.
 pub fn repo_relative(input: &str) -> Result<String, PathProblem> {
+    if input.starts_with('-') {
+        return Err(PathProblem::LeadingDash);
+    }
     if is_normal(input) {
         // Already in normal form (the common case): nothing to resolve.
         return Ok(input.to_string());
@@ -114,6 +122,9 @@ pub fn repo_relative(input: &str) -> Result<String, PathProblem> {
             }
             p => parts.push(p),
         }
+    }
+    if parts.first().is_some_and(|p| p.starts_with('-')) {
+        return Err(PathProblem::LeadingDash);
     }
     Ok(if parts.is_empty() {
         ".".to_string()

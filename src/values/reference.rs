@@ -143,10 +143,28 @@ fn check_digest(d: &str) -> Result<(), RefProblem> {
 
 /// Whether the part before the first `/` carries `user[:password]@`.
 pub fn has_credentials(reference: &str) -> bool {
-    let b = reference.as_bytes();
+    let (scheme, rest) = split_scheme(reference);
+    let b = rest.as_bytes();
     match b.iter().position(|&c| c == b'/') {
         Some(slash) => b[..slash].contains(&b'@'),
-        None => false,
+        // After a scheme (`https://user:pass@host`) everything up to `@` is userinfo.
+        None => !scheme.is_empty() && b.contains(&b'@'),
+    }
+}
+
+/// `("https://", "user:pass@ghcr.io/x")` for a value pasted as a URL, `("", value)`
+/// otherwise.
+fn split_scheme(value: &str) -> (&str, &str) {
+    match value.find("://") {
+        Some(i)
+            if i > 0
+                && value[..i]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')) =>
+        {
+            value.split_at(i + 3)
+        }
+        _ => ("", value),
     }
 }
 
@@ -155,10 +173,14 @@ pub fn redact(reference: &str) -> String {
     if !has_credentials(reference) {
         return reference.to_string();
     }
-    let (first, rest) = reference.split_once('/').unwrap_or((reference, ""));
+    let (scheme, value) = split_scheme(reference);
+    let (first, rest) = match value.split_once('/') {
+        Some((first, rest)) => (first, format!("/{rest}")),
+        None => (value, String::new()),
+    };
     let (userinfo, host) = first.rsplit_once('@').unwrap_or(("", first));
     let user = userinfo.split(':').next().unwrap_or("");
-    format!("{user}:***@{host}/{rest}")
+    format!("{scheme}{user}:***@{host}{rest}")
 }
 
 /// The parts of a valid reference, as slices of it.

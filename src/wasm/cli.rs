@@ -29,14 +29,23 @@ extern "C" {
     fn stat(this: &JsHost, path: &str) -> Result<String, JsValue>;
     /// The file's bytes (a `Uint8Array`, e.g. a Node `Buffer`), its text (a
     /// string, from hosts that decode themselves), or `null` when nothing is there.
+    /// At most `max` bytes of a regular file; `nofollow`: a symbolic link is an error.
     #[wasm_bindgen(method, catch, js_name = readFile)]
-    fn read_file(this: &JsHost, path: &str) -> Result<JsValue, JsValue>;
+    fn read_file(this: &JsHost, path: &str, max: f64, nofollow: bool) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = entryKind)]
+    fn entry_kind(this: &JsHost, path: &str) -> Result<String, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn confine(this: &JsHost, root: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method)]
+    fn token(this: &JsHost) -> String;
+    #[wasm_bindgen(method)]
+    fn namespace(this: &JsHost) -> String;
     /// Many files at once: `paths` joined with NUL (no repository path holds
     /// one). Answers `{bytes, sizes, errors}`: the files' bytes one after
     /// another (a `Uint8Array`), per path its size or -1 (nothing there) or -2
     /// (an error: the next message of `errors`).
     #[wasm_bindgen(method, catch, js_name = readFiles)]
-    fn read_files(this: &JsHost, paths: &str) -> Result<JsValue, JsValue>;
+    fn read_files(this: &JsHost, paths: &str, max: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = readDir)]
     fn read_dir(this: &JsHost, path: &str) -> Result<Vec<String>, JsValue>;
     #[wasm_bindgen(method, catch, js_name = mkdirAll)]
@@ -84,6 +93,16 @@ extern "C" {
     /// UTF-8 bytes, a view valid during the call only.
     #[wasm_bindgen(method)]
     fn stderr(this: &JsHost, text: &[u8]);
+}
+
+/// A size limit: the environment variable's whole number of bytes when it
+/// holds one, else the default.
+fn limit(host: &JsHost, name: &str, default: u32) -> f64 {
+    f64::from(
+        JsHost::env(host, name)
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .unwrap_or(default),
+    )
 }
 
 fn host_error(e: JsValue) -> HostError {
@@ -256,11 +275,44 @@ impl Host for JsHost {
             },
         )
     }
+    fn entry_kind(&self, path: &str) -> Result<String, HostError> {
+        JsHost::entry_kind(self, path).map_err(host_error)
+    }
+    fn confine(&self, root: &str) {
+        // A root that cannot be resolved stays unconfined: the command then
+        // fails on the root itself.
+        let _ = JsHost::confine(self, root);
+    }
+    fn token(&self) -> String {
+        JsHost::token(self)
+    }
+    fn namespace(&self) -> String {
+        JsHost::namespace(self)
+    }
     fn read_file(&self, path: &str) -> Result<Option<String>, HostError> {
-        file_text(path, JsHost::read_file(self, path).map_err(host_error)?)
+        let max = limit(
+            self,
+            "PACKAGING_MAX_FILE_BYTES",
+            crate::host::MAX_FILE_BYTES,
+        );
+        file_text(
+            path,
+            JsHost::read_file(self, path, max, false).map_err(host_error)?,
+        )
+    }
+    fn read_lock(&self, path: &str) -> Result<Option<String>, HostError> {
+        file_text(
+            path,
+            JsHost::read_file(self, path, 65_536.0, true).map_err(host_error)?,
+        )
     }
     fn read_files(&self, paths: &[String]) -> Vec<Result<Option<String>, HostError>> {
-        let answer = JsHost::read_files(self, &paths.join("\0"))
+        let max = limit(
+            self,
+            "PACKAGING_MAX_DOCKERFILE_BYTES",
+            crate::host::MAX_DOCKERFILE_BYTES,
+        );
+        let answer = JsHost::read_files(self, &paths.join("\0"), max)
             .map_err(host_error)
             .and_then(|v| files_text(paths, &v));
         match answer {

@@ -16,7 +16,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CTL = path.join(PROJECT_ROOT, 'dist', 'packaging', 'scripts', 'ctl-packaging.mjs');
+// CTL_UNDER_TEST: another build's CLI (the attack suite's before/after runs).
+export const CTL = process.env.CTL_UNDER_TEST
+  ?? path.join(PROJECT_ROOT, 'dist', 'packaging', 'scripts', 'ctl-packaging.mjs');
 export const TEMPLATES = path.join(PROJECT_ROOT, 'templates');
 export const REGISTRY = 'docs/packaging/registry.json';
 export const LOCK = `${REGISTRY}.lock`;

@@ -277,12 +277,12 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
     assert.deepEqual(messages, [
       download,
       'Missing Dockerfile for "t3": ops/packaging/services/t3.Dockerfile',
-      'cannot read ops/packaging/services/t511.Dockerfile: EISDIR: illegal operation on a directory, read',
+      `cannot read ops/packaging/services/t511.Dockerfile: ${repo.abs('ops/packaging/services/t511.Dockerfile')} is a folder, not a regular file`,
       // (the host names the file by its absolute path, as for every read)
       `cannot read ops/packaging/services/t513.Dockerfile: ${repo.abs('ops/packaging/services/t513.Dockerfile')} is not valid UTF-8`,
       download,
       'Missing Dockerfile for "t1023": ops/packaging/services/t1023.Dockerfile',
-      'cannot read ops/packaging/services/t1024.Dockerfile: EISDIR: illegal operation on a directory, read',
+      `cannot read ops/packaging/services/t1024.Dockerfile: ${repo.abs('ops/packaging/services/t1024.Dockerfile')} is a folder, not a regular file`,
     ]);
   } finally {
     repo.cleanup();

@@ -73,6 +73,10 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         }),
     };
     ctx.ensure_inside(&dockerfile, "--dockerfile")?;
+    if let Some(m) = &module {
+        ctx.ensure_inside(m, "--module")?;
+    }
+    ctx.ensure_inside(&context, "--context")?;
     if let Some(t) = &template {
         ctx.ensure_inside(t, "--template")?;
     }
@@ -89,83 +93,119 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     };
     let dry = ctx.args.flag("dry-run");
     let written = serde_json::to_value(&target).unwrap_or_default();
-    let add = |registry: &mut crate::registry::Registry| {
+    let mut files = vec![REGISTRY_PATH.to_string()];
+    if dry {
+        store::preview(ctx.host, &ctx.root, |registry| {
+            if registry.find(&id).is_some() {
+                return Err(Failure::new(format!(
+                    "Target {} already exists",
+                    quote(&id)
+                )));
+            }
+            Ok(())
+        })?;
+        if ctx.host.stat(&ctx.abs(&dockerfile))? == EntryKind::Missing {
+            files.push(dockerfile.clone());
+        }
+        if json {
+            ctx.json_out(&json!({"ok": true, "dryRun": true, "target": written, "files": files}));
+        } else {
+            ctx.console.out(format!(
+                "[dry-run] Would add packaging target: {id} ({kind})"
+            ));
+            ctx.console
+                .out(serde_json::to_string_pretty(&written).unwrap_or_default());
+            for f in files {
+                ctx.console.out(format!("  write: {f} (dry-run)"));
+            }
+        }
+        return Ok(0);
+    }
+    // All or nothing as the user sees it: the Dockerfile is seeded under the
+    // registry lock, before the registry is written; when the write fails the
+    // seeded file is removed again, and `[ok]` comes only after both.
+    let seeded = std::cell::Cell::new(None::<String>);
+    let mut warning = None;
+    let result = store::update(ctx.host, &ctx.root, "add", true, |registry| {
         if registry.find(&id).is_some() {
             return Err(Failure::new(format!(
                 "Target {} already exists",
                 quote(&id)
             )));
         }
-        registry.targets.push(target);
-        Ok(())
-    };
-    let mut files = vec![REGISTRY_PATH.to_string()];
-    if dry {
-        store::preview(ctx.host, &ctx.root, add)?;
-        if ctx.host.stat(&ctx.abs(&dockerfile))? == EntryKind::Missing {
-            files.push(dockerfile.clone());
-        }
-    } else {
-        store::update(ctx.host, &ctx.root, "add", true, add)?;
-        if !json {
-            ctx.console
-                .out(format!("[ok] Added packaging target: {id} ({kind})"));
-        }
-        if seed_dockerfile(
+        let (created, warn) = seed_dockerfile(
             ctx,
             &dockerfile,
             template.as_deref(),
             &id,
             &kind,
             module.as_deref(),
-        )? {
-            files.push(dockerfile.clone());
+        )?;
+        seeded.set(created);
+        warning = warn;
+        registry.targets.push(target);
+        Ok(())
+    });
+    if let Err(e) = result {
+        if let Some(path) = seeded.take() {
+            let _ = ctx.host.remove_file(&path);
         }
+        return Err(e);
+    }
+    if let Some(w) = warning {
+        ctx.console.err(w);
+    }
+    if seeded.take().is_some() {
+        files.push(dockerfile.clone());
     }
     if json {
-        ctx.json_out(&json!({"ok": true, "dryRun": dry, "target": written, "files": files}));
-    } else if dry {
-        ctx.console.out(format!(
-            "[dry-run] Would add packaging target: {id} ({kind})"
-        ));
+        ctx.json_out(&json!({"ok": true, "dryRun": false, "target": written, "files": files}));
+    } else {
         ctx.console
-            .out(serde_json::to_string_pretty(&written).unwrap_or_default());
-        for f in files {
-            ctx.console.out(format!("  write: {f} (dry-run)"));
-        }
+            .out(format!("[ok] Added packaging target: {id} ({kind})"));
     }
     Ok(0)
 }
 
 /// Create the Dockerfile when it does not exist: from the template when that
 /// file exists, else a placeholder. An existing file is never touched.
-/// Returns whether it created one.
+/// Returns the path it created, if any, and a warning to print.
 fn seed_dockerfile(
-    ctx: &mut Ctx,
+    ctx: &Ctx,
     dockerfile: &str,
     template: Option<&str>,
     id: &str,
     kind: &str,
     module: Option<&str>,
-) -> Result<bool, Failure> {
+) -> Result<(Option<String>, Option<String>), Failure> {
     let path = ctx.abs(dockerfile);
     if ctx.host.stat(&path)? != EntryKind::Missing {
-        return Ok(false);
+        return Ok((None, None));
     }
     let from_template = match template {
         Some(t) if ctx.kind(t)? == EntryKind::File => ctx.host.read_file(&ctx.abs(t))?,
         _ => None,
     };
-    if let (Some(t), None) = (template, &from_template) {
-        ctx.console.err(format!(
+    let warning = match (template, &from_template) {
+        (Some(t), None) => Some(format!(
             "[warn] Template {} not found; wrote a placeholder Dockerfile instead.",
             quote(t)
-        ));
-    }
+        )),
+        _ => None,
+    };
     let text = from_template.unwrap_or_else(|| placeholder_dockerfile(id, kind, module));
+    let cannot = |e: crate::host::HostError| {
+        Failure::new(format!(
+            "cannot seed {}: {e}; the target was not added",
+            quote(dockerfile)
+        ))
+    };
     if let Some(slash) = path.rfind('/') {
-        ctx.host.mkdir_all(&path[..slash])?;
+        ctx.host.mkdir_all(&path[..slash]).map_err(cannot)?;
     }
-    ctx.host.create_new(&path, &text)?;
-    Ok(true)
+    Ok(if ctx.host.create_new(&path, &text).map_err(cannot)? {
+        (Some(path), warning)
+    } else {
+        (None, warning)
+    })
 }

@@ -417,7 +417,11 @@ fn is_under(path: &str, dir: &str) -> bool {
 
 /// Run git for `--changed-since`; its failure is the command's.
 fn git_for_changes(ctx: &Ctx, args: &[&str]) -> Result<String, Failure> {
-    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let argv: Vec<String> = crate::cli::git::SAFE
+        .iter()
+        .chain(args)
+        .map(|s| s.to_string())
+        .collect();
     let c = ctx.host.capture("git", &argv, &ctx.root)?;
     match c.exit {
         Exit::Code(0) => Ok(c.stdout),

@@ -14,6 +14,37 @@ use crate::plan::build::plan;
 use crate::rules::values::check_path;
 use crate::values::text::quote;
 
+/// Files this tool or git owns, which a Bake file must never replace: the
+/// registry and its lock, schema and temporary files (`docs/packaging/registry.*`,
+/// `docs/packaging/.registry.*`), the repository's build helpers
+/// (`ops/packaging/scripts/`), the installed feature (`.ai/skills/features/packaging/`,
+/// `.ai/scripts/`), and anything under `.git/`. `rel` is normalised.
+fn refuse_owned(rel: &str) -> Result<(), Failure> {
+    if rel == ".git" || rel.starts_with(".git/") {
+        return Err(Failure::new(format!(
+            "--out {} is inside .git/; choose a file of the working tree",
+            quote(rel)
+        )));
+    }
+    let owned = ["docs/packaging/registry.", "docs/packaging/.registry."]
+        .iter()
+        .any(|p| rel.starts_with(p))
+        || [
+            "ops/packaging/scripts/",
+            ".ai/skills/features/packaging/",
+            ".ai/scripts/",
+        ]
+        .iter()
+        .any(|p| rel.starts_with(p) || rel == &p[..p.len() - 1]);
+    if owned {
+        return Err(Failure::new(format!(
+            "--out {} is a file this tool owns; nothing was written. Choose another file, for example docker-bake.json",
+            quote(rel)
+        )));
+    }
+    Ok(())
+}
+
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     match ctx.args.value("format").map_err(Failure::new)? {
@@ -38,6 +69,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                     "--out must name a file, not the repository root",
                 ));
             }
+            refuse_owned(&p)?;
             ctx.ensure_inside(&p, "--out")?;
             Some(p)
         }

@@ -1,0 +1,64 @@
+// Attack class 6 (issue 14): other writes. `export --out` never replaces a
+// file the tool owns, parallel exports to one file leave one complete file,
+// and `add` is all or nothing: target and seeded Dockerfile both, or neither.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+
+import { leftovers, makeRepo, REGISTRY } from '../e2e/helpers.mjs';
+
+function withTarget() {
+  const repo = makeRepo({ templates: true });
+  assert.equal(repo.run(['init']).code, 0);
+  assert.equal(repo.run(['add-service', '--id', 'svc']).code, 0);
+  return repo;
+}
+
+for (const out of [REGISTRY, `${REGISTRY}.lock`, 'docs/packaging/../packaging/registry.json', '.git/config', '.git/hooks/pre-commit', 'ops/packaging/scripts/docker-build.mjs']) {
+  test(`export --out ${out} is refused; nothing changes`, () => {
+    const repo = withTarget();
+    try {
+      const before = repo.snapshotAll();
+      const r = repo.run(['export', '--no-provenance', '--out', out]);
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.match(r.stderr, /--out .* is a file this tool owns|--out .* is inside \.git/);
+      const after = repo.snapshotAll();
+      assert.deepEqual([...after.keys()], [...before.keys()]);
+      for (const [k, v] of after) if (v.type === 'file') assert.ok(v.bytes.equals(before.get(k).bytes), `${k} unchanged`);
+    } finally {
+      repo.cleanup();
+    }
+  });
+}
+
+test('parallel export --out to one file leaves one complete Bake file and no temporary file', async () => {
+  const repo = withTarget();
+  try {
+    for (let i = 0; i < 30; i += 1) assert.equal(repo.run(['add-service', '--id', `s${i}`]).code, 0);
+    const results = await Promise.all(Array.from({ length: 12 }, () => repo.runAsync(['export', '--no-provenance', '--out', 'build/bake.json'])));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const bake = JSON.parse(repo.read('build/bake.json'));
+    assert.equal(bake.group.default.targets.length, 31);
+    assert.deepEqual(fs.readdirSync(repo.abs('build')), ['bake.json']);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('add whose Dockerfile cannot be seeded commits nothing and prints no [ok]', () => {
+  const repo = withTarget();
+  try {
+    // A file where the Dockerfile's folder would go.
+    repo.write('ops/packaging/blocked', 'a file, not a folder\n');
+    const before = repo.read(REGISTRY);
+    const r = repo.run(['add-service', '--id', 'two', '--dockerfile', 'ops/packaging/blocked/two.Dockerfile']);
+    assert.notEqual(r.code, 0);
+    assert.doesNotMatch(r.stdout, /\[ok\]/);
+    assert.match(r.stderr, /ops\/packaging\/blocked/);
+    assert.equal(repo.read(REGISTRY), before, 'the target is not committed');
+    assert.deepEqual(leftovers(repo), []);
+  } finally {
+    repo.cleanup();
+  }
+});
