@@ -62,6 +62,23 @@ macro_rules! catalogue {
     (@blocking not_blocking) => { false };
 }
 
+/// The name BuildKit's build checks give a rule (`docker build --check`), for the
+/// rules that are also one of those checks.
+const DOCKER_NAMES: &[(&Rule, &str)] = &[
+    (IGNORED_COPY_SOURCE, "CopyIgnoredFile"),
+    (DUPLICATE_STAGE_NAME, "DuplicateStageName"),
+];
+
+impl Rule {
+    /// BuildKit's name for the same check, when it has one.
+    pub fn docker_name(&self) -> Option<&'static str> {
+        DOCKER_NAMES
+            .iter()
+            .find(|(rule, _)| rule.code == self.code)
+            .map(|(_, name)| *name)
+    }
+}
+
 /// The rule with this code.
 pub fn find(code: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.code == code)
@@ -386,6 +403,101 @@ catalogue! {
     /// Fix: put the value on one line without control characters.
     CONTROL_CHARACTER_VALUE = "PKG038", "control-character-value", Error, not_blocking, "a build argument or label value holds control characters";
 
+    /// Catches: (`verify`) a target whose `"module"` does not exist, is not a folder, or
+    /// leads outside the repository through a symbolic link.
+    ///
+    /// Why: the module is the target's code, and its build context unless `"context"` says
+    /// otherwise: a typo such as `apps/wroker` makes the build fail with
+    /// `lstat .../apps/wroker: no such file or directory`.
+    ///
+    /// Example: `add-service --id worker --module apps/wroker`
+    ///
+    /// Fix: correct `"module"`, or create the folder.
+    MISSING_MODULE = "PKG040", "missing-module", Error, not_blocking, "a target's module is not a folder inside the repository";
+
+    /// Catches: (`verify`) a target whose build context (`"context"`, else `"module"`, else
+    /// the repository root) does not exist, is not a folder, or leads outside the
+    /// repository. When the context is the module, the finding is the module's (PKG040).
+    ///
+    /// Why: the engine cannot send a context that is not a folder; the build fails before
+    /// its first step.
+    ///
+    /// Example: `"context": "apps/missing"`
+    ///
+    /// Fix: correct `"context"`, or create the folder.
+    MISSING_CONTEXT = "PKG041", "missing-context", Error, not_blocking, "a target's build context is not a folder inside the repository";
+
+    /// Catches: (`verify`) a target whose `"dockerfile"` is a folder or another kind of
+    /// entry that is not a regular file. A Dockerfile that does not exist is PKG023.
+    ///
+    /// Why: the engine reads the Dockerfile as a file; the build fails.
+    ///
+    /// Example: `"dockerfile": "ops/packaging/services"`
+    ///
+    /// Fix: point `"dockerfile"` at the Dockerfile itself.
+    DOCKERFILE_NOT_A_FILE = "PKG042", "dockerfile-not-a-file", Error, not_blocking, "a target's Dockerfile is not a regular file";
+
+    /// Catches: (`verify`) a target's `"target"`, or `build --stage`, naming no stage of
+    /// the target's Dockerfile (stage names compare without case, as BuildKit does).
+    /// `build` refuses such a stage before the engine runs.
+    ///
+    /// Why: BuildKit fails with `target stage "runtime" could not be found`.
+    ///
+    /// Example: `"target": "runtime"` where the Dockerfile has `FROM node AS build` and
+    /// `FROM node AS final`.
+    ///
+    /// Fix: name one of the stages the message lists, or add `AS runtime` to a `FROM`.
+    UNKNOWN_TARGET_STAGE = "PKG043", "unknown-target-stage", Error, not_blocking, "a target's stage is not a stage of its Dockerfile";
+
+    /// Catches: (`verify`) a `"buildArgs"` key that no `ARG` of the target's Dockerfile
+    /// declares (BuildKit's predefined proxy arguments excepted).
+    ///
+    /// Why: the value is ignored (BuildKit warns `build-arg ... was not consumed`); most
+    /// often the name is misspelled, and the build uses the default instead.
+    ///
+    /// Example: `"buildArgs": {"NODE_VERISON": "22"}` with `ARG NODE_VERSION=20`
+    ///
+    /// Fix: correct the name, or declare the argument with `ARG`.
+    UNDECLARED_BUILD_ARG = "PKG044", "undeclared-build-arg", Warning, not_blocking, "a buildArgs key is declared by no ARG of the Dockerfile";
+
+    /// Catches: (`verify`) a target whose `"platforms"` asks for a platform the built
+    /// stage cannot give, because its `FROM --platform=` is a constant other platform.
+    ///
+    /// Why: the image for `linux/arm64` would hold `linux/amd64` binaries: it is built,
+    /// labelled arm64, and fails at run time with `exec format error`.
+    ///
+    /// Example: `"platforms": ["linux/arm64"]` with `FROM --platform=linux/amd64 node:22`
+    ///
+    /// Fix: use `FROM --platform=$TARGETPLATFORM` (or no flag), or build only the pinned
+    /// platform.
+    PLATFORM_MISMATCH = "PKG045", "platform-mismatch", Warning, not_blocking, "a target platform differs from the constant FROM --platform of its stage";
+
+    /// Catches: (`verify`) a line of a target's `.dockerignore` (the context's, or the
+    /// Dockerfile's own `<name>.dockerignore`) that is not a valid pattern, such as an
+    /// unclosed `[`, or a `!` with no pattern.
+    ///
+    /// Why: BuildKit refuses to read the file, and the build fails.
+    ///
+    /// Example: `[abc`
+    ///
+    /// Fix: close the class, or escape the bracket (`\[abc`).
+    INVALID_DOCKERIGNORE = "PKG046", "invalid-dockerignore", Error, not_blocking, "a .dockerignore line is not a valid pattern";
+
+    /// Catches: (`verify`) a target whose `"module"` (or explicit `"context"`) does not
+    /// exist, nor does the first folder of its path: a target registered ahead of its
+    /// code, as the quickstart does (`add-service --id api --module apps/backend` in a new
+    /// repository). When the first folder exists (`apps/` is there, `apps/wroker` is not),
+    /// the finding is the error PKG040 or PKG041 instead.
+    ///
+    /// Why: the build fails until the folder exists; a warning keeps `verify` usable while
+    /// a repository is being set up, and `--strict` fails on it.
+    ///
+    /// Example: `"module": "apps/backend"` in a repository without `apps/`
+    ///
+    /// Fix: create the module's folder (or correct the path) before building.
+    FOLDER_NOT_CREATED = "PKG047", "folder-not-created", Warning, not_blocking, "a target's module or context folder is not created yet";
+
+
     /// Catches: a Dockerfile with no `FROM` instruction at all (also an empty file or one of
     /// comments only); reported at line 1.
     ///
@@ -467,6 +579,81 @@ catalogue! {
     ///
     /// Fix: move the files into the context, or widen the target's `"context"` to include them.
     SOURCE_OUTSIDE_CONTEXT = "PKG107", "source-outside-context", Warning, not_blocking, "a COPY/ADD source is absolute or outside the build context";
+
+    /// Catches: (`verify`) a `COPY` or `ADD` source, after `ARG`/`ENV` values are put in
+    /// where they are known, that is not in the target's build context (a wildcard that
+    /// matches nothing is PKG113: BuildKit copies nothing and goes on). Sources of `--from` copies, URLs, heredocs and sources with unknown
+    /// variables are not checked.
+    ///
+    /// Why: the build fails with `"/pnpm-lock.yaml": not found`. The usual cause is a
+    /// context that is the module folder while the Dockerfile copies from the repository
+    /// root.
+    ///
+    /// Example: `COPY pnpm-lock.yaml ./` with `"context": "apps/worker"`
+    ///
+    /// Fix: correct the source, or set the target's `"context"` to the folder the
+    /// Dockerfile copies from (often `"."`).
+    MISSING_COPY_SOURCE = "PKG108", "missing-copy-source", Error, not_blocking, "a COPY/ADD source is not in the build context";
+
+    /// Catches: (`verify`) a `COPY` or `ADD` source that exists but is excluded by the
+    /// context's `.dockerignore`, or by the Dockerfile's own `<name>.dockerignore` (which
+    /// takes its place), matched as BuildKit matches: `**`, `!` re-inclusion, the last
+    /// matching line deciding.
+    ///
+    /// Why: excluded files are never sent to the builder; the build fails with `not found`.
+    ///
+    /// Example: `COPY dist ./dist` with `dist` in `.dockerignore`
+    ///
+    /// Fix: remove or narrow the `.dockerignore` line, or re-include the path with `!`.
+    IGNORED_COPY_SOURCE = "PKG109", "ignored-copy-source", Error, not_blocking, "a COPY/ADD source is excluded by .dockerignore";
+
+    /// Catches: a `COPY --from=` or `RUN --mount=from=` naming no stage of the Dockerfile
+    /// (by name or index) and no image: a bare name without a tag, a digest or a registry
+    /// is read as a misspelled stage. A stage copying from itself, and an index past the
+    /// last stage, are reported too.
+    ///
+    /// Why: BuildKit reads an unknown name as an image on Docker Hub: the build fails with
+    /// `pull access denied`, or copies from an unrelated public image.
+    ///
+    /// Example: `COPY --from=buidler /out /app` with `FROM golang AS builder`
+    ///
+    /// Fix: name the stage as its `FROM ... AS` does; for an image write its tag, e.g.
+    /// `--from=nginx:1.27`.
+    UNKNOWN_COPY_STAGE = "PKG110", "unknown-copy-stage", Error, not_blocking, "COPY --from or RUN --mount from names no stage or image";
+
+    /// Catches: (`verify`) a `FROM` that uses an `ARG` which has no default and no value in
+    /// the target's `"buildArgs"`.
+    ///
+    /// Why: the argument expands to nothing: `FROM $BASE` fails with
+    /// `base name should not be blank`, `FROM node:${V}` with an invalid reference.
+    ///
+    /// Example: `ARG BASE` then `FROM $BASE`
+    ///
+    /// Fix: give the `ARG` a default, or set the value in the target's `"buildArgs"`.
+    BLANK_ARG_IN_FROM = "PKG111", "blank-arg-in-from", Error, not_blocking, "a FROM uses an ARG with no default and no build argument value";
+
+    /// Catches: two stages with the same name (names compare without case).
+    ///
+    /// Why: a reference to the name is ambiguous: BuildKit warns and takes the first stage,
+    /// which is seldom what the later one's author meant.
+    ///
+    /// Example: `FROM node AS build` and later `FROM golang AS build`
+    ///
+    /// Fix: rename one of the stages, and the references to it.
+    DUPLICATE_STAGE_NAME = "PKG112", "duplicate-stage-name", Warning, not_blocking, "two stages have the same name";
+
+    /// Catches: (`verify`) a `COPY` or `ADD` wildcard source that matches no file of the
+    /// target's build context (or only files its `.dockerignore` excludes).
+    ///
+    /// Why: BuildKit copies nothing for it and the build goes on, so the image silently
+    /// lacks the files (`COPY package*.json ./` in a context without them installs nothing).
+    ///
+    /// Example: `COPY config/*.yml /etc/app/` where the context has no `config/`.
+    ///
+    /// Fix: correct the pattern or the context; remove the source if it is optional on
+    /// purpose.
+    EMPTY_COPY_WILDCARD = "PKG113", "empty-copy-wildcard", Warning, not_blocking, "a COPY/ADD wildcard matches no file in the build context";
+
 }
 
 #[cfg(test)]

@@ -2,16 +2,22 @@
 //! targets, Dockerfiles present) plus every registry diagnostic and the
 //! Dockerfile checks.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::api::validation;
 use crate::cli::args::Format;
 use crate::cli::{store, Ctx, Failure};
-use crate::host::{EntryKind, HostError};
+use crate::dockerfile::{check_target, Context, Entry, Facts};
+use crate::host::{EntryKind, Host, HostError};
+use crate::registry::locate;
 use crate::registry::{Target, REGISTRY_PATH};
+use crate::rules::build_settings;
 use crate::rules::catalogue::{self as rule, Rule};
-use crate::rules::{Diagnostic, Severity, Span};
-use crate::values::paths::repo_relative;
+use crate::rules::{Diagnostic, Problem, Severity, Span};
+use crate::values::dockerignore::Ignore;
+use crate::values::paths::{is_within, join, repo_relative};
 use crate::values::text::quote;
 
 /// One finding of `verify`: a diagnostic, plus the reference's plain wording
@@ -139,10 +145,20 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
             Severity::Warning => warnings.push(finding),
         }
     }
+    // Positions of target findings need target indices that match the file:
+    // with a blocking problem (a target that is not an object) they may not.
+    let indexed = !validation_blocked(&errors);
     let targets = registry.map(|r| r.targets).unwrap_or_default();
+    let mut disk = Disk::new(ctx.host, &ctx.root);
+    let mut out = Out {
+        registry: &text,
+        indexed,
+        errors: &mut errors,
+        warnings: &mut warnings,
+    };
     // The Dockerfiles are read in batches (one host call each), then checked
     // in target order.
-    for batch in targets.chunks(READ_BATCH) {
+    for (b, batch) in targets.chunks(READ_BATCH).enumerate() {
         let rels: Vec<Option<String>> = batch
             .iter()
             .map(|t| {
@@ -152,8 +168,18 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
             .collect();
         let paths: Vec<String> = rels.iter().flatten().map(|rel| ctx.abs(rel)).collect();
         let mut bodies = ctx.host.read_files(&paths).into_iter();
-        for (t, rel) in batch.iter().zip(&rels) {
-            check_dockerfile(t, rel.as_deref(), &mut bodies, &mut warnings);
+        for (i, (t, rel)) in batch.iter().zip(&rels).enumerate() {
+            let index = b * READ_BATCH + i;
+            let context = check_folders(index, t, &mut disk, &mut out);
+            check_dockerfile(
+                index,
+                t,
+                rel.as_deref(),
+                context,
+                &mut bodies,
+                &mut disk,
+                &mut out,
+            );
         }
     }
     store::release(targets);
@@ -161,20 +187,260 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
     Ok(errors)
 }
 
+fn validation_blocked(errors: &[Finding]) -> bool {
+    errors
+        .iter()
+        .any(|f| rule::find(f.diagnostic.code).is_some_and(|r| r.blocking))
+}
+
+/// Where findings go, and the registry text their positions come from.
+struct Out<'a> {
+    registry: &'a str,
+    indexed: bool,
+    errors: &'a mut Vec<Finding>,
+    warnings: &'a mut Vec<Finding>,
+}
+
+impl Out<'_> {
+    fn push(&mut self, finding: Finding) {
+        match finding.diagnostic.severity {
+            Severity::Error => self.errors.push(finding),
+            Severity::Warning => self.warnings.push(finding),
+        }
+    }
+
+    /// A finding about target `index`, at `pointer` below it.
+    fn target(&mut self, index: usize, problem: Problem) {
+        let pointer = format!("/targets/{index}{}", problem.pointer);
+        let span = match self.indexed {
+            true => locate::span(self.registry, &pointer, None),
+            false => Span::start(),
+        };
+        let mut d = Diagnostic::new(problem.rule, REGISTRY_PATH, span, problem.message);
+        if self.indexed {
+            d.pointer = pointer;
+        }
+        self.push(located(d));
+    }
+}
+
+/// The repository as the checks see it, each path asked once.
+struct Disk<'a> {
+    host: &'a dyn Host,
+    root: String,
+    real_root: Option<Option<String>>,
+    entries: HashMap<String, Entry>,
+    lists: HashMap<String, Option<Vec<String>>>,
+    inside: HashMap<String, bool>,
+}
+
+impl<'a> Disk<'a> {
+    fn new(host: &'a dyn Host, root: &str) -> Disk<'a> {
+        Disk {
+            host,
+            root: root.to_string(),
+            real_root: None,
+            entries: HashMap::new(),
+            lists: HashMap::new(),
+            inside: HashMap::new(),
+        }
+    }
+
+    /// What is at a repository-relative path.
+    fn entry(&mut self, rel: &str) -> Entry {
+        if let Some(e) = self.entries.get(rel) {
+            return *e;
+        }
+        let e = match self.host.stat(&join(&self.root, rel)) {
+            Ok(EntryKind::Missing) => Entry::Missing,
+            Ok(EntryKind::File) => Entry::File,
+            Ok(EntryKind::Dir) => Entry::Dir,
+            Ok(EntryKind::Other) => Entry::Other,
+            Err(_) => Entry::Unknown,
+        };
+        self.entries.insert(rel.to_string(), e);
+        e
+    }
+
+    fn list(&mut self, rel: &str) -> Option<Vec<String>> {
+        if let Some(l) = self.lists.get(rel) {
+            return l.clone();
+        }
+        let l = self.host.read_dir(&join(&self.root, rel)).ok();
+        self.lists.insert(rel.to_string(), l.clone());
+        l
+    }
+
+    /// Whether an existing path stays inside the repository once symbolic
+    /// links are resolved.
+    fn inside(&mut self, rel: &str) -> bool {
+        if let Some(i) = self.inside.get(rel) {
+            return *i;
+        }
+        let host = self.host;
+        let root = &self.root;
+        let real_root = self
+            .real_root
+            .get_or_insert_with(|| host.real_path(root).ok().flatten());
+        let inside = match (real_root, host.real_path(&join(root, rel))) {
+            (Some(real_root), Ok(Some(real))) => is_within(real_root, &real),
+            _ => true,
+        };
+        self.inside.insert(rel.to_string(), inside);
+        inside
+    }
+
+    /// The `.dockerignore` text at a repository-relative path, if any.
+    fn read(&mut self, rel: &str) -> Option<String> {
+        self.host.read_file(&join(&self.root, rel)).ok().flatten()
+    }
+}
+
+/// One build context seen through [`Disk`].
+struct InContext<'d, 'a> {
+    disk: &'d mut Disk<'a>,
+    base: String,
+}
+
+impl InContext<'_, '_> {
+    fn path(&self, rel: &str) -> String {
+        match (self.base.as_str(), rel) {
+            (base, "") => base.to_string(),
+            ("." | "", rel) => rel.to_string(),
+            (base, rel) => format!("{base}/{rel}"),
+        }
+    }
+}
+
+impl Context for InContext<'_, '_> {
+    fn entry(&mut self, rel: &str) -> Entry {
+        let path = self.path(rel);
+        self.disk.entry(&path)
+    }
+
+    fn list(&mut self, rel: &str) -> Option<Vec<String>> {
+        let path = self.path(rel);
+        self.disk.list(&path)
+    }
+}
+
+/// A folder of the target (module or context) that must exist inside the
+/// repository; the rule it breaks and the message when it does not. A
+/// folder whose first path segment does not exist either is a target
+/// registered ahead of its code: [`rule::FOLDER_NOT_CREATED`], a warning.
+fn folder_problem(
+    disk: &mut Disk<'_>,
+    rule: &'static Rule,
+    what: &str,
+    rel: &str,
+    id: &str,
+) -> Option<Problem> {
+    let (rule, why) = match disk.entry(rel) {
+        Entry::Dir if disk.inside(rel) => return None,
+        Entry::Dir => (rule, "leads outside the repository through a symbolic link"),
+        Entry::Missing => {
+            let first = rel.split('/').next().unwrap_or(rel);
+            match disk.entry(first) {
+                Entry::Missing => (
+                    rule::FOLDER_NOT_CREATED,
+                    "does not exist yet; the build fails until it does",
+                ),
+                _ => (rule, "does not exist; the build fails"),
+            }
+        }
+        Entry::File | Entry::Other => (rule, "is not a folder; the build fails"),
+        Entry::Unknown => return None,
+    };
+    let pointer = match what {
+        "module" => "/module",
+        _ => "/context",
+    };
+    Some(Problem::new(
+        rule,
+        pointer.into(),
+        format!("{what} {} of target {} {why}", quote(rel), quote(id)),
+    ))
+}
+
+/// The module and the build context: folders inside the repository. The
+/// context (repository-relative) when it is one.
+fn check_folders(
+    index: usize,
+    t: &Target,
+    disk: &mut Disk<'_>,
+    out: &mut Out<'_>,
+) -> Option<String> {
+    let module = t.module.as_deref().and_then(|m| repo_relative(m).ok());
+    let mut module_ok = true;
+    if let Some(module) = &module {
+        if let Some(problem) = folder_problem(disk, rule::MISSING_MODULE, "module", module, t.id())
+        {
+            module_ok = false;
+            out.target(index, problem);
+        }
+    }
+    let written = t.context_or_default();
+    let context = repo_relative(written).ok()?;
+    if module.as_deref() == Some(context.as_str()) {
+        // The module is the context: one finding is enough.
+        return module_ok.then_some(context);
+    }
+    let context = if context.is_empty() {
+        ".".to_string()
+    } else {
+        context
+    };
+    match folder_problem(disk, rule::MISSING_CONTEXT, "context", &context, t.id()) {
+        None => Some(context),
+        Some(problem) => {
+            out.target(index, problem);
+            None
+        }
+    }
+}
+
+/// The `.dockerignore` of a build: the Dockerfile's own
+/// `<dockerfile>.dockerignore`, else the context's. Its path and text.
+fn dockerignore(disk: &mut Disk<'_>, dockerfile: &str, context: &str) -> Option<(String, String)> {
+    let (folder, name) = match dockerfile.rfind('/') {
+        Some(at) => (&dockerfile[..at], &dockerfile[at + 1..]),
+        None => (".", dockerfile),
+    };
+    let own = format!("{name}.dockerignore");
+    let listed = disk.list(folder).is_some_and(|names| names.contains(&own));
+    if listed {
+        let path = format!("{dockerfile}.dockerignore");
+        if let Some(text) = disk.read(&path) {
+            return Some((path, text));
+        }
+    }
+    let path = match context {
+        "." | "" => ".dockerignore".to_string(),
+        c => format!("{c}/.dockerignore"),
+    };
+    if disk.entry(&path) == Entry::File {
+        return disk.read(&path).map(|text| (path, text));
+    }
+    None
+}
+
 /// How many Dockerfiles are read in one host call: few enough that a batch
 /// of large files stays small in memory.
 const READ_BATCH: usize = 512;
 
 /// The findings of one target's Dockerfile; `bodies` holds the read of `rel`
-/// next when there is one.
+/// next when there is one. `context` is the build context when it is a folder.
 fn check_dockerfile(
+    index: usize,
     t: &Target,
     rel: Option<&str>,
+    context: Option<String>,
     bodies: &mut impl Iterator<Item = Result<Option<String>, HostError>>,
-    warnings: &mut Vec<Finding>,
+    disk: &mut Disk<'_>,
+    out: &mut Out<'_>,
 ) {
     let Some(dockerfile) = &t.dockerfile else {
-        warnings.push(plain(
+        out.push(plain(
             rule::NO_DOCKERFILE_PATH,
             REGISTRY_PATH,
             format!("Target {} has no dockerfile path", quote(t.id())),
@@ -187,21 +453,86 @@ fn check_dockerfile(
     let read = bodies
         .next()
         .unwrap_or_else(|| Err(HostError::new("the host answered fewer files")));
-    match read {
-        Ok(Some(body)) => {
-            for d in crate::dockerfile::check(rel, &body) {
-                warnings.push(located(d));
-            }
+    let body = match read {
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            out.push(plain(
+                rule::MISSING_DOCKERFILE,
+                rel,
+                format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
+            ));
+            return;
         }
-        Ok(None) => warnings.push(plain(
-            rule::MISSING_DOCKERFILE,
-            rel,
-            format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
-        )),
-        Err(e) => warnings.push(plain(
-            rule::MISSING_DOCKERFILE,
-            rel,
-            format!("cannot read {rel}: {e}"),
-        )),
+        Err(e) => {
+            match disk.entry(rel) {
+                Entry::Dir | Entry::Other => out.target(
+                    index,
+                    Problem::new(
+                        rule::DOCKERFILE_NOT_A_FILE,
+                        "/dockerfile".into(),
+                        format!(
+                            "Dockerfile {} of target {} is not a regular file",
+                            quote(rel),
+                            quote(t.id())
+                        ),
+                    ),
+                ),
+                _ => out.push(plain(
+                    rule::MISSING_DOCKERFILE,
+                    rel,
+                    format!("cannot read {rel}: {e}"),
+                )),
+            }
+            return;
+        }
+    };
+    let settings = build_settings::from_target(t).unwrap_or_default();
+    let ignore = context.as_deref().and_then(|c| dockerignore(disk, rel, c));
+    let (patterns, ignore_file) = match &ignore {
+        Some((path, text)) => {
+            let (patterns, problems) = Ignore::parse(text);
+            for (line, message) in problems {
+                let span = Span::from_bytes(text, line_offset(text, line), line_offset(text, line));
+                out.push(located(Diagnostic::new(
+                    rule::INVALID_DOCKERIGNORE,
+                    path,
+                    span,
+                    message,
+                )));
+            }
+            (patterns, Some(path.as_str()))
+        }
+        None => (Ignore::default(), None),
+    };
+    let facts = Facts {
+        context: context.as_deref().unwrap_or("."),
+        ignore_file,
+        build_args: &settings.build_args,
+        stage: settings.stage.as_deref(),
+        platforms: &settings.platforms,
+    };
+    let mut view = context.as_ref().map(|base| InContext {
+        disk,
+        base: base.clone(),
+    });
+    let checked = check_target(
+        rel,
+        &body,
+        &facts,
+        view.as_mut().map(|v| (v as &mut dyn Context, &patterns)),
+    );
+    for d in checked.dockerfile {
+        out.push(located(d));
     }
+    for p in checked.target {
+        out.target(index, p);
+    }
+}
+
+/// Byte offset of a 1-based line.
+fn line_offset(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
 }
