@@ -17,4 +17,5 @@ pub mod list;
 pub mod materialize;
 pub mod remove;
 pub mod status;
+#[cfg(feature = "ops")]
 pub mod verify;
