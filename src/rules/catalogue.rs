@@ -84,6 +84,19 @@ pub fn find(code: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.code == code)
 }
 
+/// The rule a suppression or severity names: by code (any case) or by its
+/// Docker name.
+pub fn named(name: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.is_named(name))
+}
+
+impl Rule {
+    /// Whether `name` is this rule's code (any case) or Docker name.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.code.eq_ignore_ascii_case(name) || self.docker_name() == Some(name)
+    }
+}
+
 catalogue! {
     /// Catches: a `registry.json` that does not parse as JSON (a syntax error, a trailing
     /// comma, a truncated or empty file), reported once at the line and column of the error.
@@ -257,15 +270,18 @@ catalogue! {
     SECRET_IN_REGISTRY = "PKG016", "secret-in-registry", Error, not_blocking, "a registry value looks like a secret (token or private key)";
 
     /// Catches: a top-level `"updatedAt"` (or legacy `"lastUpdated"`) or a target's
-    /// `"addedAt"` that is not a JSON string. The text of a string is not checked.
+    /// `"addedAt"` that is not a string holding an RFC 3339 date-time: `T` between date and
+    /// time, seconds, and `Z` or a `+HH:MM`/`-HH:MM` offset; a real calendar day; a leap
+    /// second only at 23:59 UTC. The registry schema's `"format": "date-time"` (with its
+    /// `pattern`) accepts the same set.
     ///
-    /// Why: these fields hold ISO-8601 timestamp strings; other tools reading the registry
-    /// expect one.
+    /// Why: other tools reading the registry (and its JSON Schema) expect a timestamp;
+    /// `"yesterday"` or `"2026-02-30T00:00:00Z"` cannot be compared or sorted.
     ///
-    /// Example: `{"id": "api", "type": "service", "addedAt": 1735689600}`
+    /// Example: `{"id": "api", "type": "service", "addedAt": "yesterday"}`
     ///
-    /// Fix: write a timestamp string such as `"2026-01-01T00:00:00.000Z"`, or remove the field.
-    INVALID_TIMESTAMP = "PKG017", "invalid-timestamp", Error, not_blocking, "updatedAt or addedAt is not a timestamp string";
+    /// Fix: write the time as `2026-01-01T00:00:00.000Z` (what the tool itself writes).
+    INVALID_TIMESTAMP = "PKG017", "invalid-timestamp", Error, not_blocking, "updatedAt or addedAt is not an RFC 3339 timestamp string";
 
     /// Catches: (`verify`) the `ops/packaging` folder is missing, or is not a folder.
     ///
@@ -402,6 +418,18 @@ catalogue! {
     ///
     /// Fix: put the value on one line without control characters.
     CONTROL_CHARACTER_VALUE = "PKG038", "control-character-value", Error, not_blocking, "a build argument or label value holds control characters";
+
+    /// Catches: a target's `"lint"` that is not an object, an `"ignore"` in it that is not
+    /// an array of strings, or an item naming no rule (neither a code such as `PKG104` nor
+    /// the Docker name of a rule, such as `CopyIgnoredFile`).
+    ///
+    /// Why: a misspelled rule in `"ignore"` silences nothing, and the finding it was meant
+    /// to silence comes back without a reason.
+    ///
+    /// Example: `"lint": {"ignore": ["PKG1O4"]}`
+    ///
+    /// Fix: name the rule by its code (the README's table) or its Docker name.
+    LINT_SHAPE = "PKG039", "lint-shape", Error, not_blocking, "lint is not {\"ignore\": [...]} naming known rules";
 
     /// Catches: (`verify`) a target whose `"module"` does not exist, is not a folder, or
     /// leads outside the repository through a symbolic link.

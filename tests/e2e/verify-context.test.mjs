@@ -38,7 +38,7 @@ test('a module folder that does not exist is an error at its registry line', (t)
   const r = repo.run(['verify']);
   assert.equal(r.code, 1, r.stdout);
   const text = repo.read(REGISTRY);
-  const [line, column] = positionOf(text, '"apps/wroker"');
+  const { line, column } = positionOf(text, '"apps/wroker"');
   assert.match(
     r.stdout,
     new RegExp(`  - docs/packaging/registry\\.json:${line}:${column}: error\\[PKG040\\]: module "apps/wroker" of target "typo" does not exist; the build fails\\n`),
@@ -85,7 +85,7 @@ test('stages: "target", --stage, COPY --from and duplicate names', (t) => {
   repo.write(REGISTRY, text);
   const r = repo.run(['verify']);
   assert.equal(r.code, 1, r.stdout);
-  const [tl, tc] = positionOf(text, '"runtime"');
+  const { line: tl, column: tc } = positionOf(text, '"runtime"');
   const file = 'ops/packaging/services/worker.Dockerfile';
   for (const want of [
     `docs/packaging/registry.json:${tl}:${tc}: error[PKG043]: stage "runtime" is not a stage of ${file} (stages: build, build)`,

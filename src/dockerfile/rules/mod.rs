@@ -16,6 +16,7 @@ mod base_images;
 mod secrets;
 mod sources;
 mod stages;
+pub mod suppress;
 pub mod target;
 mod user;
 

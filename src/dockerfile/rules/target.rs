@@ -16,6 +16,7 @@ use crate::values::glob::{has_wildcard, Glob};
 use crate::values::text::quote;
 
 use super::sources::{copy_sources, escapes_root, is_remote};
+use super::suppress::{apply, by_registry, FileRules};
 use super::{lint, Findings};
 use crate::dockerfile::syntax::lex::expand;
 use crate::dockerfile::syntax::{parse, Dockerfile, Instruction, Stage};
@@ -50,6 +51,8 @@ pub struct Facts<'a> {
     /// The stage to build (`"target"`), `None` for the last one.
     pub stage: Option<&'a str>,
     pub platforms: &'a [String],
+    /// `"lint": {"ignore": [...]}`: rules not reported for this target.
+    pub lint_ignore: &'a [String],
 }
 
 /// Findings of one target: in its Dockerfile, and about the target itself
@@ -58,6 +61,10 @@ pub struct Facts<'a> {
 pub struct Checked {
     pub dockerfile: Vec<Diagnostic>,
     pub target: Vec<Problem>,
+    /// Findings silenced by the Dockerfile or the target's `"lint"`, each
+    /// with the reason.
+    pub suppressed: Vec<(Diagnostic, String)>,
+    pub target_suppressed: Vec<(Problem, String)>,
 }
 
 /// Arguments BuildKit knows without an `ARG` (build args that need no
@@ -117,9 +124,21 @@ pub fn check_target(
             }
         }
     }
+    let rules = FileRules::read(&df, text);
+    let mut suppressed = Vec::new();
+    let dockerfile = apply(&rules, facts.lint_ignore, out.sorted(), &mut suppressed);
+    let (mut kept, mut target_suppressed) = (Vec::new(), Vec::new());
+    for p in target {
+        match by_registry(facts.lint_ignore, p.rule.code) {
+            Some(why) => target_suppressed.push((p, why)),
+            None => kept.push(p),
+        }
+    }
     Checked {
-        dockerfile: out.sorted(),
-        target,
+        dockerfile,
+        target: kept,
+        suppressed,
+        target_suppressed,
     }
 }
 
