@@ -67,6 +67,16 @@ macro_rules! catalogue {
 const DOCKER_NAMES: &[(&Rule, &str)] = &[
     (IGNORED_COPY_SOURCE, "CopyIgnoredFile"),
     (DUPLICATE_STAGE_NAME, "DuplicateStageName"),
+    (STAGE_NAME_CASING, "StageNameCasing"),
+    (FROM_AS_CASING, "FromAsCasing"),
+    (MAINTAINER_DEPRECATED, "MaintainerDeprecated"),
+    (RESERVED_STAGE_NAME, "ReservedStageName"),
+    (INCONSISTENT_CASING, "ConsistentInstructionCasing"),
+    (WORKDIR_RELATIVE, "WorkdirRelativePath"),
+    (EXPOSE_PROTO_CASING, "ExposeProtoCasing"),
+    (LEGACY_KEY_VALUE, "LegacyKeyValueFormat"),
+    (JSON_ARGS_RECOMMENDED, "JSONArgsRecommended"),
+    (MULTIPLE_INSTRUCTIONS, "MultipleInstructionsDisallowed"),
 ];
 
 impl Rule {
@@ -628,6 +638,11 @@ catalogue! {
     /// takes its place), matched as BuildKit matches: `**`, `!` re-inclusion, the last
     /// matching line deciding.
     ///
+    /// A wildcard source whose every match is excluded is reported too, as a warning (BuildKit
+    /// copies nothing for it and goes on). BuildKit's CopyIgnoredFile check misses some
+    /// exclusions (a `!` line followed by a later exclusion); this rule follows the order of
+    /// the lines, as the build does.
+    ///
     /// Why: excluded files are never sent to the builder; the build fails with `not found`.
     ///
     /// Example: `COPY dist ./dist` with `dist` in `.dockerignore`
@@ -671,7 +686,7 @@ catalogue! {
     DUPLICATE_STAGE_NAME = "PKG112", "duplicate-stage-name", Warning, not_blocking, "two stages have the same name";
 
     /// Catches: (`verify`) a `COPY` or `ADD` wildcard source that matches no file of the
-    /// target's build context (or only files its `.dockerignore` excludes).
+    /// target's build context (one that matches only excluded files is PKG109, a warning).
     ///
     /// Why: BuildKit copies nothing for it and the build goes on, so the image silently
     /// lacks the files (`COPY package*.json ./` in a context without them installs nothing).
@@ -682,6 +697,96 @@ catalogue! {
     /// purpose.
     EMPTY_COPY_WILDCARD = "PKG113", "empty-copy-wildcard", Warning, not_blocking, "a COPY/ADD wildcard matches no file in the build context";
 
+
+    /// Catches: a `FROM ... AS Name` whose stage name has uppercase letters (BuildKit's StageNameCasing).
+    ///
+    /// Why: BuildKit lowercases stage names, so `--from=Build` and `--target build` name the same stage; mixed case hides that.
+    ///
+    /// Example: `FROM node:22 AS Build`
+    ///
+    /// Fix: Write the name in lowercase: `AS build`.
+    STAGE_NAME_CASING = "PKG120", "stage-name-casing", Warning, not_blocking, "a stage name is not lowercase";
+
+    /// Catches: a `FROM` and its `AS` keyword written in different case, such as `FROM node AS build` with `as` (BuildKit's FromAsCasing).
+    ///
+    /// Why: consistent keywords keep a Dockerfile readable; BuildKit warns on it.
+    ///
+    /// Example: `FROM node:22 as build`
+    ///
+    /// Fix: Write `FROM ... AS ...` (or both lowercase).
+    FROM_AS_CASING = "PKG121", "from-as-casing", Warning, not_blocking, "FROM and AS are cased differently";
+
+    /// Catches: a `MAINTAINER` instruction (BuildKit's MaintainerDeprecated).
+    ///
+    /// Why: `MAINTAINER` is deprecated; the author belongs in a label, where tools look for it.
+    ///
+    /// Example: `MAINTAINER me@example.com`
+    ///
+    /// Fix: `LABEL org.opencontainers.image.authors="me@example.com"`.
+    MAINTAINER_DEPRECATED = "PKG122", "maintainer-deprecated", Warning, not_blocking, "MAINTAINER is deprecated";
+
+    /// Catches: a stage named `scratch` or `context` (BuildKit's ReservedStageName).
+    ///
+    /// Why: those names mean the empty image and the build context; a stage of that name is ambiguous.
+    ///
+    /// Example: `FROM alpine:3.20 AS scratch`
+    ///
+    /// Fix: Choose another name.
+    RESERVED_STAGE_NAME = "PKG123", "reserved-stage-name", Warning, not_blocking, "a stage is named scratch or context";
+
+    /// Catches: an instruction keyword whose case differs from the majority of the file's keywords (all uppercase, or all lowercase) (BuildKit's ConsistentInstructionCasing).
+    ///
+    /// Why: mixed keyword case is hard to read and often the sign of a pasted fragment.
+    ///
+    /// Example: `run apt-get update` in a file written in uppercase
+    ///
+    /// Fix: Write the keyword in the file's case.
+    INCONSISTENT_CASING = "PKG124", "inconsistent-instruction-casing", Warning, not_blocking, "an instruction is cased unlike most of the file";
+
+    /// Catches: a `WORKDIR` with a relative path before any absolute `WORKDIR` in the same stage (BuildKit's WorkdirRelativePath).
+    ///
+    /// Why: the path is relative to the base image's working directory, which can change with the base image.
+    ///
+    /// Example: `FROM node:22` then `WORKDIR app`
+    ///
+    /// Fix: Use an absolute path: `WORKDIR /app`.
+    WORKDIR_RELATIVE = "PKG125", "workdir-relative-path", Warning, not_blocking, "a relative WORKDIR comes before any absolute one in its stage";
+
+    /// Catches: an `EXPOSE` port whose protocol is not lowercase, such as `80/TCP` (BuildKit's ExposeProtoCasing).
+    ///
+    /// Why: protocols are lowercase (`tcp`, `udp`); other spellings are not portable between tools.
+    ///
+    /// Example: `EXPOSE 80/TCP`
+    ///
+    /// Fix: `EXPOSE 80/tcp`.
+    EXPOSE_PROTO_CASING = "PKG126", "expose-proto-casing", Warning, not_blocking, "an EXPOSE protocol is not lowercase";
+
+    /// Catches: an `ENV` or `LABEL` in the legacy `key value` form (BuildKit's LegacyKeyValueFormat).
+    ///
+    /// Why: in the legacy form the value is the rest of the line, spaces included, and only one pair fits; it is easy to misread.
+    ///
+    /// Example: `ENV NODE_ENV production`
+    ///
+    /// Fix: `ENV NODE_ENV=production`.
+    LEGACY_KEY_VALUE = "PKG127", "legacy-key-value-format", Warning, not_blocking, "ENV or LABEL uses the legacy key value form";
+
+    /// Catches: a `CMD` or `ENTRYPOINT` in shell form (BuildKit's JSONArgsRecommended).
+    ///
+    /// Why: the shell form runs the command under `/bin/sh -c`, which does not forward signals: `docker stop` waits and then kills the container.
+    ///
+    /// Example: `CMD node server.js`
+    ///
+    /// Fix: `CMD ["node", "server.js"]`.
+    JSON_ARGS_RECOMMENDED = "PKG128", "json-args-recommended", Warning, not_blocking, "CMD or ENTRYPOINT is in shell form";
+
+    /// Catches: a `CMD`, `ENTRYPOINT` or `HEALTHCHECK` followed by another of the same kind in the same stage; each one that is replaced is reported (BuildKit's MultipleInstructionsDisallowed).
+    ///
+    /// Why: only the last one takes effect; the earlier ones are dead code that readers take for real.
+    ///
+    /// Example: `CMD ["a"]` then `CMD ["b"]` in one stage
+    ///
+    /// Fix: Keep only the one that should run.
+    MULTIPLE_INSTRUCTIONS = "PKG129", "multiple-instructions-disallowed", Warning, not_blocking, "a CMD, ENTRYPOINT or HEALTHCHECK is replaced by a later one in its stage";
 }
 
 #[cfg(test)]

@@ -574,13 +574,28 @@ impl<'a> Disk<'a> {
         e
     }
 
-    fn list(&mut self, rel: &str) -> Option<Vec<String>> {
-        if let Some(l) = self.lists.get(rel) {
-            return l.clone();
+    /// The names in a folder (sorted), read once.
+    fn names(&mut self, rel: &str) -> Option<&[String]> {
+        if !self.lists.contains_key(rel) {
+            let mut l = self.host.read_dir(&join(&self.root, rel)).ok();
+            // In this order whatever order the host sorts in (binary search).
+            if let Some(names) = &mut l {
+                names.sort_unstable();
+            }
+            self.lists.insert(rel.to_string(), l);
         }
-        let l = self.host.read_dir(&join(&self.root, rel)).ok();
-        self.lists.insert(rel.to_string(), l.clone());
-        l
+        self.lists.get(rel).and_then(|l| l.as_deref())
+    }
+
+    fn list(&mut self, rel: &str) -> Option<Vec<String>> {
+        self.names(rel).map(<[String]>::to_vec)
+    }
+
+    /// Whether folder `rel` holds an entry `name` (one listing per folder,
+    /// a binary search per question).
+    fn has_child(&mut self, rel: &str, name: &str) -> bool {
+        self.names(rel)
+            .is_some_and(|names| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok())
     }
 
     /// Whether an existing path stays inside the repository once symbolic
@@ -719,7 +734,7 @@ fn dockerignore(disk: &mut Disk<'_>, dockerfile: &str, context: &str) -> Option<
         None => (".", dockerfile),
     };
     let own = format!("{name}.dockerignore");
-    let listed = disk.list(folder).is_some_and(|names| names.contains(&own));
+    let listed = disk.has_child(folder, &own);
     if listed {
         let path = format!("{dockerfile}.dockerignore");
         if let Some(text) = disk.read(&path) {

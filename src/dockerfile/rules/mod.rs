@@ -13,6 +13,7 @@
 //! ([`crate::rules::catalogue`]).
 
 mod base_images;
+mod buildkit;
 mod secrets;
 mod sources;
 mod stages;
@@ -56,6 +57,7 @@ fn lint(df: &Dockerfile, out: &mut Findings<'_>) {
         base_images::check(&stages, &bases, out);
         user::check(&stages, &bases, df.escape, out);
         stages::check(&stages, &globals, out);
+        buildkit::check(df, &stages, out.text, out);
     }
     for ins in &df.instructions {
         if matches!(ins.keyword.as_str(), "ADD" | "COPY") {

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::rules::catalogue as rule;
-use crate::rules::diagnostic::{Diagnostic, Problem};
+use crate::rules::diagnostic::{Diagnostic, Problem, Severity};
 use crate::values::dockerignore::Ignore;
 use crate::values::glob::{has_wildcard, Glob};
 use crate::values::text::quote;
@@ -451,21 +451,25 @@ impl Sources<'_, '_> {
         }
         if let Some(line) = first_line {
             let file = self.facts.ignore_file.unwrap_or(".dockerignore");
-            let (rule, effect) = match has_wildcard(&path) {
-                true => (
-                    rule::EMPTY_COPY_WILDCARD,
-                    "every file it matches is excluded by",
-                ),
-                false => (rule::IGNORED_COPY_SOURCE, "is excluded by"),
+            let wildcard = has_wildcard(&path);
+            let effect = match wildcard {
+                true => "matches only files excluded by",
+                false => "is excluded by",
             };
             out.push(
                 ins,
-                rule,
+                rule::IGNORED_COPY_SOURCE,
                 format!(
                     "{} source {shown} {effect} {file}:{line}; the builder never receives it",
                     ins.keyword
                 ),
             );
+            if wildcard {
+                // BuildKit copies nothing for it and goes on: a warning.
+                if let Some(d) = out.list.last_mut() {
+                    d.severity = Severity::Warning;
+                }
+            }
         }
     }
 
