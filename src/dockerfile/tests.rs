@@ -41,7 +41,8 @@ fn summary(text: &str) -> Vec<(String, Args)> {
 /// (code, line, column, message) of every finding.
 /// The findings of every rule but BuildKit's style checks (the `buildkit`
 /// family: stage and keyword casing, legacy forms, WORKDIR, EXPOSE, CMD
-/// form), which tests/buildkit_checks.rs tests on their own.
+/// form) and the hadolint-style `shell` family, which tests/buildkit_checks.rs
+/// and tests/shell_rules.rs test on their own.
 fn check_core(text: &str) -> Vec<crate::rules::Diagnostic> {
     let style = [
         rule::STAGE_NAME_CASING,
@@ -54,6 +55,11 @@ fn check_core(text: &str) -> Vec<crate::rules::Diagnostic> {
         rule::LEGACY_KEY_VALUE,
         rule::JSON_ARGS_RECOMMENDED,
         rule::MULTIPLE_INSTRUCTIONS,
+        rule::SUDO_IN_RUN,
+        rule::CD_IN_RUN,
+        rule::PIPE_WITHOUT_PIPEFAIL,
+        rule::APT_WITHOUT_YES,
+        rule::APT_RECOMMENDS,
     ];
     check("Dockerfile", text)
         .into_iter()
@@ -1267,7 +1273,7 @@ fn a_thousand_lines_parse_completely() {
         df.instructions.last().map(|i| i.end_line),
         Some(text.lines().count())
     );
-    let codes: Vec<&str> = check("Dockerfile", &text).iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = check_core(&text).iter().map(|d| d.code).collect();
     assert_eq!(codes, ["PKG104"], "the final stage has no USER");
 }
 

@@ -787,6 +787,51 @@ catalogue! {
     ///
     /// Fix: Keep only the one that should run.
     MULTIPLE_INSTRUCTIONS = "PKG129", "multiple-instructions-disallowed", Warning, not_blocking, "a CMD, ENTRYPOINT or HEALTHCHECK is replaced by a later one in its stage";
+
+    /// Catches: a `RUN` whose commands call `sudo` (hadolint DL3004).
+    ///
+    /// Why: a build step already runs as the stage's user; `sudo` needs a TTY or a sudoers entry, hides which user a step runs as, and leaves `sudo` in the image.
+    ///
+    /// Example: `RUN sudo apt-get update`
+    ///
+    /// Fix: Run the step as root with `USER root` before it (and a non-root `USER` after), without `sudo`.
+    SUDO_IN_RUN = "PKG130", "sudo-in-run", Warning, not_blocking, "a RUN uses sudo";
+
+    /// Catches: a `RUN` whose commands call `cd` (hadolint DL3003).
+    ///
+    /// Why: the folder lasts only for that `RUN`; later instructions run elsewhere, which is easy to misread.
+    ///
+    /// Example: `RUN cd /app && npm ci`
+    ///
+    /// Fix: `WORKDIR /app` then `RUN npm ci`.
+    CD_IN_RUN = "PKG131", "cd-in-run", Warning, not_blocking, "a RUN changes folder with cd";
+
+    /// Catches: a `RUN` in shell form with a pipe (`|`), when no earlier `SHELL` of the stage sets `-o pipefail` and the command does not set it (hadolint DL4006).
+    ///
+    /// Why: `/bin/sh -c` takes the exit code of the last command only: `curl ... | tar x` passes when the download fails.
+    ///
+    /// Example: `RUN curl -fsSL https://example.com/x.tgz | tar xz`
+    ///
+    /// Fix: `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the `RUN`.
+    PIPE_WITHOUT_PIPEFAIL = "PKG132", "pipe-without-pipefail", Warning, not_blocking, "a RUN pipes without pipefail";
+
+    /// Catches: an `apt-get install` in a `RUN` without `-y` (or `--yes`, `--assume-yes`, `-qq`) (hadolint DL3014).
+    ///
+    /// Why: apt-get asks for confirmation and, with no terminal, aborts: the build fails.
+    ///
+    /// Example: `RUN apt-get update && apt-get install curl`
+    ///
+    /// Fix: `apt-get install -y curl`.
+    APT_WITHOUT_YES = "PKG133", "apt-without-yes", Warning, not_blocking, "apt-get install without -y";
+
+    /// Catches: an `apt-get install` in a `RUN` without `--no-install-recommends` (hadolint DL3015).
+    ///
+    /// Why: recommended packages are installed too: a bigger image with more to patch, for nothing asked.
+    ///
+    /// Example: `RUN apt-get install -y curl`
+    ///
+    /// Fix: `apt-get install -y --no-install-recommends curl`.
+    APT_RECOMMENDS = "PKG134", "apt-install-recommends", Warning, not_blocking, "apt-get install without --no-install-recommends";
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 mod base_images;
 mod buildkit;
 mod secrets;
+mod shell;
 mod sources;
 mod stages;
 pub mod suppress;
@@ -58,6 +59,7 @@ fn lint(df: &Dockerfile, out: &mut Findings<'_>) {
         user::check(&stages, &bases, df.escape, out);
         stages::check(&stages, &globals, out);
         buildkit::check(df, &stages, out.text, out);
+        shell::check(&stages, out);
     }
     for ins in &df.instructions {
         if matches!(ins.keyword.as_str(), "ADD" | "COPY") {
