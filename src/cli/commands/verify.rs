@@ -543,6 +543,8 @@ struct Disk<'a> {
     real_root: Option<Option<String>>,
     entries: HashMap<String, Entry>,
     lists: HashMap<String, Option<Vec<String>>>,
+    /// `.dockerignore` texts, read once (many targets share a context).
+    texts: HashMap<String, Option<String>>,
     inside: HashMap<String, bool>,
 }
 
@@ -554,6 +556,7 @@ impl<'a> Disk<'a> {
             real_root: None,
             entries: HashMap::new(),
             lists: HashMap::new(),
+            texts: HashMap::new(),
             inside: HashMap::new(),
         }
     }
@@ -619,7 +622,12 @@ impl<'a> Disk<'a> {
 
     /// The `.dockerignore` text at a repository-relative path, if any.
     fn read(&mut self, rel: &str) -> Option<String> {
-        self.host.read_file(&join(&self.root, rel)).ok().flatten()
+        if let Some(text) = self.texts.get(rel) {
+            return text.clone();
+        }
+        let text = self.host.read_file(&join(&self.root, rel)).ok().flatten();
+        self.texts.insert(rel.to_string(), text.clone());
+        text
     }
 }
 
