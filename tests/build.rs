@@ -274,7 +274,7 @@ fn build_settings_become_each_engines_flags() {
     let host = repo_with(&[], SETTINGS);
     host.add_file(
         "/repo/ops/packaging/services/api.Dockerfile",
-        "FROM scratch\n",
+        "FROM scratch AS debug\nFROM scratch AS runtime\n",
     );
     let settings = "--platform linux/amd64,linux/arm64 --build-arg NODE_VERSION=22 --build-arg 'GREETING=hello world' --label com.example.team=payments --target runtime apps/backend";
     let f = "-f ops/packaging/services/api.Dockerfile";

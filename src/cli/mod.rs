@@ -27,13 +27,14 @@ use crate::values::text::quote;
 use console::Console;
 
 /// The commands that only the ops module carries (the `ops` feature).
-pub const OPS_COMMANDS: [&str; 6] = [
+pub const OPS_COMMANDS: [&str; 7] = [
     "build",
     "build-all",
     "export",
     "install",
     "materialize",
     "uninstall",
+    "verify",
 ];
 
 /// What [`run`] returns, before any output or change, for a command of
@@ -238,6 +239,7 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
         "add-app" => commands::add::run(ctx, Some("app")),
         "remove" => commands::remove::run(ctx),
         "status" => commands::status::run(ctx),
+        #[cfg(feature = "ops")]
         "verify" => commands::verify::run(ctx),
         #[cfg(feature = "ops")]
         "build" => commands::build::run(ctx),

@@ -8,4 +8,5 @@ pub mod syntax;
 mod tests;
 
 pub use rules::check;
+pub use rules::target::{check_stage, check_target, Checked, Context, Entry, Facts};
 pub use syntax::{parse, Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Stage};

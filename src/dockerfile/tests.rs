@@ -1,6 +1,7 @@
 use super::rules::{instruction_span, is_secret_name};
 use super::syntax::lex::{expand, extract_flags, heredoc_marker, raw_words, unquote};
 use super::*;
+use crate::rules::catalogue as rule;
 use crate::rules::secrets::{find, SecretKind};
 use crate::rules::{Severity, Span};
 use std::collections::HashMap;
@@ -38,18 +39,43 @@ fn summary(text: &str) -> Vec<(String, Args)> {
 }
 
 /// (code, line, column, message) of every finding.
-fn findings(text: &str) -> Vec<(&'static str, usize, usize, String)> {
+/// The findings of every rule but BuildKit's style checks (the `buildkit`
+/// family: stage and keyword casing, legacy forms, WORKDIR, EXPOSE, CMD
+/// form) and the hadolint-style `shell` family, which tests/buildkit_checks.rs
+/// and tests/shell_rules.rs test on their own.
+fn check_core(text: &str) -> Vec<crate::rules::Diagnostic> {
+    let style = [
+        rule::STAGE_NAME_CASING,
+        rule::FROM_AS_CASING,
+        rule::MAINTAINER_DEPRECATED,
+        rule::RESERVED_STAGE_NAME,
+        rule::INCONSISTENT_CASING,
+        rule::WORKDIR_RELATIVE,
+        rule::EXPOSE_PROTO_CASING,
+        rule::LEGACY_KEY_VALUE,
+        rule::JSON_ARGS_RECOMMENDED,
+        rule::MULTIPLE_INSTRUCTIONS,
+        rule::SUDO_IN_RUN,
+        rule::CD_IN_RUN,
+        rule::PIPE_WITHOUT_PIPEFAIL,
+        rule::APT_WITHOUT_YES,
+        rule::APT_RECOMMENDS,
+    ];
     check("Dockerfile", text)
+        .into_iter()
+        .filter(|d| !style.iter().any(|r| r.code == d.code))
+        .collect()
+}
+
+fn findings(text: &str) -> Vec<(&'static str, usize, usize, String)> {
+    check_core(text)
         .into_iter()
         .map(|d| (d.code, d.span.line, d.span.column, d.message))
         .collect()
 }
 
 fn codes(text: &str) -> Vec<&'static str> {
-    check("Dockerfile", text)
-        .into_iter()
-        .map(|d| d.code)
-        .collect()
+    check_core(text).into_iter().map(|d| d.code).collect()
 }
 
 fn fake_github_token() -> String {
@@ -984,7 +1010,7 @@ fn pkg107_sources_outside_context() {
 
 #[test]
 fn pkg107_negatives() {
-    let base = "FROM alpine:3.20\nUSER app\n";
+    let base = "FROM alpine:3.20 AS build\nFROM alpine:3.20\nUSER app\n";
     for ins in [
         "COPY a/../b /y",
         "COPY . .",
@@ -1077,7 +1103,8 @@ fn assert_sane(text: &str) {
             "{text:?}: {d:?}"
         );
         assert!(d.code.starts_with("PKG1"));
-        assert_eq!(d.severity, Severity::Warning);
+        let rule = crate::rules::catalogue::find(d.code).expect("a catalogued code");
+        assert_eq!(d.severity, rule.severity);
     }
 }
 
@@ -1246,7 +1273,7 @@ fn a_thousand_lines_parse_completely() {
         df.instructions.last().map(|i| i.end_line),
         Some(text.lines().count())
     );
-    let codes: Vec<&str> = check("Dockerfile", &text).iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = check_core(&text).iter().map(|d| d.code).collect();
     assert_eq!(codes, ["PKG104"], "the final stage has no USER");
 }
 

@@ -18,6 +18,8 @@ pub use reader::parse_general;
 
 /// Where the registry lives, relative to the repository root.
 pub const REGISTRY_PATH: &str = "docs/packaging/registry.json";
+/// The top-level key naming the document's JSON Schema, written first.
+pub const SCHEMA_KEY: &str = "$schema";
 /// The registry format this tool reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
@@ -215,13 +217,19 @@ pub fn pointer_segment(key: &str) -> String {
 impl Serialize for Registry {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
+        // `$schema` names the schema of the whole document: editors look
+        // for it first, so it stays first.
+        let schema = |(k, _): &&(String, Value)| k == SCHEMA_KEY;
+        for (k, v) in self.extra.iter().filter(schema) {
+            map.serialize_entry(k, v)?;
+        }
         let version = self.version.clone().unwrap_or(Value::from(FORMAT_VERSION));
         map.serialize_entry("version", &version)?;
         if let Some(u) = &self.updated_at {
             map.serialize_entry("updatedAt", u)?;
         }
         map.serialize_entry("targets", &self.targets)?;
-        for (k, v) in &self.extra {
+        for (k, v) in self.extra.iter().filter(|e| !schema(e)) {
             map.serialize_entry(k, v)?;
         }
         map.end()

@@ -43,6 +43,9 @@ pub struct BuildSettings {
     pub labels: Vec<(String, String)>,
     /// The Dockerfile stage to build.
     pub stage: Option<String>,
+    /// `"lint": {"ignore": [...]}`: the rules `verify` does not report for
+    /// this target (codes or Docker names).
+    pub lint_ignore: Vec<String>,
 }
 
 /// Command-line overrides of [`BuildSettings`].
@@ -264,7 +267,57 @@ fn read(t: &Target) -> (BuildSettings, Vec<Finding>) {
             }),
         }
     }
+    if let Some(value) = field(t, "lint") {
+        settings.lint_ignore = read_lint(value, &mut found);
+    }
     (settings, found)
+}
+
+/// `"lint": {"ignore": ["PKG104", "CopyIgnoredFile"]}`; other keys of the
+/// object are kept and not read.
+fn read_lint(value: &Value, found: &mut Vec<Finding>) -> Vec<String> {
+    let mut names = Vec::new();
+    let shape = |pointer: &str, message: String| Finding {
+        rule: rule::LINT_SHAPE,
+        pointer: pointer.into(),
+        message,
+    };
+    let Value::Object(map) = value else {
+        found.push(shape(
+            "/lint",
+            format!(
+                "\"lint\" must be an object like {{\"ignore\": [\"{}\"]}}, not {}",
+                rule::ROOT_USER.code,
+                json_type(value)
+            ),
+        ));
+        return names;
+    };
+    match map.get("ignore") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) if rule::named(s).is_some() => names.push(s.clone()),
+                    other => found.push(shape(
+                        &format!("/lint/ignore/{i}"),
+                        match other {
+                            Value::String(s) => format!("\"lint\".\"ignore\" names no rule: {}; use a code such as {} or a Docker check name", quote(s), rule::ROOT_USER.code),
+                            _ => format!("\"lint\".\"ignore\" must hold rule codes, not {}", json_type(other)),
+                        },
+                    )),
+                }
+            }
+        }
+        Some(other) => found.push(shape(
+            "/lint/ignore",
+            format!(
+                "\"lint\".\"ignore\" must be an array of rule codes, not {}",
+                json_type(other)
+            ),
+        )),
+    }
+    names
 }
 
 /// Registry problems of target `index`'s build settings (called by
@@ -462,6 +515,7 @@ mod tests {
             build_args: vec![("A".into(), "1".into()), ("B".into(), "2".into())],
             labels: vec![],
             stage: Some("x".into()),
+            lint_ignore: vec![],
         };
         let o = overrides(
             Some("linux/arm64,linux/amd64"),

@@ -62,9 +62,49 @@ macro_rules! catalogue {
     (@blocking not_blocking) => { false };
 }
 
+/// The name BuildKit's build checks give a rule (`docker build --check`), for the
+/// rules that are also one of those checks.
+const DOCKER_NAMES: &[(&Rule, &str)] = &[
+    (IGNORED_COPY_SOURCE, "CopyIgnoredFile"),
+    (DUPLICATE_STAGE_NAME, "DuplicateStageName"),
+    (STAGE_NAME_CASING, "StageNameCasing"),
+    (FROM_AS_CASING, "FromAsCasing"),
+    (MAINTAINER_DEPRECATED, "MaintainerDeprecated"),
+    (RESERVED_STAGE_NAME, "ReservedStageName"),
+    (INCONSISTENT_CASING, "ConsistentInstructionCasing"),
+    (WORKDIR_RELATIVE, "WorkdirRelativePath"),
+    (EXPOSE_PROTO_CASING, "ExposeProtoCasing"),
+    (LEGACY_KEY_VALUE, "LegacyKeyValueFormat"),
+    (JSON_ARGS_RECOMMENDED, "JSONArgsRecommended"),
+    (MULTIPLE_INSTRUCTIONS, "MultipleInstructionsDisallowed"),
+];
+
+impl Rule {
+    /// BuildKit's name for the same check, when it has one.
+    pub fn docker_name(&self) -> Option<&'static str> {
+        DOCKER_NAMES
+            .iter()
+            .find(|(rule, _)| rule.code == self.code)
+            .map(|(_, name)| *name)
+    }
+}
+
 /// The rule with this code.
 pub fn find(code: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.code == code)
+}
+
+/// The rule a suppression or severity names: by code (any case) or by its
+/// Docker name.
+pub fn named(name: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.is_named(name))
+}
+
+impl Rule {
+    /// Whether `name` is this rule's code (any case) or Docker name.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.code.eq_ignore_ascii_case(name) || self.docker_name() == Some(name)
+    }
 }
 
 catalogue! {
@@ -254,15 +294,18 @@ catalogue! {
     SECRET_IN_REGISTRY = "PKG016", "secret-in-registry", Error, not_blocking, "a registry value looks like a secret (token or private key)";
 
     /// Catches: a top-level `"updatedAt"` (or legacy `"lastUpdated"`) or a target's
-    /// `"addedAt"` that is not a JSON string. The text of a string is not checked.
+    /// `"addedAt"` that is not a string holding an RFC 3339 date-time: `T` between date and
+    /// time, seconds, and `Z` or a `+HH:MM`/`-HH:MM` offset; a real calendar day; a leap
+    /// second only at 23:59 UTC. The registry schema's `"format": "date-time"` (with its
+    /// `pattern`) accepts the same set.
     ///
-    /// Why: these fields hold ISO-8601 timestamp strings; other tools reading the registry
-    /// expect one.
+    /// Why: other tools reading the registry (and its JSON Schema) expect a timestamp;
+    /// `"yesterday"` or `"2026-02-30T00:00:00Z"` cannot be compared or sorted.
     ///
-    /// Example: `{"id": "api", "type": "service", "addedAt": 1735689600}`
+    /// Example: `{"id": "api", "type": "service", "addedAt": "yesterday"}`
     ///
-    /// Fix: write a timestamp string such as `"2026-01-01T00:00:00.000Z"`, or remove the field.
-    INVALID_TIMESTAMP = "PKG017", "invalid-timestamp", Error, not_blocking, "updatedAt or addedAt is not a timestamp string";
+    /// Fix: write the time as `2026-01-01T00:00:00.000Z` (what the tool itself writes).
+    INVALID_TIMESTAMP = "PKG017", "invalid-timestamp", Error, not_blocking, "updatedAt or addedAt is not an RFC 3339 timestamp string";
 
     /// Catches: (`verify`) the `ops/packaging` folder is missing, or is not a folder.
     ///
@@ -400,6 +443,113 @@ catalogue! {
     /// Fix: put the value on one line without control characters.
     CONTROL_CHARACTER_VALUE = "PKG038", "control-character-value", Error, not_blocking, "a build argument or label value holds control characters";
 
+    /// Catches: a target's `"lint"` that is not an object, an `"ignore"` in it that is not
+    /// an array of strings, or an item naming no rule (neither a code such as `PKG104` nor
+    /// the Docker name of a rule, such as `CopyIgnoredFile`).
+    ///
+    /// Why: a misspelled rule in `"ignore"` silences nothing, and the finding it was meant
+    /// to silence comes back without a reason.
+    ///
+    /// Example: `"lint": {"ignore": ["PKG1O4"]}`
+    ///
+    /// Fix: name the rule by its code (the README's table) or its Docker name.
+    LINT_SHAPE = "PKG039", "lint-shape", Error, not_blocking, "lint is not {\"ignore\": [...]} naming known rules";
+
+    /// Catches: (`verify`) a target whose `"module"` does not exist, is not a folder, or
+    /// leads outside the repository through a symbolic link.
+    ///
+    /// Why: the module is the target's code, and its build context unless `"context"` says
+    /// otherwise: a typo such as `apps/wroker` makes the build fail with
+    /// `lstat .../apps/wroker: no such file or directory`.
+    ///
+    /// Example: `add-service --id worker --module apps/wroker`
+    ///
+    /// Fix: correct `"module"`, or create the folder.
+    MISSING_MODULE = "PKG040", "missing-module", Error, not_blocking, "a target's module is not a folder inside the repository";
+
+    /// Catches: (`verify`) a target whose build context (`"context"`, else `"module"`, else
+    /// the repository root) does not exist, is not a folder, or leads outside the
+    /// repository. When the context is the module, the finding is the module's (PKG040).
+    ///
+    /// Why: the engine cannot send a context that is not a folder; the build fails before
+    /// its first step.
+    ///
+    /// Example: `"context": "apps/missing"`
+    ///
+    /// Fix: correct `"context"`, or create the folder.
+    MISSING_CONTEXT = "PKG041", "missing-context", Error, not_blocking, "a target's build context is not a folder inside the repository";
+
+    /// Catches: (`verify`) a target whose `"dockerfile"` is a folder or another kind of
+    /// entry that is not a regular file. A Dockerfile that does not exist is PKG023.
+    ///
+    /// Why: the engine reads the Dockerfile as a file; the build fails.
+    ///
+    /// Example: `"dockerfile": "ops/packaging/services"`
+    ///
+    /// Fix: point `"dockerfile"` at the Dockerfile itself.
+    DOCKERFILE_NOT_A_FILE = "PKG042", "dockerfile-not-a-file", Error, not_blocking, "a target's Dockerfile is not a regular file";
+
+    /// Catches: (`verify`) a target's `"target"`, or `build --stage`, naming no stage of
+    /// the target's Dockerfile (stage names compare without case, as BuildKit does).
+    /// `build` refuses such a stage before the engine runs.
+    ///
+    /// Why: BuildKit fails with `target stage "runtime" could not be found`.
+    ///
+    /// Example: `"target": "runtime"` where the Dockerfile has `FROM node AS build` and
+    /// `FROM node AS final`.
+    ///
+    /// Fix: name one of the stages the message lists, or add `AS runtime` to a `FROM`.
+    UNKNOWN_TARGET_STAGE = "PKG043", "unknown-target-stage", Error, not_blocking, "a target's stage is not a stage of its Dockerfile";
+
+    /// Catches: (`verify`) a `"buildArgs"` key that no `ARG` of the target's Dockerfile
+    /// declares (BuildKit's predefined proxy arguments excepted).
+    ///
+    /// Why: the value is ignored (BuildKit warns `build-arg ... was not consumed`); most
+    /// often the name is misspelled, and the build uses the default instead.
+    ///
+    /// Example: `"buildArgs": {"NODE_VERISON": "22"}` with `ARG NODE_VERSION=20`
+    ///
+    /// Fix: correct the name, or declare the argument with `ARG`.
+    UNDECLARED_BUILD_ARG = "PKG044", "undeclared-build-arg", Warning, not_blocking, "a buildArgs key is declared by no ARG of the Dockerfile";
+
+    /// Catches: (`verify`) a target whose `"platforms"` asks for a platform the built
+    /// stage cannot give, because its `FROM --platform=` is a constant other platform.
+    ///
+    /// Why: the image for `linux/arm64` would hold `linux/amd64` binaries: it is built,
+    /// labelled arm64, and fails at run time with `exec format error`.
+    ///
+    /// Example: `"platforms": ["linux/arm64"]` with `FROM --platform=linux/amd64 node:22`
+    ///
+    /// Fix: use `FROM --platform=$TARGETPLATFORM` (or no flag), or build only the pinned
+    /// platform.
+    PLATFORM_MISMATCH = "PKG045", "platform-mismatch", Warning, not_blocking, "a target platform differs from the constant FROM --platform of its stage";
+
+    /// Catches: (`verify`) a line of a target's `.dockerignore` (the context's, or the
+    /// Dockerfile's own `<name>.dockerignore`) that is not a valid pattern, such as an
+    /// unclosed `[`, or a `!` with no pattern.
+    ///
+    /// Why: BuildKit refuses to read the file, and the build fails.
+    ///
+    /// Example: `[abc`
+    ///
+    /// Fix: close the class, or escape the bracket (`\[abc`).
+    INVALID_DOCKERIGNORE = "PKG046", "invalid-dockerignore", Error, not_blocking, "a .dockerignore line is not a valid pattern";
+
+    /// Catches: (`verify`) a target whose `"module"` (or explicit `"context"`) does not
+    /// exist, nor does the first folder of its path: a target registered ahead of its
+    /// code, as the quickstart does (`add-service --id api --module apps/backend` in a new
+    /// repository). When the first folder exists (`apps/` is there, `apps/wroker` is not),
+    /// the finding is the error PKG040 or PKG041 instead.
+    ///
+    /// Why: the build fails until the folder exists; a warning keeps `verify` usable while
+    /// a repository is being set up, and `--strict` fails on it.
+    ///
+    /// Example: `"module": "apps/backend"` in a repository without `apps/`
+    ///
+    /// Fix: create the module's folder (or correct the path) before building.
+    FOLDER_NOT_CREATED = "PKG047", "folder-not-created", Warning, not_blocking, "a target's module or context folder is not created yet";
+
+
     /// Catches: a Dockerfile with no `FROM` instruction at all (also an empty file or one of
     /// comments only); reported at line 1.
     ///
@@ -481,6 +631,221 @@ catalogue! {
     ///
     /// Fix: move the files into the context, or widen the target's `"context"` to include them.
     SOURCE_OUTSIDE_CONTEXT = "PKG107", "source-outside-context", Warning, not_blocking, "a COPY/ADD source is absolute or outside the build context";
+
+    /// Catches: (`verify`) a `COPY` or `ADD` source, after `ARG`/`ENV` values are put in
+    /// where they are known, that is not in the target's build context (a wildcard that
+    /// matches nothing is PKG113: BuildKit copies nothing and goes on). Sources of `--from` copies, URLs, heredocs and sources with unknown
+    /// variables are not checked.
+    ///
+    /// Why: the build fails with `"/pnpm-lock.yaml": not found`. The usual cause is a
+    /// context that is the module folder while the Dockerfile copies from the repository
+    /// root.
+    ///
+    /// Example: `COPY pnpm-lock.yaml ./` with `"context": "apps/worker"`
+    ///
+    /// Fix: correct the source, or set the target's `"context"` to the folder the
+    /// Dockerfile copies from (often `"."`).
+    MISSING_COPY_SOURCE = "PKG108", "missing-copy-source", Error, not_blocking, "a COPY/ADD source is not in the build context";
+
+    /// Catches: (`verify`) a `COPY` or `ADD` source that exists but is excluded by the
+    /// context's `.dockerignore`, or by the Dockerfile's own `<name>.dockerignore` (which
+    /// takes its place), matched as BuildKit matches: `**`, `!` re-inclusion, the last
+    /// matching line deciding.
+    ///
+    /// A wildcard source whose every match is excluded is reported too, as a warning (BuildKit
+    /// copies nothing for it and goes on). BuildKit's CopyIgnoredFile check misses some
+    /// exclusions (a `!` line followed by a later exclusion); this rule follows the order of
+    /// the lines, as the build does.
+    ///
+    /// Why: excluded files are never sent to the builder; the build fails with `not found`.
+    ///
+    /// Example: `COPY dist ./dist` with `dist` in `.dockerignore`
+    ///
+    /// Fix: remove or narrow the `.dockerignore` line, or re-include the path with `!`.
+    IGNORED_COPY_SOURCE = "PKG109", "ignored-copy-source", Error, not_blocking, "a COPY/ADD source is excluded by .dockerignore";
+
+    /// Catches: a `COPY --from=` or `RUN --mount=from=` naming no stage of the Dockerfile
+    /// (by name or index) and no image: a bare name without a tag, a digest or a registry
+    /// is read as a misspelled stage. A stage copying from itself, and an index past the
+    /// last stage, are reported too.
+    ///
+    /// Why: BuildKit reads an unknown name as an image on Docker Hub: the build fails with
+    /// `pull access denied`, or copies from an unrelated public image.
+    ///
+    /// Example: `COPY --from=buidler /out /app` with `FROM golang AS builder`
+    ///
+    /// Fix: name the stage as its `FROM ... AS` does; for an image write its tag, e.g.
+    /// `--from=nginx:1.27`.
+    UNKNOWN_COPY_STAGE = "PKG110", "unknown-copy-stage", Error, not_blocking, "COPY --from or RUN --mount from names no stage or image";
+
+    /// Catches: (`verify`) a `FROM` that uses an `ARG` which has no default and no value in
+    /// the target's `"buildArgs"`.
+    ///
+    /// Why: the argument expands to nothing: `FROM $BASE` fails with
+    /// `base name should not be blank`, `FROM node:${V}` with an invalid reference.
+    ///
+    /// Example: `ARG BASE` then `FROM $BASE`
+    ///
+    /// Fix: give the `ARG` a default, or set the value in the target's `"buildArgs"`.
+    BLANK_ARG_IN_FROM = "PKG111", "blank-arg-in-from", Error, not_blocking, "a FROM uses an ARG with no default and no build argument value";
+
+    /// Catches: two stages with the same name (names compare without case).
+    ///
+    /// Why: a reference to the name is ambiguous: BuildKit warns and takes the first stage,
+    /// which is seldom what the later one's author meant.
+    ///
+    /// Example: `FROM node AS build` and later `FROM golang AS build`
+    ///
+    /// Fix: rename one of the stages, and the references to it.
+    DUPLICATE_STAGE_NAME = "PKG112", "duplicate-stage-name", Warning, not_blocking, "two stages have the same name";
+
+    /// Catches: (`verify`) a `COPY` or `ADD` wildcard source that matches no file of the
+    /// target's build context (one that matches only excluded files is PKG109, a warning).
+    ///
+    /// Why: BuildKit copies nothing for it and the build goes on, so the image silently
+    /// lacks the files (`COPY package*.json ./` in a context without them installs nothing).
+    ///
+    /// Example: `COPY config/*.yml /etc/app/` where the context has no `config/`.
+    ///
+    /// Fix: correct the pattern or the context; remove the source if it is optional on
+    /// purpose.
+    EMPTY_COPY_WILDCARD = "PKG113", "empty-copy-wildcard", Warning, not_blocking, "a COPY/ADD wildcard matches no file in the build context";
+
+
+    /// Catches: a `FROM ... AS Name` whose stage name has uppercase letters (BuildKit's StageNameCasing).
+    ///
+    /// Why: BuildKit lowercases stage names, so `--from=Build` and `--target build` name the same stage; mixed case hides that.
+    ///
+    /// Example: `FROM node:22 AS Build`
+    ///
+    /// Fix: Write the name in lowercase: `AS build`.
+    STAGE_NAME_CASING = "PKG120", "stage-name-casing", Warning, not_blocking, "a stage name is not lowercase";
+
+    /// Catches: a `FROM` and its `AS` keyword written in different case, such as `FROM node AS build` with `as` (BuildKit's FromAsCasing).
+    ///
+    /// Why: consistent keywords keep a Dockerfile readable; BuildKit warns on it.
+    ///
+    /// Example: `FROM node:22 as build`
+    ///
+    /// Fix: Write `FROM ... AS ...` (or both lowercase).
+    FROM_AS_CASING = "PKG121", "from-as-casing", Warning, not_blocking, "FROM and AS are cased differently";
+
+    /// Catches: a `MAINTAINER` instruction (BuildKit's MaintainerDeprecated).
+    ///
+    /// Why: `MAINTAINER` is deprecated; the author belongs in a label, where tools look for it.
+    ///
+    /// Example: `MAINTAINER me@example.com`
+    ///
+    /// Fix: `LABEL org.opencontainers.image.authors="me@example.com"`.
+    MAINTAINER_DEPRECATED = "PKG122", "maintainer-deprecated", Warning, not_blocking, "MAINTAINER is deprecated";
+
+    /// Catches: a stage named `scratch` or `context` (BuildKit's ReservedStageName).
+    ///
+    /// Why: those names mean the empty image and the build context; a stage of that name is ambiguous.
+    ///
+    /// Example: `FROM alpine:3.20 AS scratch`
+    ///
+    /// Fix: Choose another name.
+    RESERVED_STAGE_NAME = "PKG123", "reserved-stage-name", Warning, not_blocking, "a stage is named scratch or context";
+
+    /// Catches: an instruction keyword whose case differs from the majority of the file's keywords (all uppercase, or all lowercase) (BuildKit's ConsistentInstructionCasing).
+    ///
+    /// Why: mixed keyword case is hard to read and often the sign of a pasted fragment.
+    ///
+    /// Example: `run apt-get update` in a file written in uppercase
+    ///
+    /// Fix: Write the keyword in the file's case.
+    INCONSISTENT_CASING = "PKG124", "inconsistent-instruction-casing", Warning, not_blocking, "an instruction is cased unlike most of the file";
+
+    /// Catches: a `WORKDIR` with a relative path before any absolute `WORKDIR` in the same stage (BuildKit's WorkdirRelativePath).
+    ///
+    /// Why: the path is relative to the base image's working directory, which can change with the base image.
+    ///
+    /// Example: `FROM node:22` then `WORKDIR app`
+    ///
+    /// Fix: Use an absolute path: `WORKDIR /app`.
+    WORKDIR_RELATIVE = "PKG125", "workdir-relative-path", Warning, not_blocking, "a relative WORKDIR comes before any absolute one in its stage";
+
+    /// Catches: an `EXPOSE` port whose protocol is not lowercase, such as `80/TCP` (BuildKit's ExposeProtoCasing).
+    ///
+    /// Why: protocols are lowercase (`tcp`, `udp`); other spellings are not portable between tools.
+    ///
+    /// Example: `EXPOSE 80/TCP`
+    ///
+    /// Fix: `EXPOSE 80/tcp`.
+    EXPOSE_PROTO_CASING = "PKG126", "expose-proto-casing", Warning, not_blocking, "an EXPOSE protocol is not lowercase";
+
+    /// Catches: an `ENV` or `LABEL` in the legacy `key value` form (BuildKit's LegacyKeyValueFormat).
+    ///
+    /// Why: in the legacy form the value is the rest of the line, spaces included, and only one pair fits; it is easy to misread.
+    ///
+    /// Example: `ENV NODE_ENV production`
+    ///
+    /// Fix: `ENV NODE_ENV=production`.
+    LEGACY_KEY_VALUE = "PKG127", "legacy-key-value-format", Warning, not_blocking, "ENV or LABEL uses the legacy key value form";
+
+    /// Catches: a `CMD` or `ENTRYPOINT` in shell form (BuildKit's JSONArgsRecommended).
+    ///
+    /// Why: the shell form runs the command under `/bin/sh -c`, which does not forward signals: `docker stop` waits and then kills the container.
+    ///
+    /// Example: `CMD node server.js`
+    ///
+    /// Fix: `CMD ["node", "server.js"]`.
+    JSON_ARGS_RECOMMENDED = "PKG128", "json-args-recommended", Warning, not_blocking, "CMD or ENTRYPOINT is in shell form";
+
+    /// Catches: a `CMD`, `ENTRYPOINT` or `HEALTHCHECK` followed by another of the same kind in the same stage; each one that is replaced is reported (BuildKit's MultipleInstructionsDisallowed).
+    ///
+    /// Why: only the last one takes effect; the earlier ones are dead code that readers take for real.
+    ///
+    /// Example: `CMD ["a"]` then `CMD ["b"]` in one stage
+    ///
+    /// Fix: Keep only the one that should run.
+    MULTIPLE_INSTRUCTIONS = "PKG129", "multiple-instructions-disallowed", Warning, not_blocking, "a CMD, ENTRYPOINT or HEALTHCHECK is replaced by a later one in its stage";
+
+    /// Catches: a `RUN` whose commands call `sudo` (hadolint DL3004).
+    ///
+    /// Why: a build step already runs as the stage's user; `sudo` needs a TTY or a sudoers entry, hides which user a step runs as, and leaves `sudo` in the image.
+    ///
+    /// Example: `RUN sudo apt-get update`
+    ///
+    /// Fix: Run the step as root with `USER root` before it (and a non-root `USER` after), without `sudo`.
+    SUDO_IN_RUN = "PKG130", "sudo-in-run", Warning, not_blocking, "a RUN uses sudo";
+
+    /// Catches: a `RUN` whose commands call `cd` (hadolint DL3003).
+    ///
+    /// Why: the folder lasts only for that `RUN`; later instructions run elsewhere, which is easy to misread.
+    ///
+    /// Example: `RUN cd /app && npm ci`
+    ///
+    /// Fix: `WORKDIR /app` then `RUN npm ci`.
+    CD_IN_RUN = "PKG131", "cd-in-run", Warning, not_blocking, "a RUN changes folder with cd";
+
+    /// Catches: a `RUN` in shell form with a pipe (`|`), when no earlier `SHELL` of the stage sets `-o pipefail` and the command does not set it (hadolint DL4006).
+    ///
+    /// Why: `/bin/sh -c` takes the exit code of the last command only: `curl ... | tar x` passes when the download fails.
+    ///
+    /// Example: `RUN curl -fsSL https://example.com/x.tgz | tar xz`
+    ///
+    /// Fix: `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the `RUN`.
+    PIPE_WITHOUT_PIPEFAIL = "PKG132", "pipe-without-pipefail", Warning, not_blocking, "a RUN pipes without pipefail";
+
+    /// Catches: an `apt-get install` in a `RUN` without `-y` (or `--yes`, `--assume-yes`, `-qq`) (hadolint DL3014).
+    ///
+    /// Why: apt-get asks for confirmation and, with no terminal, aborts: the build fails.
+    ///
+    /// Example: `RUN apt-get update && apt-get install curl`
+    ///
+    /// Fix: `apt-get install -y curl`.
+    APT_WITHOUT_YES = "PKG133", "apt-without-yes", Warning, not_blocking, "apt-get install without -y";
+
+    /// Catches: an `apt-get install` in a `RUN` without `--no-install-recommends` (hadolint DL3015).
+    ///
+    /// Why: recommended packages are installed too: a bigger image with more to patch, for nothing asked.
+    ///
+    /// Example: `RUN apt-get install -y curl`
+    ///
+    /// Fix: `apt-get install -y --no-install-recommends curl`.
+    APT_RECOMMENDS = "PKG134", "apt-install-recommends", Warning, not_blocking, "apt-get install without --no-install-recommends";
 }
 
 #[cfg(test)]

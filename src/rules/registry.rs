@@ -17,6 +17,7 @@ use crate::registry::{
 };
 use crate::values::reference;
 use crate::values::text::quote;
+use crate::values::time::is_rfc3339;
 
 fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
     let at = |field: &str| format!("/targets/{index}/{field}");
@@ -68,11 +69,11 @@ fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
         }
     }
     if let Some(added) = &t.added_at {
-        if !added.is_string() {
+        if let Some(why) = timestamp_problem(added) {
             out.push(Problem::new(
                 rule::INVALID_TIMESTAMP,
                 at("addedAt"),
-                format!("{who}: \"addedAt\" must be an ISO-8601 timestamp string"),
+                format!("{who}: \"addedAt\" {why}"),
             ));
         }
     }
@@ -198,11 +199,11 @@ pub fn validate(registry: &Registry) -> Vec<Problem> {
             secrets_in(v, &mut p, &mut out);
         }
     }
-    if registry.updated_at.as_ref().is_some_and(|u| !u.is_string()) {
+    if let Some(why) = registry.updated_at.as_ref().and_then(timestamp_problem) {
         out.push(Problem::new(
             rule::INVALID_TIMESTAMP,
             "/updatedAt".into(),
-            "\"updatedAt\" must be an ISO-8601 timestamp string".into(),
+            format!("\"updatedAt\" {why}"),
         ));
     }
     for (k, v) in &registry.extra {
@@ -210,6 +211,18 @@ pub fn validate(registry: &Registry) -> Vec<Problem> {
         secrets_in(v, &mut p, &mut out);
     }
     out
+}
+
+/// Why a timestamp value is not an RFC 3339 date-time string, if it is not.
+fn timestamp_problem(v: &Value) -> Option<String> {
+    match v.as_str() {
+        None => Some("must be an RFC 3339 timestamp string (like 2026-01-01T00:00:00.000Z)".into()),
+        Some(s) if is_rfc3339(s) => None,
+        Some(s) => Some(format!(
+            "{} is not an RFC 3339 timestamp (like 2026-01-01T00:00:00.000Z)",
+            quote(s)
+        )),
+    }
 }
 
 /// The rule a defect of the reader breaks.

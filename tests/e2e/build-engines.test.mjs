@@ -423,7 +423,8 @@ describe('engine commands', () => {
       assert.equal(lines(r.stderr)[0], '[info] --changed-since HEAD: 1 of 2 targets changed (worker)');
       git('add', '-A');
       git('commit', '-q', '-m', 'worker change');
-      repo.write('ops/packaging/services/api.Dockerfile', 'FROM scratch\n');
+      // (it keeps the stage the registry's "target" names: build refuses a Dockerfile without it)
+      repo.write('ops/packaging/services/api.Dockerfile', 'FROM scratch AS runtime\n');
       r = must(repo.run(['build-all', '--changed-since', 'HEAD~1', '--dry-run'], { env }), 'two changed');
       assert.ok(r.stderr.startsWith('[info] --changed-since HEAD~1: 2 of 2 targets changed (api, worker)\n'), r.stderr);
       r = repo.run(['build-all', '--changed-since', 'no-such-branch'], { env });

@@ -7,13 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const api = path.join(root, 'dist/packaging/scripts/index.mjs');
 if (!fs.existsSync(api)) throw new Error(`${api} is missing: run node scripts/build.mjs`);
 const { validateRegistry } = await import(api);
 const schema = JSON.parse(fs.readFileSync(path.join(root, 'templates/docs/packaging/registry.schema.json'), 'utf8'));
-const validate = new Ajv2020({ strict: true, strictRequired: false, allErrors: true, validateFormats: false }).compile(schema);
+// Formats on: "date-time" is checked (ajv-formats, full mode), as the core's PKG017 checks it.
+const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true, validateFormats: true });
+addFormats(ajv, { mode: 'full' });
+const validate = ajv.compile(schema);
 
 const base = { id: 'api', type: 'service' };
 const registry = (target, top = {}) => ({ version: 1, updatedAt: '2026-01-01T00:00:00.000Z', targets: [{ ...base, ...target }], ...top });
@@ -33,6 +37,24 @@ const cases = [
   ['module number', registry({ module: 5 }), false],
   ['addedAt number', registry({ addedAt: 5 }), false],
   ['updatedAt number', { version: 1, updatedAt: 1, targets: [] }, false],
+  ['lint ignore codes and Docker names', registry({ lint: { ignore: ['PKG104', 'CopyIgnoredFile'] } }), true],
+  ['lint empty', registry({ lint: {} }), true],
+  ['lint array', registry({ lint: ['PKG104'] }), false],
+  ['lint ignore string', registry({ lint: { ignore: 'PKG104' } }), false],
+  ['lint ignore number item', registry({ lint: { ignore: [104] } }), false],
+  ['lint ignore not a name', registry({ lint: { ignore: ['no such rule'] } }), false],
+  ...[
+    '2026-01-01T00:00:00.000Z', '2026-01-01t00:00:00z', '2024-02-29T12:00:00+05:30', '2026-12-31T23:59:59.123456789-08:00',
+    '2016-12-31T23:59:60Z', '2017-01-01T05:29:60+05:30',
+  ].map((ts) => [`timestamp ${ts}`, registry({ addedAt: ts }, { updatedAt: ts }), true]),
+  ...[
+    'yesterday', '', '2026-01-01', '2026-01-01T00:00:00', '2026-01-01 00:00:00Z', '2026-01-01T00:00:00+0100',
+    '2026-01-01T00:00:00+01', '2026-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-04-31T00:00:00Z',
+    '2026-01-01T24:00:00Z', '2026-01-01T12:59:60Z', '2026-01-01T00:00:00.Z', '2026-01-01T00:00:00+24:00',
+  ].flatMap((ts) => [
+    [`addedAt ${JSON.stringify(ts)}`, registry({ addedAt: ts }), false],
+    [`updatedAt ${JSON.stringify(ts)}`, { version: 1, updatedAt: ts, targets: [] }, false],
+  ]),
   ...['api', 'billing.api', 'a__b', 'a---b', 'x'.repeat(128)].map((id) => [`id ${id.slice(0, 20)}`, registry({ id }), true]),
   ...['UPPER', 'has space', '../../escape', '/abs', '', 'a..b', 'a___b', '-a', 'x'.repeat(129)].map((id) => [`id ${JSON.stringify(id.slice(0, 20))}`, registry({ id }), false]),
   ...['service', 'job', 'app'].map((type) => [`type ${type}`, registry({ type }), true]),
@@ -63,7 +85,7 @@ for (const [name, doc, expected] of cases) {
 
 test('the schema is valid draft 2020-12 and names every known target field', () => {
   const props = Object.keys(schema.$defs.target.properties);
-  for (const k of ['id', 'type', 'module', 'dockerfile', 'context', 'image', 'addedAt', 'platforms', 'buildArgs', 'labels', 'target']) {
+  for (const k of ['id', 'type', 'module', 'dockerfile', 'context', 'image', 'addedAt', 'platforms', 'buildArgs', 'labels', 'target', 'lint']) {
     assert.ok(props.includes(k), k);
   }
 });

@@ -17,6 +17,7 @@
 
 use crate::cli::options::{self, Options};
 use crate::cli::{git, Ctx, Failure};
+use crate::dockerfile::check_stage;
 use crate::host::{EntryKind, Exit, Host};
 use crate::plan::build::{
     helper_capabilities, plan, shell_line, EngineEnv, Plan, HELPER, HELPER_LINE,
@@ -100,6 +101,14 @@ fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> 
     }
     if let Some(helper) = ctx.host.read_file(&ctx.abs(HELPER))? {
         check_helper(&helper, &plan, opts)?;
+    }
+    if let Some(stage) = &plan.settings.stage {
+        let text = ctx
+            .host
+            .read_file(&ctx.abs(&plan.dockerfile))?
+            .unwrap_or_default();
+        check_stage(stage, &plan.dockerfile, &text)
+            .map_err(|m| Failure::new(format!("Target {}: {m}", quote(&plan.id))))?;
     }
     Ok(plan)
 }

@@ -1,17 +1,30 @@
-//! `verify [--strict] [--format text|json]`: the reference's checks (layout,
-//! targets, Dockerfiles present) plus every registry diagnostic and the
-//! Dockerfile checks.
+//! `verify [--strict] [--format text|json] [--ignore CODE] [--error CODE]
+//! [--warning CODE] [--verbose]`: the reference's checks (layout, targets,
+//! Dockerfiles present) plus every registry diagnostic, the Dockerfile checks
+//! and the checks of each target's build context.
+//!
+//! A finding can be silenced four ways: `--ignore`, the target's
+//! `"lint": {"ignore": [...]}`, the Dockerfile's `# check=skip=` directive, and
+//! `# ctl-packaging ignore=CODE <reason>` on the line before an instruction.
+//! Silenced findings are counted, and listed with `--verbose`.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::api::validation;
-use crate::cli::args::Format;
+use crate::cli::args::Args;
 use crate::cli::{store, Ctx, Failure};
-use crate::host::{EntryKind, HostError};
+use crate::dockerfile::rules::suppress::by_registry;
+use crate::dockerfile::{check_target, Context, Entry, Facts};
+use crate::host::{EntryKind, Host, HostError};
+use crate::registry::locate;
 use crate::registry::{Target, REGISTRY_PATH};
+use crate::rules::build_settings;
 use crate::rules::catalogue::{self as rule, Rule};
-use crate::rules::{Diagnostic, Severity, Span};
-use crate::values::paths::repo_relative;
+use crate::rules::{Diagnostic, Problem, Severity, Span};
+use crate::values::dockerignore::Ignore;
+use crate::values::paths::{is_within, join, repo_relative};
 use crate::values::text::quote;
 
 /// One finding of `verify`: a diagnostic, plus the reference's plain wording
@@ -45,32 +58,132 @@ struct Report<'a> {
     errors: usize,
     warnings: usize,
     findings: Vec<&'a Diagnostic>,
+    /// How many findings were silenced.
+    suppressed: usize,
+    /// With `--verbose`: the silenced findings, each with its reason.
+    #[serde(rename = "suppressedFindings", skip_serializing_if = "Option::is_none")]
+    suppressed_findings: Option<Vec<Silenced<'a>>>,
+}
+
+#[derive(Serialize)]
+struct Silenced<'a> {
+    #[serde(flatten)]
+    diagnostic: &'a Diagnostic,
+    reason: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`).
+    Github,
+}
+
+/// verify's options. They are read in this one function, so that a table of
+/// options per command can take its place.
+struct Options {
+    output: Output,
+    strict: bool,
+    verbose: bool,
+    /// `--ignore`: never reported (counted as suppressed).
+    ignore: Vec<&'static Rule>,
+    /// `--error`, `--warning`: the severity these rules' findings get.
+    error: Vec<&'static Rule>,
+    warning: Vec<&'static Rule>,
+    /// `--output FILE`: the report goes to this file (replaced atomically).
+    file: Option<String>,
+}
+
+fn options(args: &Args) -> Result<Options, String> {
+    let output = match args.value("format")? {
+        None => Output::Text,
+        Some(v) if v.eq_ignore_ascii_case("text") => Output::Text,
+        Some(v) if v.eq_ignore_ascii_case("json") => Output::Json,
+        Some(v) if v.eq_ignore_ascii_case("sarif") => Output::Sarif,
+        Some(v) if v.eq_ignore_ascii_case("github") => Output::Github,
+        Some(v) => {
+            return Err(format!(
+                "--format must be one of: text, json, sarif, github (got {})",
+                quote(v)
+            ))
+        }
+    };
+    let rules = |key: &str| -> Result<Vec<&'static Rule>, String> {
+        let mut out = Vec::new();
+        for value in args.values(key)? {
+            for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let r = rule::named(name)
+                    .ok_or_else(|| format!("--{key}: no rule is named {}", quote(name)))?;
+                if r.blocking && key != "error" {
+                    return Err(format!(
+                        "--{key}: {} cannot be changed: while it stands no command can work on the registry",
+                        r.code
+                    ));
+                }
+                out.push(r);
+            }
+        }
+        Ok(out)
+    };
+    Ok(Options {
+        output,
+        strict: args.flag("strict"),
+        verbose: args.flag("verbose"),
+        ignore: rules("ignore")?,
+        error: rules("error")?,
+        warning: rules("warning")?,
+        file: args.value("output")?.map(str::to_string),
+    })
 }
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
-    let format = ctx.args.format().map_err(Failure::new)?;
-    let strict = ctx.args.flag("strict");
-    let findings = collect(ctx)?;
+    let opts = options(&ctx.args).map_err(Failure::new)?;
+    let strict = opts.strict;
+    let (findings, suppressed) = collect(ctx, &opts)?;
     let errors = findings
         .iter()
         .filter(|f| f.diagnostic.severity == Severity::Error)
         .count();
     let warnings = findings.len() - errors;
     let ok = errors == 0 && (!strict || warnings == 0);
-    match format {
-        Format::Json => {
+    let mut out = String::new();
+    fn line(out: &mut String, text: impl AsRef<str>) {
+        out.push_str(text.as_ref());
+        out.push('\n');
+    }
+    match opts.output {
+        Output::Json => {
             let report = Report {
                 ok,
                 strict,
                 errors,
                 warnings,
                 findings: findings.iter().map(|f| &f.diagnostic).collect(),
+                suppressed: suppressed.len(),
+                suppressed_findings: opts.verbose.then(|| {
+                    suppressed
+                        .iter()
+                        .map(|(f, why)| Silenced {
+                            diagnostic: &f.diagnostic,
+                            reason: why,
+                        })
+                        .collect()
+                }),
             };
-            ctx.console
-                .out(serde_json::to_string_pretty(&report).unwrap_or_default());
+            out.push_str(&serde_json::to_string_pretty(&report).unwrap_or_default());
+            out.push('\n');
         }
-        Format::Text => {
+        Output::Sarif => out = sarif(&findings, &suppressed),
+        Output::Github => {
+            for f in &findings {
+                line(&mut out, github(&f.diagnostic));
+            }
+        }
+        Output::Text => {
             for (severity, title) in [
                 (Severity::Error, "Errors:"),
                 (Severity::Warning, "Warnings:"),
@@ -80,32 +193,191 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                     .filter(|f| f.diagnostic.severity == severity)
                     .collect();
                 if !block.is_empty() {
-                    ctx.console.out("");
-                    ctx.console.out(title);
+                    line(&mut out, "");
+                    line(&mut out, title);
                     for f in block {
-                        ctx.console.out(format!("  - {}", f.text));
+                        line(&mut out, format!("  - {}", f.text));
                     }
                 }
             }
+            if !suppressed.is_empty() {
+                if opts.verbose {
+                    line(&mut out, "");
+                    line(&mut out, "Suppressed:");
+                    for (f, why) in &suppressed {
+                        line(&mut out, format!("  - {} ({why})", f.text));
+                    }
+                }
+                let hint = match opts.verbose {
+                    true => "",
+                    false => "; --verbose lists them",
+                };
+                line(
+                    &mut out,
+                    format!("[info] {} finding(s) suppressed{hint}.", suppressed.len()),
+                );
+            }
             if ok {
-                ctx.console.out("[ok] Packaging configuration verified.");
+                line(&mut out, "[ok] Packaging configuration verified.");
             } else {
                 if errors == 0 {
                     ctx.console
                         .err(format!("[error] {warnings} warning(s) under --strict."));
                 }
-                ctx.console.out("[error] Verification failed.");
+                line(&mut out, "[error] Verification failed.");
             }
+        }
+    }
+    let verdict = match ok {
+        true => "[ok] Packaging configuration verified.",
+        false => "[error] Verification failed.",
+    };
+    match &opts.file {
+        None => ctx.console.out_raw(&out),
+        Some(file) => {
+            let path = join(&ctx.host.cwd(), file);
+            ctx.host
+                .write_atomic(&path, &out)
+                .map_err(|e| Failure::new(format!("cannot write {file}: {e}")))?;
+            ctx.console.out(format!("[info] Report written to {file}"));
+            ctx.console.out(verdict);
         }
     }
     Ok(if ok { 0 } else { 1 })
 }
 
-fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
+/// `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=CODE::message`,
+/// escaped as GitHub's workflow commands want.
+fn github(d: &Diagnostic) -> String {
+    fn data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    fn property(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let s = &d.span;
+    format!(
+        "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+        d.severity.as_str(),
+        property(&d.file),
+        s.line,
+        s.column,
+        s.end_line,
+        s.end_column,
+        d.code,
+        data(&d.message)
+    )
+}
+
+/// A SARIF 2.1.0 log: one run, the rules its results use (each with its
+/// summary and its documentation as help), every result with its place;
+/// silenced findings are results with a suppression and its justification.
+fn sarif(findings: &[Finding], suppressed: &[(Finding, String)]) -> String {
+    use serde_json::{json, Value};
+    let mut rules: Vec<&'static Rule> = Vec::new();
+    let all = findings
+        .iter()
+        .map(|f| (f, None))
+        .chain(suppressed.iter().map(|(f, why)| (f, Some(why.as_str()))));
+    let mut results = Vec::new();
+    for (f, why) in all {
+        let d = &f.diagnostic;
+        let Some(r) = rule::find(d.code) else {
+            continue;
+        };
+        let index = match rules.iter().position(|x| x.code == r.code) {
+            Some(i) => i,
+            None => {
+                rules.push(r);
+                rules.len() - 1
+            }
+        };
+        let s = &d.span;
+        let mut result = json!({
+            "ruleId": d.code,
+            "ruleIndex": index,
+            "level": d.severity.as_str(),
+            "message": {"text": d.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": d.file, "uriBaseId": "SRCROOT"},
+                "region": {
+                    "startLine": s.line,
+                    "startColumn": s.column,
+                    "endLine": s.end_line,
+                    "endColumn": s.end_column,
+                }
+            }}],
+        });
+        if !d.pointer.is_empty() {
+            result["properties"] = json!({"pointer": d.pointer});
+        }
+        if let Some(why) = why {
+            let kind = match why.starts_with('#') {
+                true => "inSource",
+                false => "external",
+            };
+            result["suppressions"] = json!([{"kind": kind, "justification": why}]);
+        }
+        results.push(result);
+    }
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|r| {
+            // Doc comments keep the space after `///`.
+            let help: Vec<&str> = r
+                .doc()
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l))
+                .collect();
+            let help = help.join("\n");
+            let mut rule = json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary()},
+                "fullDescription": {"text": r.summary()},
+                "help": {"text": help, "markdown": help},
+                "defaultConfiguration": {"level": r.severity.as_str()},
+            });
+            if let Some(name) = r.docker_name() {
+                rule["properties"] = json!({"dockerName": name});
+            }
+            rule
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "ctl-packaging",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The repository root"}}},
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Findings, and the silenced ones with the reason.
+type Collected = (Vec<Finding>, Vec<(Finding, String)>);
+
+fn collect(ctx: &Ctx, opts: &Options) -> Result<Collected, Failure> {
+    let mut out = Out {
+        registry: "",
+        indexed: false,
+        opts,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        suppressed: Vec::new(),
+    };
     if ctx.kind("ops/packaging")? != EntryKind::Dir {
-        errors.push(plain(
+        out.push(plain(
             rule::NOT_INITIALIZED,
             "ops/packaging",
             "ops/packaging/ not found. Run: ctl-packaging init".into(),
@@ -116,15 +388,22 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
         .read_file(&ctx.abs(REGISTRY_PATH))
         .map_err(|e| Failure::new(format!("cannot read {REGISTRY_PATH}: {e}")))?;
     let Some(text) = text else {
-        warnings.push(plain(
+        out.push(plain(
             rule::NO_TARGETS,
             REGISTRY_PATH,
             "No packaging targets defined".into(),
         ));
-        errors.extend(warnings);
-        return Ok(errors);
+        return Ok(out.finish());
     };
     let (registry, validation) = validation(&text);
+    // Positions of target findings need target indices that match the file:
+    // with a blocking problem (a target that is not an object) they may not.
+    let blocked = validation
+        .diagnostics
+        .iter()
+        .any(|d| rule::find(d.code).is_some_and(|r| r.blocking));
+    let targets = registry.map(|r| r.targets).unwrap_or_default();
+    // The registry's own findings, less those a target's "lint" silences.
     for d in validation.diagnostics {
         let finding = if d.code == rule::NO_TARGETS.code {
             Finding {
@@ -134,15 +413,23 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
         } else {
             located(d)
         };
-        match finding.diagnostic.severity {
-            Severity::Error => errors.push(finding),
-            Severity::Warning => warnings.push(finding),
+        let lint = (!blocked)
+            .then(|| target_of(&finding.diagnostic.pointer))
+            .flatten()
+            .and_then(|i| targets.get(i))
+            .and_then(|t| build_settings::from_target(t).ok())
+            .and_then(|s| by_registry(&s.lint_ignore, finding.diagnostic.code));
+        match lint {
+            Some(why) => out.suppressed.push((finding, why)),
+            None => out.push(finding),
         }
     }
-    let targets = registry.map(|r| r.targets).unwrap_or_default();
+    out.registry = &text;
+    out.indexed = !blocked;
+    let mut disk = Disk::new(ctx.host, &ctx.root);
     // The Dockerfiles are read in batches (one host call each), then checked
     // in target order.
-    for batch in targets.chunks(READ_BATCH) {
+    for (b, batch) in targets.chunks(READ_BATCH).enumerate() {
         let rels: Vec<Option<String>> = batch
             .iter()
             .map(|t| {
@@ -152,13 +439,322 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
             .collect();
         let paths: Vec<String> = rels.iter().flatten().map(|rel| ctx.abs(rel)).collect();
         let mut bodies = ctx.host.read_files(&paths).into_iter();
-        for (t, rel) in batch.iter().zip(&rels) {
-            check_dockerfile(t, rel.as_deref(), &mut bodies, &mut warnings);
+        for (i, (t, rel)) in batch.iter().zip(&rels).enumerate() {
+            let index = b * READ_BATCH + i;
+            let context = check_folders(index, t, &mut disk, &mut out);
+            check_dockerfile(
+                index,
+                t,
+                rel.as_deref(),
+                context,
+                &mut bodies,
+                &mut disk,
+                &mut out,
+            );
         }
     }
     store::release(targets);
-    errors.extend(warnings);
-    Ok(errors)
+    Ok(out.finish())
+}
+
+/// The target index of a registry pointer (`/targets/3/image` is 3).
+fn target_of(pointer: &str) -> Option<usize> {
+    pointer
+        .strip_prefix("/targets/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Where findings go: the command line's `--ignore`, `--error` and
+/// `--warning` are applied here, to every finding; and the registry text
+/// positions come from.
+struct Out<'a> {
+    registry: &'a str,
+    indexed: bool,
+    opts: &'a Options,
+    errors: Vec<Finding>,
+    warnings: Vec<Finding>,
+    suppressed: Vec<(Finding, String)>,
+}
+
+impl Out<'_> {
+    fn push(&mut self, mut finding: Finding) {
+        let code = finding.diagnostic.code;
+        let has = |list: &[&Rule]| list.iter().any(|r| r.code == code);
+        if has(&self.opts.ignore) {
+            self.suppressed.push((finding, "--ignore".into()));
+            return;
+        }
+        let severity = if has(&self.opts.error) {
+            Severity::Error
+        } else if has(&self.opts.warning) {
+            Severity::Warning
+        } else {
+            finding.diagnostic.severity
+        };
+        if severity != finding.diagnostic.severity {
+            let rendered = finding.text == finding.diagnostic.render();
+            finding.diagnostic.severity = severity;
+            if rendered {
+                finding.text = finding.diagnostic.render();
+            }
+        }
+        match severity {
+            Severity::Error => self.errors.push(finding),
+            Severity::Warning => self.warnings.push(finding),
+        }
+    }
+
+    /// Errors first, then warnings; and the silenced findings.
+    fn finish(self) -> Collected {
+        let mut all = self.errors;
+        all.extend(self.warnings);
+        (all, self.suppressed)
+    }
+
+    fn target_diagnostic(&self, index: usize, problem: Problem) -> Diagnostic {
+        let pointer = format!("/targets/{index}{}", problem.pointer);
+        let span = match self.indexed {
+            true => locate::span(self.registry, &pointer, None),
+            false => Span::start(),
+        };
+        let mut d = Diagnostic::new(problem.rule, REGISTRY_PATH, span, problem.message);
+        if self.indexed {
+            d.pointer = pointer;
+        }
+        d
+    }
+
+    /// A finding about target `index`, at `pointer` below it.
+    fn target(&mut self, index: usize, problem: Problem) {
+        let d = self.target_diagnostic(index, problem);
+        self.push(located(d));
+    }
+}
+
+/// The repository as the checks see it, each path asked once.
+struct Disk<'a> {
+    host: &'a dyn Host,
+    root: String,
+    real_root: Option<Option<String>>,
+    entries: HashMap<String, Entry>,
+    lists: HashMap<String, Option<Vec<String>>>,
+    /// `.dockerignore` texts, read once (many targets share a context).
+    texts: HashMap<String, Option<String>>,
+    inside: HashMap<String, bool>,
+}
+
+impl<'a> Disk<'a> {
+    fn new(host: &'a dyn Host, root: &str) -> Disk<'a> {
+        Disk {
+            host,
+            root: root.to_string(),
+            real_root: None,
+            entries: HashMap::new(),
+            lists: HashMap::new(),
+            texts: HashMap::new(),
+            inside: HashMap::new(),
+        }
+    }
+
+    /// What is at a repository-relative path.
+    fn entry(&mut self, rel: &str) -> Entry {
+        if let Some(e) = self.entries.get(rel) {
+            return *e;
+        }
+        let e = match self.host.stat(&join(&self.root, rel)) {
+            Ok(EntryKind::Missing) => Entry::Missing,
+            Ok(EntryKind::File) => Entry::File,
+            Ok(EntryKind::Dir) => Entry::Dir,
+            Ok(EntryKind::Other) => Entry::Other,
+            Err(_) => Entry::Unknown,
+        };
+        self.entries.insert(rel.to_string(), e);
+        e
+    }
+
+    /// The names in a folder (sorted), read once.
+    fn names(&mut self, rel: &str) -> Option<&[String]> {
+        if !self.lists.contains_key(rel) {
+            let mut l = self.host.read_dir(&join(&self.root, rel)).ok();
+            // In this order whatever order the host sorts in (binary search).
+            if let Some(names) = &mut l {
+                names.sort_unstable();
+            }
+            self.lists.insert(rel.to_string(), l);
+        }
+        self.lists.get(rel).and_then(|l| l.as_deref())
+    }
+
+    fn list(&mut self, rel: &str) -> Option<Vec<String>> {
+        self.names(rel).map(<[String]>::to_vec)
+    }
+
+    /// Whether folder `rel` holds an entry `name` (one listing per folder,
+    /// a binary search per question).
+    fn has_child(&mut self, rel: &str, name: &str) -> bool {
+        self.names(rel)
+            .is_some_and(|names| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok())
+    }
+
+    /// Whether an existing path stays inside the repository once symbolic
+    /// links are resolved.
+    fn inside(&mut self, rel: &str) -> bool {
+        if let Some(i) = self.inside.get(rel) {
+            return *i;
+        }
+        let host = self.host;
+        let root = &self.root;
+        let real_root = self
+            .real_root
+            .get_or_insert_with(|| host.real_path(root).ok().flatten());
+        let inside = match (real_root, host.real_path(&join(root, rel))) {
+            (Some(real_root), Ok(Some(real))) => is_within(real_root, &real),
+            _ => true,
+        };
+        self.inside.insert(rel.to_string(), inside);
+        inside
+    }
+
+    /// The `.dockerignore` text at a repository-relative path, if any.
+    fn read(&mut self, rel: &str) -> Option<String> {
+        if let Some(text) = self.texts.get(rel) {
+            return text.clone();
+        }
+        let text = self.host.read_file(&join(&self.root, rel)).ok().flatten();
+        self.texts.insert(rel.to_string(), text.clone());
+        text
+    }
+}
+
+/// One build context seen through [`Disk`].
+struct InContext<'d, 'a> {
+    disk: &'d mut Disk<'a>,
+    base: String,
+}
+
+impl InContext<'_, '_> {
+    fn path(&self, rel: &str) -> String {
+        match (self.base.as_str(), rel) {
+            (base, "") => base.to_string(),
+            ("." | "", rel) => rel.to_string(),
+            (base, rel) => format!("{base}/{rel}"),
+        }
+    }
+}
+
+impl Context for InContext<'_, '_> {
+    fn entry(&mut self, rel: &str) -> Entry {
+        let path = self.path(rel);
+        self.disk.entry(&path)
+    }
+
+    fn list(&mut self, rel: &str) -> Option<Vec<String>> {
+        let path = self.path(rel);
+        self.disk.list(&path)
+    }
+}
+
+/// A folder of the target (module or context) that must exist inside the
+/// repository; the rule it breaks and the message when it does not. A
+/// folder whose first path segment does not exist either is a target
+/// registered ahead of its code: [`rule::FOLDER_NOT_CREATED`], a warning.
+fn folder_problem(
+    disk: &mut Disk<'_>,
+    rule: &'static Rule,
+    what: &str,
+    rel: &str,
+    id: &str,
+) -> Option<Problem> {
+    let (rule, why) = match disk.entry(rel) {
+        Entry::Dir if disk.inside(rel) => return None,
+        Entry::Dir => (rule, "leads outside the repository through a symbolic link"),
+        Entry::Missing => {
+            let first = rel.split('/').next().unwrap_or(rel);
+            match disk.entry(first) {
+                Entry::Missing => (
+                    rule::FOLDER_NOT_CREATED,
+                    "does not exist yet; the build fails until it does",
+                ),
+                _ => (rule, "does not exist; the build fails"),
+            }
+        }
+        Entry::File | Entry::Other => (rule, "is not a folder; the build fails"),
+        Entry::Unknown => return None,
+    };
+    let pointer = match what {
+        "module" => "/module",
+        _ => "/context",
+    };
+    Some(Problem::new(
+        rule,
+        pointer.into(),
+        format!("{what} {} of target {} {why}", quote(rel), quote(id)),
+    ))
+}
+
+/// The module and the build context: folders inside the repository. The
+/// context (repository-relative) when it is one.
+fn check_folders(
+    index: usize,
+    t: &Target,
+    disk: &mut Disk<'_>,
+    out: &mut Out<'_>,
+) -> Option<String> {
+    let module = t.module.as_deref().and_then(|m| repo_relative(m).ok());
+    let mut module_ok = true;
+    if let Some(module) = &module {
+        if let Some(problem) = folder_problem(disk, rule::MISSING_MODULE, "module", module, t.id())
+        {
+            module_ok = false;
+            out.target(index, problem);
+        }
+    }
+    let written = t.context_or_default();
+    let context = repo_relative(written).ok()?;
+    if module.as_deref() == Some(context.as_str()) {
+        // The module is the context: one finding is enough.
+        return module_ok.then_some(context);
+    }
+    let context = if context.is_empty() {
+        ".".to_string()
+    } else {
+        context
+    };
+    match folder_problem(disk, rule::MISSING_CONTEXT, "context", &context, t.id()) {
+        None => Some(context),
+        Some(problem) => {
+            out.target(index, problem);
+            None
+        }
+    }
+}
+
+/// The `.dockerignore` of a build: the Dockerfile's own
+/// `<dockerfile>.dockerignore`, else the context's. Its path and text.
+fn dockerignore(disk: &mut Disk<'_>, dockerfile: &str, context: &str) -> Option<(String, String)> {
+    let (folder, name) = match dockerfile.rfind('/') {
+        Some(at) => (&dockerfile[..at], &dockerfile[at + 1..]),
+        None => (".", dockerfile),
+    };
+    let own = format!("{name}.dockerignore");
+    let listed = disk.has_child(folder, &own);
+    if listed {
+        let path = format!("{dockerfile}.dockerignore");
+        if let Some(text) = disk.read(&path) {
+            return Some((path, text));
+        }
+    }
+    let path = match context {
+        "." | "" => ".dockerignore".to_string(),
+        c => format!("{c}/.dockerignore"),
+    };
+    if disk.entry(&path) == Entry::File {
+        return disk.read(&path).map(|text| (path, text));
+    }
+    None
 }
 
 /// How many Dockerfiles are read in one host call: few enough that a batch
@@ -166,15 +762,18 @@ fn collect(ctx: &Ctx) -> Result<Vec<Finding>, Failure> {
 const READ_BATCH: usize = 512;
 
 /// The findings of one target's Dockerfile; `bodies` holds the read of `rel`
-/// next when there is one.
+/// next when there is one. `context` is the build context when it is a folder.
 fn check_dockerfile(
+    index: usize,
     t: &Target,
     rel: Option<&str>,
+    context: Option<String>,
     bodies: &mut impl Iterator<Item = Result<Option<String>, HostError>>,
-    warnings: &mut Vec<Finding>,
+    disk: &mut Disk<'_>,
+    out: &mut Out<'_>,
 ) {
     let Some(dockerfile) = &t.dockerfile else {
-        warnings.push(plain(
+        out.push(plain(
             rule::NO_DOCKERFILE_PATH,
             REGISTRY_PATH,
             format!("Target {} has no dockerfile path", quote(t.id())),
@@ -187,21 +786,94 @@ fn check_dockerfile(
     let read = bodies
         .next()
         .unwrap_or_else(|| Err(HostError::new("the host answered fewer files")));
-    match read {
-        Ok(Some(body)) => {
-            for d in crate::dockerfile::check(rel, &body) {
-                warnings.push(located(d));
-            }
+    let body = match read {
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            out.push(plain(
+                rule::MISSING_DOCKERFILE,
+                rel,
+                format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
+            ));
+            return;
         }
-        Ok(None) => warnings.push(plain(
-            rule::MISSING_DOCKERFILE,
-            rel,
-            format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
-        )),
-        Err(e) => warnings.push(plain(
-            rule::MISSING_DOCKERFILE,
-            rel,
-            format!("cannot read {rel}: {e}"),
-        )),
+        Err(e) => {
+            match disk.entry(rel) {
+                Entry::Dir | Entry::Other => out.target(
+                    index,
+                    Problem::new(
+                        rule::DOCKERFILE_NOT_A_FILE,
+                        "/dockerfile".into(),
+                        format!(
+                            "Dockerfile {} of target {} is not a regular file",
+                            quote(rel),
+                            quote(t.id())
+                        ),
+                    ),
+                ),
+                _ => out.push(plain(
+                    rule::MISSING_DOCKERFILE,
+                    rel,
+                    format!("cannot read {rel}: {e}"),
+                )),
+            }
+            return;
+        }
+    };
+    let settings = build_settings::from_target(t).unwrap_or_default();
+    let ignore = context.as_deref().and_then(|c| dockerignore(disk, rel, c));
+    let (patterns, ignore_file) = match &ignore {
+        Some((path, text)) => {
+            let (patterns, problems) = Ignore::parse(text);
+            for (line, message) in problems {
+                let span = Span::from_bytes(text, line_offset(text, line), line_offset(text, line));
+                out.push(located(Diagnostic::new(
+                    rule::INVALID_DOCKERIGNORE,
+                    path,
+                    span,
+                    message,
+                )));
+            }
+            (patterns, Some(path.as_str()))
+        }
+        None => (Ignore::default(), None),
+    };
+    let facts = Facts {
+        context: context.as_deref().unwrap_or("."),
+        ignore_file,
+        build_args: &settings.build_args,
+        stage: settings.stage.as_deref(),
+        platforms: &settings.platforms,
+        lint_ignore: &settings.lint_ignore,
+    };
+    let mut view = context.as_ref().map(|base| InContext {
+        disk,
+        base: base.clone(),
+    });
+    let checked = check_target(
+        rel,
+        &body,
+        &facts,
+        view.as_mut().map(|v| (v as &mut dyn Context, &patterns)),
+    );
+    for d in checked.dockerfile {
+        out.push(located(d));
     }
+    for p in checked.target {
+        out.target(index, p);
+    }
+    for (d, why) in checked.suppressed {
+        out.suppressed.push((located(d), why));
+    }
+    for (p, why) in checked.target_suppressed {
+        let d = out.target_diagnostic(index, p);
+        out.suppressed.push((located(d), why));
+    }
+}
+
+/// Byte offset of a 1-based line.
+fn line_offset(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
 }

@@ -4,14 +4,22 @@
 //! - [`base_images`]: a file without `FROM`, base images without a pinned tag;
 //! - [`user`]: the final stage running as root;
 //! - [`sources`]: `COPY`/`ADD` sources (downloads, paths outside the context);
-//! - [`secrets`]: secrets in `ENV`/`ARG` and hard-coded credentials.
+//! - [`secrets`]: secrets in `ENV`/`ARG` and hard-coded credentials;
+//! - [`stages`]: duplicate stage names, `--from` naming no stage;
+//! - [`target`]: what only the registry target tells (its build context,
+//!   `.dockerignore`, stage, build arguments and platforms).
 //!
 //! Each rule's code, severity and doc are in the catalogue
 //! ([`crate::rules::catalogue`]).
 
 mod base_images;
+mod buildkit;
 mod secrets;
+mod shell;
 mod sources;
+mod stages;
+pub mod suppress;
+pub mod target;
 mod user;
 
 #[cfg(test)]
@@ -26,37 +34,39 @@ use super::syntax::lex::expand;
 use super::syntax::{parse, Dockerfile, Instruction, Stage};
 
 /// Lint a Dockerfile. `file` is its repository-relative path, used in the
-/// findings. All findings are warnings, sorted by position.
+/// findings (each with its rule's severity), sorted by position.
 pub fn check(file: &str, text: &str) -> Vec<Diagnostic> {
     let df = parse(text);
-    let mut out = Findings {
-        file,
-        text,
-        spans: HashMap::new(),
-        list: Vec::new(),
-    };
+    let mut out = Findings::new(file, text);
+    lint(&df, &mut out);
+    out.sorted()
+}
+
+/// Every rule that needs only the file.
+fn lint(df: &Dockerfile, out: &mut Findings<'_>) {
     let stages = df.stages();
     if stages.is_empty() {
         out.list.push(Diagnostic::new(
             rule::NO_FROM,
-            file,
-            Span::from_bytes(text, 0, 0),
+            out.file,
+            Span::from_bytes(out.text, 0, 0),
             "no FROM instruction; a Dockerfile needs a base image".to_string(),
         ));
     } else {
-        let bases = resolve_bases(&df, &stages);
-        base_images::check(&stages, &bases, &mut out);
-        user::check(&stages, &bases, df.escape, &mut out);
+        let globals = global_args(df);
+        let bases = resolve_bases(&stages, &globals);
+        base_images::check(&stages, &bases, out);
+        user::check(&stages, &bases, df.escape, out);
+        stages::check(&stages, &globals, out);
+        buildkit::check(df, &stages, out.text, out);
+        shell::check(&stages, out);
     }
     for ins in &df.instructions {
         if matches!(ins.keyword.as_str(), "ADD" | "COPY") {
-            sources::check(ins, df.escape, &mut out);
+            sources::check(ins, df.escape, out);
         }
-        secrets::check(ins, df.escape, &mut out);
+        secrets::check(ins, df.escape, out);
     }
-    let mut list = out.list;
-    list.sort_by_key(|d| (d.span.line, d.span.column));
-    list
 }
 
 /// Collects findings; spans are computed once per instruction, so many
@@ -68,7 +78,23 @@ pub(super) struct Findings<'a> {
     list: Vec<Diagnostic>,
 }
 
-impl Findings<'_> {
+impl<'a> Findings<'a> {
+    fn new(file: &'a str, text: &'a str) -> Findings<'a> {
+        Findings {
+            file,
+            text,
+            spans: HashMap::new(),
+            list: Vec::new(),
+        }
+    }
+
+    /// The findings, sorted by position.
+    fn sorted(self) -> Vec<Diagnostic> {
+        let mut list = self.list;
+        list.sort_by_key(|d| (d.span.line, d.span.column));
+        list
+    }
+
     fn push(&mut self, ins: &Instruction, rule: &'static Rule, message: String) {
         let text = self.text;
         let span = *self
@@ -132,12 +158,11 @@ fn global_args(df: &Dockerfile) -> HashMap<String, Option<String>> {
     vars
 }
 
-fn resolve_bases(df: &Dockerfile, stages: &[Stage<'_>]) -> Vec<Base> {
-    let vars = global_args(df);
+fn resolve_bases(stages: &[Stage<'_>], vars: &HashMap<String, Option<String>>) -> Vec<Base> {
     let mut bases = Vec::with_capacity(stages.len());
     for (i, stage) in stages.iter().enumerate() {
         let (image, from_arg) = match stage.image.contains('$') {
-            true => match expand(&stage.image, &vars) {
+            true => match expand(&stage.image, vars) {
                 Some(image) => (image, true),
                 None => (String::new(), true),
             },

@@ -7,7 +7,7 @@ use super::Findings;
 use crate::dockerfile::syntax::lex::{heredoc_marker, raw_words, unquote};
 use crate::dockerfile::syntax::{Args, Instruction};
 
-fn is_remote(source: &str) -> bool {
+pub(super) fn is_remote(source: &str) -> bool {
     let lower = source.to_ascii_lowercase();
     ["http://", "https://", "git://", "git@"]
         .iter()
@@ -15,7 +15,7 @@ fn is_remote(source: &str) -> bool {
 }
 
 /// Whether a relative path's lexical normalisation climbs above its root.
-fn escapes_root(path: &str, escape: char) -> bool {
+pub(super) fn escapes_root(path: &str, escape: char) -> bool {
     let mut depth = 0usize;
     let separators: &[char] = match escape {
         '\\' => &['/'],
@@ -36,7 +36,7 @@ fn escapes_root(path: &str, escape: char) -> bool {
 
 /// The source operands of a COPY/ADD (all but the destination), unquoted,
 /// without heredoc markers.
-fn copy_sources(ins: &Instruction, escape: char) -> Vec<String> {
+pub(super) fn copy_sources(ins: &Instruction, escape: char) -> Vec<String> {
     match &ins.args {
         Args::Exec(list) => list.split_last().map_or(Vec::new(), |(_, s)| s.to_vec()),
         Args::Shell(text) => {

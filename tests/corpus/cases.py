@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Writes the Dockerfile corpus (tests/corpus/<case>/): each case a Dockerfile,
+its build context (files, .dockerignore) and expected.json, the findings
+(code, line) verify must report for it with the case folder as the context.
+Run it again after editing a case: python3 tests/corpus/cases.py"""
+import json, os, shutil
+
+B = "FROM busybox:1.35"
+U = "USER 1000"
+CASES = {
+  # --- context checks -------------------------------------------------------
+  "copy-present": ([B, "COPY app.txt /app/", U], {"app.txt": "x"}, None, []),
+  "copy-missing": ([B, "COPY missing.txt /app/", U], {}, None, [("PKG108", 2)]),
+  "copy-dir-present": ([B, "COPY src /src", U], {"src/a.js": "x"}, None, []),
+  "copy-dir-missing": ([B, "COPY src/ /src", U], {"lib/a.js": "x"}, None, [("PKG108", 2)]),
+  "copy-glob-match": ([B, "COPY *.json /app/", U], {"package.json": "{}"}, None, []),
+  "copy-glob-empty": ([B, "COPY *.yaml /app/", U], {"package.json": "{}"}, None, [("PKG113", 2)]),
+  "copy-doublestar": ([B, "COPY conf/**/*.yml /etc/", U], {"conf/a/b/c.yml": "x"}, None, []),
+  "copy-arg-known": (["ARG APP=web", B, "ARG APP", "COPY apps/${APP} /app", U], {"apps/web/x": "x"}, None, []),
+  "copy-arg-missing": ([B, "ARG APP=api", "COPY apps/$APP /app", U], {"apps/web/x": "x"}, None, [("PKG108", 3)]),
+  "copy-env-expanded": ([B, "ENV DIR=conf", "COPY ${DIR}/app.ini /etc/", U], {"conf/app.ini": "x"}, None, []),
+  "copy-unknown-var": ([B, "COPY $NOPE /x", U], {}, None, []),
+  "ignored-file": ([B, "COPY secret.env /app/", U], {"secret.env": "x"}, "*.env\n", [("PKG109", 2)]),
+  "ignored-reincluded": ([B, "COPY keep.env /app/", U], {"keep.env": "x"}, "*.env\n!keep.env\n", []),
+  "ignored-order": ([B, "COPY keep.env /app/", U], {"keep.env": "x"}, "!keep.env\n*.env\n", [("PKG109", 2)]),
+  "ignored-doublestar": ([B, "COPY a/b/debug.log /x", U], {"a/b/debug.log": "x"}, "**/*.log\n", [("PKG109", 2)]),
+  "ignored-dir": ([B, "COPY dist /dist", U], {"dist/a.js": "x"}, "dist\n", [("PKG109", 2)]),
+  "ignored-dir-partly-sent": ([B, "COPY dist /dist", U], {"dist/a.js": "x"}, "dist\n!dist/a.js\n", []),
+  "ignored-glob-all": ([B, "COPY *.md /docs/", U], {"a.md": "x"}, "*.md\n", [("PKG109", 2)]),
+  "dockerignore-invalid": ([B, "COPY a.txt /x", U], {"a.txt": "x"}, "[abc\n", [("PKG046", 1)]),
+  "outside-context": ([B, "COPY ../x /x", U], {}, None, [("PKG107", 2)]),
+  "from-stage": ([B + " AS build", "RUN true", B, "COPY --from=build /bin/sh /x", U], {}, None, []),
+  "from-unknown-stage": ([B + " AS build", B, "COPY --from=biuld /bin/sh /x", U], {}, None, [("PKG110", 3)]),
+  "from-image": ([B, "COPY --from=busybox:1.35 /bin/sh /x", U], {}, None, []),
+  "mount-from-unknown": ([B + " AS a", "RUN --mount=type=bind,from=nope,target=/m true", U], {}, None, [("PKG110", 2)]),
+  "from-self": ([B + " AS a", "COPY --from=a /bin/sh /x", U], {}, None, [("PKG110", 2)]),
+  "arg-from-blank": (["ARG BASE", "FROM $BASE", U], {}, None, [("PKG111", 2)]),
+  "arg-from-default": (["ARG BASE=busybox:1.35", "FROM $BASE", U], {}, None, []),
+  # --- BuildKit's checks ----------------------------------------------------
+  "bk-duplicate-stage": ([B + " AS a", B + " AS a", U], {}, None, [("PKG112", 2)]),
+  "bk-stage-name-casing": ([B + " AS Build", U], {}, None, [("PKG120", 1)]),
+  "bk-from-as-casing": ([B + " as build", U], {}, None, [("PKG121", 1)]),
+  "bk-from-as-lower-ok": (["from busybox:1.35 as build", "user 1000"], {}, None, []),
+  "bk-maintainer": ([B, "MAINTAINER me", U], {}, None, [("PKG122", 2)]),
+  "bk-reserved-stage": ([B + " AS scratch", U], {}, None, [("PKG123", 1)]),
+  "bk-casing-minority": ([B, "run true", "RUN true", U], {}, None, [("PKG124", 2)]),
+  "bk-workdir-relative": ([B, "WORKDIR app", U], {}, None, [("PKG125", 2)]),
+  "bk-workdir-absolute": ([B, "WORKDIR /app", "WORKDIR sub", U], {}, None, []),
+  "bk-expose-proto": ([B, "EXPOSE 80/TCP", U], {}, None, [("PKG126", 2)]),
+  "bk-expose-ok": ([B, "EXPOSE 80/tcp 8080", U], {}, None, []),
+  "bk-legacy-env": ([B, "ENV A b", U], {}, None, [("PKG127", 2)]),
+  "bk-legacy-label": ([B, "LABEL team payments", U], {}, None, [("PKG127", 2)]),
+  "bk-json-args-cmd": ([B, U, "CMD echo hi"], {}, None, [("PKG128", 3)]),
+  "bk-json-args-ok": ([B, U, 'CMD ["echo", "hi"]'], {}, None, []),
+  "bk-multiple-cmd": ([B, U, 'CMD ["a"]', 'CMD ["b"]'], {}, None, [("PKG129", 3)]),
+  "bk-multiple-entrypoint": ([B, U, 'ENTRYPOINT ["a"]', 'ENTRYPOINT ["b"]'], {}, None, [("PKG129", 3)]),
+  "bk-copy-ignored": ([B, "COPY notes.txt /x", U], {"notes.txt": "x"}, "notes.txt\n", [("PKG109", 2)]),
+  "clean-two-stage": ([B + " AS build", "WORKDIR /src", "COPY app.txt ./", B, "COPY --from=build /src/app.txt /app.txt", U, 'CMD ["cat", "/app.txt"]'], {"app.txt": "x"}, None, []),
+  "root-user": ([B], {}, None, [("PKG104", 1)]),
+}
+
+here = os.path.dirname(os.path.abspath(__file__))
+for name, (lines, files, ignore, expected) in CASES.items():
+    d = os.path.join(here, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    with open(os.path.join(d, "Dockerfile"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    for rel, text in files.items():
+        os.makedirs(os.path.dirname(os.path.join(d, rel)) or d, exist_ok=True)
+        with open(os.path.join(d, rel), "w") as f:
+            f.write(text)
+    if ignore is not None:
+        with open(os.path.join(d, ".dockerignore"), "w") as f:
+            f.write(ignore)
+    with open(os.path.join(d, "expected.json"), "w") as f:
+        json.dump([list(e) for e in expected], f)
+        f.write("\n")
+print(len(CASES), "cases")
