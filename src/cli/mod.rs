@@ -27,7 +27,13 @@ use crate::values::text::quote;
 use console::Console;
 
 /// The commands that only the ops module carries (the `ops` feature).
-pub const OPS_COMMANDS: [&str; 7] = [
+pub const OPS_COMMANDS: [&str; 13] = [
+    "init",
+    "add",
+    "add-service",
+    "add-job",
+    "add-app",
+    "remove",
     "build",
     "build-all",
     "export",
@@ -231,12 +237,18 @@ fn fail(console: &mut Console, json: bool, failure: Failure, code: i32) -> i32 {
 /// would compile all of them for any one (README, Performance).
 fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
     match cmd {
+        #[cfg(feature = "ops")]
         "init" => commands::init::run(ctx),
         "list" => commands::list::run(ctx),
+        #[cfg(feature = "ops")]
         "add" => commands::add::run(ctx, None),
+        #[cfg(feature = "ops")]
         "add-service" => commands::add::run(ctx, Some("service")),
+        #[cfg(feature = "ops")]
         "add-job" => commands::add::run(ctx, Some("job")),
+        #[cfg(feature = "ops")]
         "add-app" => commands::add::run(ctx, Some("app")),
+        #[cfg(feature = "ops")]
         "remove" => commands::remove::run(ctx),
         "status" => commands::status::run(ctx),
         #[cfg(feature = "ops")]

@@ -1,6 +1,7 @@
-// The two wasm modules (scripts/build.mjs, MODULES): every registry command
-// runs with the registry module alone, and only verify, build, build-all,
-// export, install and materialize (and the project-state controller) load the
+// The two wasm modules (scripts/build.mjs, MODULES): the commands that read
+// the registry (list, status, help, version) run with the registry module alone;
+// the ones that change it (init, add*, remove), verify, build, build-all, export,
+// install, uninstall and materialize (and the project-state controller) load the
 // ops module. Proved by running the commands from a copy of the scripts folder
 // that has no ops module at all, next to the complete one.
 
@@ -34,22 +35,20 @@ test('both modules are built and shipped', () => {
   }
 });
 
-test('registry commands need only the registry module, and say the same', () => {
+test('the commands that read the registry need only the registry module, and say the same', () => {
   const repo = makeRepo({ templates: true });
   const lite = registryOnly(repo);
   try {
+    for (const args of [['init'], ['add-service', '--id', 'api', '--module', 'apps/backend'], ['add-job', '--id', 'cron-task', '--module', 'jobs/cron']]) {
+      assert.equal(run(repo, CTL, args).status, 0, args.join(' '));
+    }
     const steps = [
-      ['init'],
-      ['add-service', '--id', 'api', '--module', 'apps/backend'],
-      ['add-job', '--id', 'cron-task', '--module', 'jobs/cron'],
       ['list'],
       ['list', '--format', 'json'],
       ['status'],
       ['status', '--format', 'json'],
-      // (verify is in the ops module: docs/architecture.md, Two wasm modules)
-      ['remove', '--id', 'cron-task'],
-      ['list'],
       ['help'],
+      ['--version'],
       ['no-such-command'],
     ];
     for (const args of steps) {
@@ -74,6 +73,9 @@ test('ops commands load the ops module, and only they do', () => {
   try {
     assert.equal(run(repo, CTL, ['add-service', '--id', 'api']).status, 0);
     for (const args of [
+      ['init', '--dry-run'],
+      ['add-service', '--id', 'web', '--dry-run'],
+      ['remove', '--id', 'api', '--dry-run'],
       ['build', '--target', 'api', '--dry-run'],
       ['build-all', '--dry-run'],
       ['export', '--format', 'bake'],

@@ -4,17 +4,20 @@
 //! (docs/performance.md). No command imports another: what two share lives
 //! in [`crate::cli`] (options, tree, git, store) or in [`crate::plan`].
 
+#[cfg(feature = "ops")]
 pub mod add;
 #[cfg(feature = "ops")]
 pub mod build;
 #[cfg(feature = "ops")]
 pub mod export;
+#[cfg(feature = "ops")]
 pub mod init;
 #[cfg(feature = "ops")]
 pub mod install;
 pub mod list;
 #[cfg(feature = "ops")]
 pub mod materialize;
+#[cfg(feature = "ops")]
 pub mod remove;
 pub mod status;
 #[cfg(feature = "ops")]
