@@ -15,7 +15,7 @@ export function makeHost() {
   const files = new Map();
   const dirs = new Set(['/', '/repo']);
   const h = {
-    out: '', err: '', spawned: [],
+    out: '', err: '', spawned: [], tokens: 0,
     cwd: () => '/repo',
     nowMs: () => Date.UTC(2026, 10, 26, 10, 31, 44, 123),
     pid: () => 7,
@@ -23,6 +23,11 @@ export function makeHost() {
     hostname: () => 'test',
     stat: (p) => files.has(p) ? 'file' : dirs.has(p) ? 'dir' : 'missing',
     readFile: (p) => files.has(p) ? files.get(p) : null,
+    entryKind: (p) => files.has(p) ? 'file' : dirs.has(p) ? 'a folder' : 'missing',
+    confine() {},
+    token: () => `t${(h.tokens += 1)}`,
+    namespace: () => 'boot ns',
+    removeDir(p) { if (!dirs.has(p) || [...files.keys(), ...dirs].some((x) => x.startsWith(p + '/'))) return false; dirs.delete(p); return true; },
     readFiles(joined) {
       const bytes = []; const sizes = []; const errors = [];
       for (const p of joined === '' ? [] : joined.split('\0')) {
