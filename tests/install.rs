@@ -956,3 +956,47 @@ fn uninstall_never_removes_outside_what_the_record_may_name() {
     // file, whatever digest the record gives it.
     assert!(host.file("/repo/src/main.rs").is_some());
 }
+
+#[test]
+fn an_installed_copy_as_the_source_ships_no_backups_and_no_record() {
+    let host = host();
+    host.add_file(
+        &format!("{SKILL}/.backup/2026/SKILL.md"),
+        "# the reference\n",
+    );
+    host.add_file(&format!("{SKILL}/templates/.install.json"), "{}\n");
+    let out = ok(&host, &["install"]);
+    assert!(!out.contains(".backup"), "{out}");
+    assert!(!out.contains("templates/.install.json"), "{out}");
+    let record = host.file(RECORD).unwrap();
+    assert!(!record.contains(".backup"), "{record}");
+}
+
+#[test]
+fn uninstall_never_removes_through_a_link_and_keeps_a_targets_dockerfile() {
+    let host = host();
+    ok(&host, &["install"]);
+    // A link inside the feature folder to docs/packaging, named in the record
+    // with the registry's digest: the registry must stay.
+    host.add_link(&format!("{FEATURE}/evil"), "/repo/docs/packaging");
+    let digest =
+        ctl_packaging::host::Host::file_digest(&host, "/repo/docs/packaging/registry.json")
+            .unwrap()
+            .unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&host.file(RECORD).unwrap()).unwrap();
+    record["files"]["evil/registry.json"] = digest.into();
+    host.add_file(RECORD, &record.to_string());
+    // A target builds with the materialised helper's neighbour, a template file.
+    host.add_file(
+        "/repo/docs/packaging/registry.json",
+        "{\"version\": 1, \"targets\": [{\"id\": \"web\", \"type\": \"service\", \"dockerfile\": \"ops/packaging/AGENTS.md\"}]}\n",
+    );
+    let out = ok(&host, &["uninstall"]);
+    assert!(out.contains("  kept: .ai/skills/features/packaging/evil/registry.json [reached through a symbolic link]\n"), "{out}");
+    assert!(
+        out.contains("  kept: ops/packaging/AGENTS.md [a target's Dockerfile]\n"),
+        "{out}"
+    );
+    assert!(host.file("/repo/docs/packaging/registry.json").is_some());
+    assert!(host.file("/repo/ops/packaging/AGENTS.md").is_some());
+}

@@ -99,6 +99,27 @@ pub struct Backup {
     pub saved: Vec<(String, String)>,
 }
 
+/// Whether the repository path `rel` is reached without a symbolic link:
+/// the real path of it (or, when it does not exist, of its nearest existing
+/// folder) is that path under the repository's real root. Removing or
+/// restoring through a link inside the repository could reach the registry
+/// or `.git/` under another name.
+pub fn reached_directly(ctx: &Ctx, rel: &str) -> Result<bool, Failure> {
+    let Some(real_root) = ctx.host.real_path(&ctx.root)? else {
+        return Ok(false);
+    };
+    let mut probe = rel.to_string();
+    loop {
+        if let Some(real) = ctx.host.real_path(&ctx.abs(&probe))? {
+            return Ok(real == join(&real_root, &probe));
+        }
+        match probe.rfind('/') {
+            Some(i) => probe.truncate(i),
+            None => return Ok(true),
+        }
+    }
+}
+
 impl Backup {
     pub fn new(dir: String) -> Backup {
         Backup {
@@ -111,7 +132,16 @@ impl Backup {
     /// the same relative path), before it is replaced or removed.
     pub fn save(&mut self, ctx: &Ctx, rel: &str) -> Result<(), Failure> {
         let copy_rel = format!("{}/{rel}", self.dir);
-        copy(ctx, &ctx.abs(rel), &copy_rel, false)?;
+        if !reached_directly(ctx, rel)? || !reached_directly(ctx, &copy_rel)? {
+            return Err(Failure::new(format!(
+                "cannot back up {rel}: it or its backup {copy_rel} is reached through a symbolic link; nothing more was changed"
+            )));
+        }
+        if !copy(ctx, &ctx.abs(rel), &copy_rel, false)? {
+            return Err(Failure::new(format!(
+                "cannot back up {rel}: something is already at {copy_rel}"
+            )));
+        }
         self.saved.push((rel.to_string(), copy_rel));
         Ok(())
     }

@@ -99,9 +99,6 @@ fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> 
             plan.dockerfile
         )));
     }
-    if let Some(helper) = ctx.host.read_file(&ctx.abs(HELPER))? {
-        check_helper(&helper, &plan, opts)?;
-    }
     if let Some(stage) = &plan.settings.stage {
         let text = ctx
             .host
@@ -109,6 +106,9 @@ fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> 
             .unwrap_or_default();
         check_stage(stage, &plan.dockerfile, &text)
             .map_err(|m| Failure::new(format!("Target {}: {m}", quote(&plan.id))))?;
+    }
+    if let Some(helper) = ctx.host.read_file(&ctx.abs(HELPER))? {
+        check_helper(&helper, &plan, opts)?;
     }
     Ok(plan)
 }

@@ -19,7 +19,9 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::cli::record::{read_record, Record, FEATURE_DIR, PROJECT_STATE_SCRIPT, RECORD};
-use crate::cli::tree::{carry_out, dest_state, digest, root_plan, skill_dir, walk_files, Backup};
+use crate::cli::tree::{
+    carry_out, dest_state, digest, reached_directly, root_plan, skill_dir, walk_files, Backup,
+};
 use crate::cli::{Ctx, Failure};
 use crate::host::EntryKind;
 use crate::plan::build::{missing_capabilities, HELPER, HELPER_LINE};
@@ -100,9 +102,16 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let dest = ctx.abs(FEATURE_DIR);
     let prefix = format!("{FEATURE_DIR}/");
 
+    // What the source ships: never an install record or the backups of an
+    // install (the source may itself be an installed feature folder).
     let files: Vec<String> = walk_files(ctx.host, &source)?
         .into_iter()
-        .filter(|rel| rel != RECORD)
+        .filter(|rel| {
+            rel != RECORD
+                && !rel.ends_with(&format!("/{RECORD}"))
+                && rel != BACKUP_DIR
+                && !rel.starts_with(&format!("{BACKUP_DIR}/"))
+        })
         .collect();
     for required in REQUIRED {
         if !files.iter().any(|f| f == required) {
@@ -315,7 +324,16 @@ fn retired_entries(
 ) -> Result<Vec<Entry>, Failure> {
     let mut out = Vec::new();
     for (rel, recorded) in &old.files {
-        if sources.contains_key(rel) || rel == RECORD || !is_normal(rel) || rel == "." {
+        if sources.contains_key(rel)
+            || rel == RECORD
+            || !is_normal(rel)
+            || rel == "."
+            || rel.starts_with(&format!("{BACKUP_DIR}/"))
+        {
+            continue;
+        }
+        // Never through a symbolic link inside the feature folder.
+        if !reached_directly(ctx, &format!("{prefix}{rel}"))? {
             continue;
         }
         let dest = dest_state(ctx, &format!("{prefix}{rel}"))?;

@@ -15,7 +15,8 @@
 //! repository).
 
 use crate::cli::record::{read_record, FEATURE_DIR, PROJECT_STATE_SCRIPT, RECORD};
-use crate::cli::tree::{copy, dest_state, walk_files};
+use crate::cli::store;
+use crate::cli::tree::{copy, dest_state, reached_directly};
 use crate::cli::{Ctx, Failure};
 use crate::host::EntryKind;
 use crate::plan::known::identify;
@@ -29,7 +30,8 @@ const PURGED: [&str; 3] = ["ops/packaging", "docs/packaging", FEATURE_DIR];
 /// One thing uninstall does.
 enum Step {
     Remove(String),
-    Kept(String),
+    /// Left where it is, and why (`modified`, ...).
+    Kept(String, &'static str),
     Restore {
         path: String,
         from: String,
@@ -104,13 +106,37 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 .filter(|(rel, _)| at_root(rel))
                 .map(|(rel, d)| (rel.clone(), d)),
         );
+    // The Dockerfiles the registry's targets build with stay, even when one
+    // is a template install wrote (a target may build with it as it is).
+    let used: Vec<String> = match store::load(ctx.host, &ctx.root) {
+        Ok(Some(loaded)) => loaded
+            .registry
+            .targets
+            .iter()
+            .map(|t| t.dockerfile_or_default())
+            .collect(),
+        Ok(None) => Vec::new(),
+        // A registry that cannot be read: keep every Dockerfile.
+        Err(_) => vec!["*".to_string()],
+    };
+    let is_used = |path: &str| {
+        used.iter().any(|u| u == path)
+            || (used.iter().any(|u| u == "*") && path.contains("Dockerfile"))
+    };
     for (path, recorded) in installed {
-        if !touchable(&path) {
+        if !touchable(&path) || path.starts_with(&format!("{prefix}.backup/")) {
             continue;
         }
+        ctx.ensure_inside(&path, "the file")?;
         match dest_state(ctx, &path)? {
+            Dest::File(_) if !reached_directly(ctx, &path)? => {
+                steps.push(Step::Kept(path, "reached through a symbolic link"))
+            }
+            Dest::File(_) if is_used(&path) => {
+                steps.push(Step::Kept(path, "a target's Dockerfile"))
+            }
             Dest::File(d) if d == *recorded => steps.push(Step::Remove(path)),
-            Dest::File(_) => steps.push(Step::Kept(path)),
+            Dest::File(_) => steps.push(Step::Kept(path, "modified")),
             _ => {}
         }
     }
@@ -122,12 +148,19 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         }
         let taken = steps
             .iter()
-            .any(|s| matches!(s, Step::Kept(p) if p == path));
-        let still_there = ctx.kind(path)? != EntryKind::Missing
+            .any(|s| matches!(s, Step::Kept(p, _) if p == path));
+        // Anything at the path, a dangling link included, is in the way.
+        let still_there = ctx.host.entry_kind(&ctx.abs(path))? != "missing"
             && !steps
                 .iter()
                 .any(|s| matches!(s, Step::Remove(p) if p == path));
-        let step = if taken || still_there {
+        let linked = !reached_directly(ctx, path)? || !reached_directly(ctx, from)?;
+        let step = if linked {
+            Step::NoRestore {
+                path: path.clone(),
+                why: format!("it or its backup {from} is reached through a symbolic link"),
+            }
+        } else if taken || still_there {
             Step::NoRestore {
                 path: path.clone(),
                 why: format!("it was changed since install; its original stays in {from}"),
@@ -163,13 +196,20 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 ctx.console.out(format!("  remove: {path}{dry_note}"));
                 removed += 1;
             }
-            Step::Kept(path) => {
-                ctx.console.out(format!("  kept: {path} [modified]"));
+            Step::Kept(path, why) => {
+                ctx.console.out(format!("  kept: {path} [{why}]"));
                 kept += 1;
             }
             Step::Restore { path, from } => {
                 if !dry {
-                    copy(ctx, &ctx.abs(from), path, false)?;
+                    if !copy(ctx, &ctx.abs(from), path, false)? {
+                        // Something appeared in the way: the backup stays.
+                        ctx.console.err(format!(
+                            "[warn] not restored: {path}: something is there now; its original stays in {from}"
+                        ));
+                        kept += 1;
+                        continue;
+                    }
                     ctx.host
                         .remove_file(&ctx.abs(from))
                         .map_err(|e| Failure::new(format!("cannot remove {from}: {e}")))?;
@@ -202,9 +242,12 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 continue;
             }
             ctx.ensure_inside(dir, "the folder")?;
-            let abs = ctx.abs(dir);
-            for rel in walk_files(ctx.host, &abs)? {
-                let path = format!("{dir}/{rel}");
+            if !reached_directly(ctx, dir)? {
+                return Err(Failure::new(format!(
+                    "{dir} is reached through a symbolic link; nothing more was removed"
+                )));
+            }
+            for path in entries_without_links(ctx, dir)? {
                 if !dry {
                     ctx.host
                         .remove_file(&ctx.abs(&path))
@@ -245,6 +288,26 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         ctx.json_out(&crate::cli::tree::actions_json(&text, dry));
     }
     Ok(0)
+}
+
+/// Every entry below `dir` that is not a folder (files, and symbolic links
+/// themselves, never followed), as repository paths.
+fn entries_without_links(ctx: &Ctx, dir: &str) -> Result<Vec<String>, Failure> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_string()];
+    // Bounded: each folder is visited once, and only real folders are entered.
+    while let Some(d) = stack.pop() {
+        for name in ctx.host.read_dir(&ctx.abs(&d))? {
+            let path = format!("{d}/{name}");
+            if ctx.host.entry_kind(&ctx.abs(&path))? == "a folder" {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Remove the folders that the removals left empty, deepest first, never
