@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // ctl-packaging beside the reference implementation (npm run bench).
 //
-//   node scripts/bench.mjs              full run (about 15 minutes on 2 loaded cores): writes
+//   node scripts/bench.mjs              full run (about 9 minutes on 2 shared cores): writes
 //                                       bench/results.md, bench/chart.svg, the results block of
 //                                       docs/performance.md and the README's summary table
 //   node scripts/bench.mjs --quick      a few pairs at 10,000 targets, nothing written;
