@@ -63,11 +63,13 @@ const CREATE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
 // symbolic link between the core's check and the operation cannot redirect
 // it: the names used are relative to the folder that was checked.
 let boundary = null;
+// Folders outside it the core allowed (Host::allow, Host::temp_dir), by real path.
+const allowedDirs = [];
 const within = (real, dir) => real === dir || real.startsWith(dir === '/' ? '/' : `${dir}/`);
 let skillReal;
 
 function allowed(real, forRead) {
-  if (boundary === null || within(real, boundary)) return true;
+  if (boundary === null || within(real, boundary) || allowedDirs.some((d) => within(real, d))) return true;
   if (!forRead) return false;
   skillReal ??= fs.realpathSync(host.skillDir());
   return within(real, skillReal);
@@ -470,6 +472,21 @@ export const host = {
     }
   },
   sleepMs: (ms) => { Atomics.wait(pause, 0, 0, ms); },
+  allow(dir) { allowedDirs.push(fs.realpathSync(dir)); },
+  // A new folder only this user can enter (mkdtemp: mode 0700, a random name).
+  tempDir() {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os().tmpdir(), 'ctl-packaging-')));
+    allowedDirs.push(dir);
+    return dir;
+  },
+  runLimited(name, args, cwd, capture, limitMs) {
+    const r = childProcess().spawnSync(program(name), args, {
+      cwd, timeout: limitMs, killSignal: 'SIGKILL',
+      ...(capture ? { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 } : { stdio: 'inherit' }),
+    });
+    if (r.error && r.error.code === 'ETIMEDOUT') return { code: null, signal: 'SIGKILL', stdout: r.stdout || '', stderr: r.stderr || '' };
+    return ended(r);
+  },
   spawn: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, { cwd, stdio: 'inherit' })),
   capture: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, {
     cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26,

@@ -28,10 +28,12 @@
 #               bundle of the browser entry in headless Chromium through
 #               playwright-core; screenshots in test-artifacts/browser/)
 #   compat      ../shared/compat suite against dist/packaging/scripts/ctl-packaging.mjs, on Node 22
-#   buildkit    the differential test (tests/buildkit_differential.rs): the corpus's findings of
-#               BuildKit-named rules equal `docker buildx build --call=check` through the kit in
-#               ../shared/tools/buildkit/, which this stage starts; a loud SKIP line only when
-#               the kit cannot start
+#   buildkit    through the kit in ../shared/tools/buildkit/, which this stage starts: the
+#               differential test (tests/buildkit_differential.rs: the corpus's findings of
+#               BuildKit-named rules equal `docker buildx build --call=check`), then
+#               tests/buildkit/ on Node 22 (build-all --engine buildx in one bake into OCI archives
+#               and the kit's registry, read back; build --push; export read by bake --print);
+#               a loud SKIP line only when the kit cannot start
 # Ends with a plain 'N passed, N failed' line.
 set -euo pipefail
 
@@ -218,11 +220,16 @@ on_node 22 python3 "$SHARED/compat/scenarios.py" --ctl dist/packaging/scripts/ct
 python3 "$SHARED/compat/compare.py" "$SHARED/compat/reference.json" target/compat-actual.json
 stage_ok
 
-stage buildkit "differential test against BuildKit (docker buildx build --call=check on tests/corpus/)"
+stage buildkit "BuildKit through the kit: the differential test (--call=check on tests/corpus/) and the end-to-end builds of tests/buildkit/ (one bake, OCI archives, the registry)"
 KIT="$SHARED/tools/buildkit/buildkit-test"
 if [ -x "$KIT" ] && kit_env=$("$KIT" up 2>target/buildkit-up.log) && [ "$kit_env" != false ]; then
-  (eval "$kit_env"; CTL_REQUIRE_BUILDKIT=1 cargo test --test buildkit_differential)
+  (
+    eval "$kit_env"
+    echo "[test] BuildKit kit: builder $BUILDX_BUILDER, registry $BUILDKIT_TEST_REGISTRY, $(docker-buildx version)"
+    CTL_REQUIRE_BUILDKIT=1 cargo test --test buildkit_differential
+    CTL_BUILDKIT_KIT="$KIT" CTL_REQUIRE_BUILDKIT=1 on_node 22 node_tests tests/buildkit
+  )
 else
-  echo "[test] SKIP ======== buildkit: the BuildKit kit could not start (see target/buildkit-up.log); the differential test did not run ========"
+  echo "[test] SKIP ======== buildkit: the BuildKit kit could not start (see target/buildkit-up.log); the differential test and tests/buildkit/ did not run ========"
 fi
 stage_ok

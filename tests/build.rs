@@ -411,7 +411,7 @@ fn the_engine_comes_from_the_option_then_the_environment_then_docker() {
 
     assert_eq!(
         err(&host, &["build", "--target", "api", "--engine", "kaniko"]),
-        "[error] --engine must be one of: docker, podman, buildah (got \"kaniko\")\n"
+        "[error] --engine must be one of: docker, podman, buildah, buildx (got \"kaniko\")\n"
     );
     assert_eq!(
         usage(&host, &["build", "--target", "api", "--engine"]),
@@ -420,7 +420,7 @@ fn the_engine_comes_from_the_option_then_the_environment_then_docker() {
     let host = api_repo(&[("PACKAGING_ENGINE", "Docker")]);
     assert_eq!(
         err(&host, &["build-all"]),
-        "[error] PACKAGING_ENGINE must be one of: docker, podman, buildah (got \"Docker\"); unset it or pass --engine\n"
+        "[error] PACKAGING_ENGINE must be one of: docker, podman, buildah, buildx (got \"Docker\"); unset it or pass --engine\n"
     );
 }
 
@@ -614,20 +614,29 @@ fn build_all_dry_run_prints_every_command_without_a_summary() {
     assert!(host.spawned().is_empty());
 }
 
-#[test]
-fn changed_since_builds_only_the_targets_that_changed() {
-    let host = three();
+/// Git resolves `main` and lists these changed and untracked files (NUL-separated).
+fn git_changes(host: &MemHost, changed: &str, untracked: &str) {
     host.set_capture(
         "git -c core.fsmonitor=false rev-parse --verify --quiet main^{commit}",
         captured(0, &format!("{SHA}\n"), ""),
     );
     host.set_capture(
         &format!("git -c core.fsmonitor=false diff --name-only -z --relative {SHA}"),
-        captured(0, "apps/api/server.js\0README.md\0", ""),
+        captured(0, changed, ""),
     );
     host.set_capture(
         "git -c core.fsmonitor=false ls-files --others --exclude-standard -z",
-        captured(0, "ops/packaging/apps/web.Dockerfile\0apps/webby/x\0", ""),
+        captured(0, untracked, ""),
+    );
+}
+
+#[test]
+fn changed_since_builds_only_the_targets_that_changed() {
+    let host = three();
+    git_changes(
+        &host,
+        "apps/api/server.js\0README.md\0",
+        "ops/packaging/apps/web.Dockerfile\0apps/webby/x\0",
     );
     let out = ctl(
         &host,
@@ -653,14 +662,7 @@ fn changed_since_builds_only_the_targets_that_changed() {
     assert_eq!(lines.len(), 4);
 
     // Nothing changed: nothing to build.
-    host.set_capture(
-        &format!("git -c core.fsmonitor=false diff --name-only -z --relative {SHA}"),
-        captured(0, "docs/notes.md\0", ""),
-    );
-    host.set_capture(
-        "git -c core.fsmonitor=false ls-files --others --exclude-standard -z",
-        captured(0, "", ""),
-    );
+    git_changes(&host, "docs/notes.md\0", "");
     let out = ctl(&host, &["build-all", "--changed-since", "main"]);
     assert_eq!(
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
@@ -863,4 +865,316 @@ fn a_helper_that_cannot_pass_an_option_is_refused_before_anything_runs() {
         "{out}"
     );
     assert_eq!(host.spawned().len(), 1);
+}
+
+/// `three()` with buildx reachable as `docker buildx`.
+fn three_buildx() -> MemHost {
+    let host = three();
+    host.set_capture(
+        "docker buildx version",
+        captured(0, "github.com/docker/buildx v0.36.1 1d8dde8\n", ""),
+    );
+    host
+}
+
+#[test]
+fn buildx_options_are_refused_with_another_engine_and_checked_with_buildx() {
+    let host = three();
+    for (args, what) in [
+        (&["--push"][..], "--push"),
+        (&["--builder", "b"][..], "--builder"),
+        (&["--output", "type=registry"][..], "--output"),
+    ] {
+        let mut argv = vec!["build-all"];
+        argv.extend(args);
+        assert_eq!(
+            err(&host, &argv),
+            format!("[error] {what} needs --engine buildx (the other engines build through ops/packaging/scripts/docker-build.mjs)\n")
+        );
+    }
+    let bx = |extra: &[&str]| {
+        let mut argv = vec!["build-all", "--engine", "buildx"];
+        argv.extend(extra);
+        err(&host, &argv)
+    };
+    assert!(bx(&["--keep-going"]).contains("--keep-going does not apply to --engine buildx"));
+    assert!(bx(&["--output", "type=oci,dest=out/all.tar"]).contains("put {id} in it"));
+    assert!(bx(&["--output", "dest=out/{id}.tar"]).contains("names no type="));
+    assert!(bx(&["--push", "--output", "type=registry"]).contains("--push and --output"));
+    assert!(bx(&["--builder", "-x"]).contains("a builder name is"));
+    assert!(host.spawned().is_empty());
+}
+
+#[test]
+fn buildx_dry_runs_print_one_bake_or_one_build() {
+    let host = three_buildx();
+    let out = ok(
+        &host,
+        &[
+            "build-all",
+            "--engine",
+            "buildx",
+            "--dry-run",
+            "--no-provenance",
+            "--builder",
+            "remote1",
+            "--output",
+            "type=oci,dest=/ci/out/{id}.tar",
+        ],
+    );
+    assert_eq!(
+        out,
+        "[1/3] api -> registry.example.com/team/api:latest\n[2/3] worker -> worker:latest\n[3/3] web -> web:latest\n[dry-run] docker buildx bake -f '$TMPDIR/ctl-packaging-XXXXXX/docker-bake.json' --metadata-file '$TMPDIR/ctl-packaging-XXXXXX/metadata.json' --builder remote1 --allow=fs.write=/ci/out\n"
+    );
+    let out = ok(
+        &host,
+        &[
+            "build",
+            "--target",
+            "api",
+            "--engine",
+            "buildx",
+            "--dry-run",
+            "--no-provenance",
+            "--push",
+        ],
+    );
+    assert_eq!(
+        out,
+        "[dry-run] docker buildx build -f ops/packaging/services/api.Dockerfile -t registry.example.com/team/api:latest --metadata-file '$TMPDIR/ctl-packaging-XXXXXX/metadata.json' --push apps/api\n"
+    );
+    assert!(host.spawned().is_empty());
+}
+
+#[test]
+fn build_all_with_buildx_runs_one_bake_and_reads_digests_from_its_metadata() {
+    let host = three_buildx();
+    // The host's first temporary folder; bake writes the metadata file there.
+    host.add_file(
+        "/tmp/ctl-packaging-1/metadata.json",
+        r#"{"api": {"containerimage.digest": "sha256:aaaaaaaaaaaaaaaaaaaa", "buildx.build.ref": "b/n/r1"},
+            "worker": {"containerimage.digest": "sha256:bbbbbbbbbbbbbbbbbbbb", "buildx.build.ref": "b/n/r2"},
+            "web": {"containerimage.digest": "sha256:cccccccccccccccccccc", "buildx.build.ref": "b/n/r3"}}"#,
+    );
+    host.set_capture(
+        "docker buildx history ls --format json",
+        captured(
+            0,
+            "{\"ref\":\"b/n/r1\",\"created_at\":\"2026-12-01T10:00:00Z\",\"completed_at\":\"2026-12-01T10:00:01.5Z\"}\n{\"ref\":\"b/n/r2\",\"created_at\":\"2026-12-01T10:00:00Z\",\"completed_at\":\"2026-12-01T10:00:02Z\"}\n",
+            "",
+        ),
+    );
+    host.set_capture(
+        "docker buildx bake -f /tmp/ctl-packaging-1/docker-bake.json --metadata-file /tmp/ctl-packaging-1/metadata.json",
+        captured(0, "", "#1 building\n"),
+    );
+    let out = ctl(
+        &host,
+        &[
+            "build-all",
+            "--engine",
+            "buildx",
+            "--no-provenance",
+            "--output",
+            "type=oci,dest=out/{id}.tar",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stderr, out.stdout);
+    // JSON mode captures the bake (the one process besides the probes).
+    assert!(host.spawned().is_empty());
+    assert!(out.stdout.contains("\"result\": \"ok\""));
+    assert!(out
+        .stderr
+        .starts_with("[info] Using docker buildx (github.com/docker/buildx v0.36.1 1d8dde8), buildx's current builder\n"));
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["buildx"]["program"], "docker buildx");
+    assert_eq!(v["targets"][0]["digest"], "sha256:aaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(v["targets"][0]["seconds"], 1.5);
+    assert_eq!(v["targets"][1]["seconds"], 2.0);
+    assert_eq!(v["targets"][2]["result"], "ok");
+    // The scratch folder is gone: the Bake file and the metadata were removed.
+    assert!(host
+        .files()
+        .iter()
+        .all(|f| !f.starts_with("/tmp/ctl-packaging-1/")));
+    assert!(!host.has_dir("/tmp/ctl-packaging-1"));
+}
+
+#[test]
+fn a_failed_bake_fails_every_target_it_did_not_record() {
+    let host = three_buildx();
+    host.push_exit(Exit::Code(1));
+    host.add_file(
+        "/tmp/ctl-packaging-1/metadata.json",
+        r#"{"api": {"containerimage.digest": "sha256:aaaa", "buildx.build.ref": "b/n/r1"}}"#,
+    );
+    let out = ctl(
+        &host,
+        &["build-all", "--engine", "buildx", "--no-provenance"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out
+        .stdout
+        .contains("  api     registry.example.com/team/api:latest  sha256:aaaa  ok"));
+    assert!(out
+        .stdout
+        .contains("  worker  worker:latest                         -            failed"));
+    assert!(!out.stdout.contains("[ok] Built all"));
+    assert!(out.stderr.ends_with(
+        "[error] docker buildx bake failed with code 1\n[error] 2 of 3 targets failed or were cancelled: worker, web\n"
+    ));
+}
+
+#[test]
+fn buildx_is_the_standalone_binary_without_docker_and_an_error_without_either() {
+    let host = three();
+    host.remove_file_for_test("/usr/bin/docker");
+    assert_eq!(
+        err(&host, &["build-all", "--engine", "buildx"]),
+        "[error] --engine buildx needs docker with the buildx plugin, or the buildx binary, on PATH: docker is not on PATH; buildx is not on PATH\n"
+    );
+    host.add_file("/usr/bin/buildx", "");
+    host.set_capture(
+        "buildx version",
+        captured(0, "github.com/docker/buildx v0.36.1\n", ""),
+    );
+    host.add_file(
+        "/tmp/ctl-packaging-1/metadata.json",
+        r#"{"containerimage.digest": "sha256:dd"}"#,
+    );
+    let out = ctl(
+        &host,
+        &[
+            "build",
+            "--target",
+            "web",
+            "--engine",
+            "buildx",
+            "--no-provenance",
+            "--push",
+            "--builder",
+            "remote1",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(host.spawned()[0].program, "buildx");
+    assert_eq!(
+        host.spawned()[0].args,
+        words("build -f ops/packaging/apps/web.Dockerfile -t web:latest --metadata-file /tmp/ctl-packaging-1/metadata.json --builder remote1 --push apps/web")
+    );
+    assert!(out.stderr.starts_with(
+        "[info] Using buildx (github.com/docker/buildx v0.36.1), builder remote1; docker is not on PATH\n"
+    ));
+    assert!(out.stdout.ends_with("[ok] Built: web:latest (sha256:dd)\n"));
+}
+
+#[test]
+fn changed_since_leaves_out_what_the_contexts_dockerignore_excludes() {
+    let host = repo_with(
+        &[],
+        r#"{"version":1,"targets":[
+  {"id":"root","type":"service","dockerfile":"ops/packaging/services/root.Dockerfile","context":"."},
+  {"id":"api","type":"service","module":"apps/api","dockerfile":"ops/packaging/services/api.Dockerfile","context":"apps/api"}
+]}"#,
+    );
+    for id in ["root", "api"] {
+        host.add_file(
+            &format!("/repo/ops/packaging/services/{id}.Dockerfile"),
+            "FROM scratch\n",
+        );
+    }
+    host.add_file("/repo/.dockerignore", ".ai\n*.md\n!keep.md\n");
+    host.add_file("/repo/apps/api/.dockerignore", "tmp/\n");
+    let changed = |files: &str| {
+        git_changes(&host, files, "");
+        let out = ctl(
+            &host,
+            &[
+                "build-all",
+                "--changed-since",
+                "main",
+                "--dry-run",
+                "--no-provenance",
+            ],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stderr.lines().next().unwrap_or("").to_string()
+    };
+    // Ignored by the root context: nothing to build.
+    assert_eq!(
+        changed(".ai/skills/x.md\0README.md\0"),
+        "[info] --changed-since main: 0 of 2 targets changed"
+    );
+    // Ignored by api's context, sent in the root's.
+    assert_eq!(
+        changed("apps/api/tmp/a\0"),
+        "[info] --changed-since main: 1 of 2 targets changed (root)"
+    );
+    // Re-included, a Dockerfile, a .dockerignore itself: they count.
+    assert_eq!(
+        changed("keep.md\0"),
+        "[info] --changed-since main: 1 of 2 targets changed (root)"
+    );
+    assert_eq!(
+        changed("apps/api/.dockerignore\0"),
+        "[info] --changed-since main: 2 of 2 targets changed (root, api)"
+    );
+    assert_eq!(
+        changed("ops/packaging/services/api.Dockerfile\0"),
+        "[info] --changed-since main: 2 of 2 targets changed (root, api)"
+    );
+    assert_eq!(
+        changed("apps/api/src/main.js\0"),
+        "[info] --changed-since main: 2 of 2 targets changed (root, api)"
+    );
+}
+
+#[test]
+fn export_out_takes_an_absolute_path_outside_the_repository() {
+    let host = three();
+    host.add_dir("/ci/tmp");
+    let out = ctl(
+        &host,
+        &["export", "--no-provenance", "--out", "/ci/tmp/bake.json"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "[ok] Wrote /ci/tmp/bake.json: 3 targets in group \"default\". Build them with: docker buildx bake -f /ci/tmp/bake.json\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "[info] Run bake from the repository root (/repo): contexts are relative to it. An output outside it needs --allow=fs.write=<dir>.\n"
+    );
+    assert!(host.file("/ci/tmp/bake.json").unwrap().contains("\"api\""));
+    assert_eq!(
+        err(&host, &["export", "--out", "/ci/none/bake.json"]),
+        "[error] --out \"/ci/none/bake.json\": the folder \"/ci/none\" does not exist; create it first (a folder outside the repository is not created)\n"
+    );
+    assert_eq!(
+        err(&host, &["export", "--out", "/ci/tmp/../x.json"]),
+        "[error] --out \"/ci/tmp/../x.json\": name a file by a normal absolute path (no ., .. or trailing /)\n"
+    );
+    assert_eq!(
+        err(&host, &["export", "--out", "/ci/tmp"]),
+        "[error] --out \"/ci/tmp\" is a folder, not a file; nothing was written\n"
+    );
+    // An absolute path into the repository keeps the rules of a repository path.
+    assert!(err(
+        &host,
+        &["export", "--out", "/repo/docs/packaging/registry.json"]
+    )
+    .contains("is a file this tool owns; nothing was written"));
+    assert!(ok(
+        &host,
+        &[
+            "export",
+            "--no-provenance",
+            "--out",
+            "/repo/docker-bake.json"
+        ]
+    )
+    .starts_with("[ok] Wrote docker-bake.json: 3 targets"));
 }

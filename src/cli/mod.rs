@@ -4,6 +4,8 @@
 //! command prints, and a [`Failure`] is why a command stops.
 
 pub mod args;
+#[cfg(feature = "ops")]
+pub mod buildx;
 pub mod commands;
 pub mod console;
 mod failure;

@@ -105,9 +105,25 @@ const IMAGE: Opt = value("image", "REF", "the id", "the image reference");
 const TAG: Opt = value("tag", "TAG", "latest", "the image tag");
 const ENGINE: Opt = value(
     "engine",
-    "docker|podman|buildah",
+    "docker|podman|buildah|buildx",
     "$PACKAGING_ENGINE, else docker",
-    "the build engine",
+    "the build engine (buildx: BuildKit through docker buildx, else the buildx binary)",
+);
+const BUILDER: Opt = value(
+    "builder",
+    "NAME",
+    "$BUILDX_BUILDER, else buildx's current builder",
+    "the buildx builder (--engine buildx)",
+);
+const PUSH: Opt = flag(
+    "push",
+    "push the images to their registries (--engine buildx)",
+);
+const OUTPUT: Opt = value(
+    "output",
+    "SPEC",
+    "",
+    "a buildx output, {id} standing for the target's id: type=oci,dest=out/{id}.tar (--engine buildx)",
 );
 const DRY_RUN_BUILD: Opt = flag("dry-run", "print the engine command, run nothing");
 const PLATFORM: Opt = value(
@@ -262,6 +278,9 @@ pub const COMMANDS: &[Command] = &[
             LABEL,
             STAGE,
             NO_PROVENANCE,
+            BUILDER,
+            PUSH,
+            OUTPUT,
             FORMAT,
             REPO_ROOT,
         ],
@@ -288,6 +307,9 @@ pub const COMMANDS: &[Command] = &[
             LABEL,
             STAGE,
             NO_PROVENANCE,
+            BUILDER,
+            PUSH,
+            OUTPUT,
             FORMAT,
             REPO_ROOT,
         ],
@@ -300,7 +322,12 @@ pub const COMMANDS: &[Command] = &[
         summary: "a Docker Bake file of every target, for docker buildx bake",
         opts: &[
             value("format", "bake", "bake", "output format"),
-            value("out", "FILE", "stdout", "the file to write"),
+            value(
+                "out",
+                "FILE",
+                "stdout",
+                "the file to write (an absolute path may be outside the repository, in a folder that exists)",
+            ),
             TAG,
             PLATFORM,
             BUILD_ARG,

@@ -261,6 +261,16 @@ impl Host for MemHost {
         }
         Ok(names.into_iter().collect())
     }
+    fn temp_dir(&self) -> Result<String, HostError> {
+        let n = {
+            let mut s = self.state.borrow_mut();
+            s.tokens += 1;
+            s.tokens
+        };
+        let dir = format!("/tmp/ctl-packaging-{n}");
+        self.add_dir(&dir);
+        Ok(dir)
+    }
     fn mkdir_all(&self, path: &str) -> Result<(), HostError> {
         let path = self.resolve(path);
         if self.state.borrow().files.contains_key(&path) {

@@ -149,6 +149,39 @@ pub trait Host {
     /// Block for a while (lock waits).
     fn sleep_ms(&self, ms: u32);
 
+    /// Also allow reads and writes in the existing folder `dir` (by its real
+    /// path) outside the repository [`Host::confine`] set: a folder the user
+    /// named on the command line (`export --out /ci/tmp/bake.json`). Every
+    /// operation there goes through the same checks and the one write path.
+    fn allow(&self, _dir: &str) -> Result<(), HostError> {
+        Ok(())
+    }
+    /// Make a new private folder (mode 0700, a name nobody can guess) in the
+    /// system's temporary folder, allowed as by [`Host::allow`]; its path.
+    fn temp_dir(&self) -> Result<String, HostError> {
+        Err(HostError::new("this host has no temporary folder"))
+    }
+    /// [`Host::spawn`] (`capture` false: stdout and stderr come back empty)
+    /// or [`Host::capture`], stopped with SIGKILL when it runs longer than
+    /// `limit_ms`: then it ends as `Exit::Signal("SIGKILL")`.
+    fn run_limited(
+        &self,
+        program: &str,
+        args: &[String],
+        cwd: &str,
+        capture: bool,
+        _limit_ms: u32,
+    ) -> Result<Captured, HostError> {
+        if capture {
+            return self.capture(program, args, cwd);
+        }
+        Ok(Captured {
+            exit: self.spawn(program, args, cwd)?,
+            stdout: String::new(),
+            stderr: String::new(),
+        })
+    }
+
     /// Run a program with inherited stdio and wait for it.
     fn spawn(&self, program: &str, args: &[String], cwd: &str) -> Result<Exit, HostError>;
     /// Run a program, capturing its output.

@@ -16,6 +16,7 @@
 use serde_json::{Map, Value};
 
 use super::build::Plan;
+use super::buildx::output_for;
 use crate::values::text::quote;
 
 /// `dir/…/file` as seen from `dir` (both repository paths, normalised).
@@ -50,7 +51,7 @@ fn pairs(p: &[(String, String)]) -> Value {
     Value::Object(p.iter().map(|(k, v)| (k.clone(), literal(v))).collect())
 }
 
-fn bake_target(plan: &Plan) -> Value {
+fn bake_target(plan: &Plan, output: Option<&str>) -> Value {
     let mut t = Map::new();
     t.insert(
         "dockerfile".into(),
@@ -74,11 +75,23 @@ fn bake_target(plan: &Plan) -> Value {
     if let Some(stage) = &s.stage {
         t.insert("target".into(), literal(stage));
     }
+    if let Some(spec) = output {
+        t.insert(
+            "output".into(),
+            Value::Array(vec![literal(&output_for(spec, &plan.id))]),
+        );
+    }
     Value::Object(t)
 }
 
 /// The Bake file for these plans, as written (2-space JSON and a newline).
 pub fn bake_file(plans: &[Plan]) -> Result<String, String> {
+    bake_file_with(plans, None)
+}
+
+/// [`bake_file`] with an `output` per target: `spec` with `{id}` replaced
+/// by the target's id (`build-all --engine buildx --output`).
+pub fn bake_file_with(plans: &[Plan], output: Option<&str>) -> Result<String, String> {
     let mut names: Vec<(String, &str)> = Vec::new();
     let mut targets = Map::new();
     for plan in plans {
@@ -97,7 +110,7 @@ pub fn bake_file(plans: &[Plan]) -> Result<String, String> {
                 quote(&name)
             ));
         }
-        targets.insert(name.clone(), bake_target(plan));
+        targets.insert(name.clone(), bake_target(plan, output));
         names.push((name, &plan.id));
     }
     let mut default = Map::new();

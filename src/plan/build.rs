@@ -22,16 +22,25 @@ pub enum Engine {
     Docker,
     Podman,
     Buildah,
+    /// BuildKit through `docker buildx` (or the standalone `buildx`), run by
+    /// the core itself, not through the helper (`plan::buildx`).
+    Buildx,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 3] = [Engine::Docker, Engine::Podman, Engine::Buildah];
+    pub const ALL: [Engine; 4] = [
+        Engine::Docker,
+        Engine::Podman,
+        Engine::Buildah,
+        Engine::Buildx,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Engine::Docker => "docker",
             Engine::Podman => "podman",
             Engine::Buildah => "buildah",
+            Engine::Buildx => "buildx",
         }
     }
 
@@ -40,7 +49,7 @@ impl Engine {
     }
 }
 
-/// `docker, podman, buildah`, for messages.
+/// `docker, podman, buildah, buildx`, for messages.
 pub fn engine_names() -> String {
     Engine::ALL.map(Engine::name).join(", ")
 }
@@ -189,7 +198,9 @@ impl Plan {
         a
     }
 
-    fn push_settings(&self, a: &mut Vec<String>) {
+    /// The build settings as engine flags: `--platform`, `--build-arg`,
+    /// `--label`, `--target`.
+    pub fn push_settings(&self, a: &mut Vec<String>) {
         let s = &self.settings;
         if !s.platforms.is_empty() {
             a.extend(["--platform".into(), s.platforms.join(",")]);

@@ -5,6 +5,7 @@
 
 pub mod bake;
 pub mod build;
+pub mod buildx;
 pub mod known;
 pub mod provenance;
 pub mod seed;

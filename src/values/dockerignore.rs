@@ -47,6 +47,19 @@ fn clean(pattern: &str) -> String {
     }
 }
 
+/// Where the `.dockerignore` of a build may be, in BuildKit's order: the
+/// Dockerfile's own `<dockerfile>.dockerignore`, then the context's
+/// `.dockerignore` (repository paths, normalised).
+pub fn ignore_files(dockerfile: &str, context: &str) -> [String; 2] {
+    [
+        format!("{dockerfile}.dockerignore"),
+        match context {
+            "." | "" => ".dockerignore".to_string(),
+            c => format!("{c}/.dockerignore"),
+        },
+    ]
+}
+
 impl Ignore {
     /// Read a `.dockerignore`'s text. Patterns that do not compile (an
     /// unclosed `[`) are returned as errors with their line; BuildKit refuses

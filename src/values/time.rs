@@ -85,6 +85,53 @@ pub fn iso_utc(ms_since_epoch: f64) -> String {
     )
 }
 
+/// Milliseconds since the epoch of an RFC 3339 date-time
+/// (`2026-12-01T11:27:44.916881261Z`, or with a `±HH:MM` offset); `None`
+/// when it is not one.
+pub fn parse_utc_ms(s: &str) -> Option<f64> {
+    if !is_rfc3339(s) {
+        return None;
+    }
+    let num = |a: usize, b: usize| s.get(a..b)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let rest = &s[19..];
+    let (frac, zone) = match rest.strip_prefix('.') {
+        Some(r) => {
+            let n = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            (&r[..n], &r[n..])
+        }
+        None => ("", rest),
+    };
+    let ms_frac = frac
+        .chars()
+        .chain("000".chars())
+        .take(3)
+        .collect::<String>()
+        .parse::<i64>()
+        .ok()?;
+    let offset = if zone.eq_ignore_ascii_case("z") {
+        0
+    } else {
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        sign * (zone.get(1..3)?.parse::<i64>().ok()? * 60 + zone.get(4..6)?.parse::<i64>().ok()?)
+    };
+    let days = days_from_civil(y, m, d);
+    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss - offset * 60;
+    Some((secs * 1000 + ms_frac) as f64)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Proleptic Gregorian date of a day count since 1970-01-01.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -101,7 +148,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_rfc3339, iso_utc};
+    use super::{is_rfc3339, iso_utc, parse_utc_ms};
 
     #[test]
     fn rfc3339_date_times() {
@@ -144,5 +191,21 @@ mod tests {
         assert_eq!(iso_utc(951_782_400_000.0), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso_utc(1_795_689_104_123.0), "2026-11-26T10:31:44.123Z");
         assert_eq!(iso_utc(-1.0), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn parses_back_what_it_formats() {
+        for ms in [0.0, 951_782_400_000.0, 1_795_689_104_123.0, -1.0] {
+            assert_eq!(parse_utc_ms(&iso_utc(ms)), Some(ms));
+        }
+        assert_eq!(
+            parse_utc_ms("2026-11-26T12:31:44.1239Z"),
+            Some(1_795_696_304_123.0)
+        );
+        assert_eq!(
+            parse_utc_ms("2026-11-26T12:31:44+02:00"),
+            parse_utc_ms("2026-11-26T10:31:44Z")
+        );
+        assert_eq!(parse_utc_ms("yesterday"), None);
     }
 }

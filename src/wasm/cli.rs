@@ -73,6 +73,22 @@ extern "C" {
     fn process_alive(this: &JsHost, pid: u32) -> bool;
     #[wasm_bindgen(method, js_name = sleepMs)]
     fn sleep_ms(this: &JsHost, ms: u32);
+    #[cfg(feature = "ops")]
+    #[wasm_bindgen(method, catch)]
+    fn allow(this: &JsHost, dir: &str) -> Result<(), JsValue>;
+    #[cfg(feature = "ops")]
+    #[wasm_bindgen(method, catch, js_name = tempDir)]
+    fn temp_dir(this: &JsHost) -> Result<String, JsValue>;
+    #[cfg(feature = "ops")]
+    #[wasm_bindgen(method, catch, js_name = runLimited)]
+    fn run_limited(
+        this: &JsHost,
+        program: &str,
+        args: Vec<String>,
+        cwd: &str,
+        capture: bool,
+        limit_ms: u32,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn spawn(
         this: &JsHost,
@@ -355,6 +371,32 @@ impl Host for JsHost {
     }
     fn sleep_ms(&self, ms: u32) {
         JsHost::sleep_ms(self, ms)
+    }
+    #[cfg(feature = "ops")]
+    fn allow(&self, dir: &str) -> Result<(), HostError> {
+        JsHost::allow(self, dir).map_err(host_error)
+    }
+    #[cfg(feature = "ops")]
+    fn temp_dir(&self) -> Result<String, HostError> {
+        JsHost::temp_dir(self).map_err(host_error)
+    }
+    #[cfg(feature = "ops")]
+    fn run_limited(
+        &self,
+        program: &str,
+        args: &[String],
+        cwd: &str,
+        capture: bool,
+        limit_ms: u32,
+    ) -> Result<Captured, HostError> {
+        let v = JsHost::run_limited(self, program, args.to_vec(), cwd, capture, limit_ms)
+            .map_err(host_error)?;
+        let r = js_exit(v)?;
+        Ok(Captured {
+            exit: r.exit(),
+            stdout: r.stdout,
+            stderr: r.stderr,
+        })
     }
     fn spawn(&self, program: &str, args: &[String], cwd: &str) -> Result<Exit, HostError> {
         let v = JsHost::spawn(self, program, args.to_vec(), cwd).map_err(host_error)?;

@@ -15,52 +15,26 @@
 //! and `--changed-since REF` keeps only the targets whose Dockerfile, context
 //! or module changed since REF (committed, staged, unstaged or untracked).
 
+use crate::cli::buildx::{self, on_path, Buildx};
 use crate::cli::options::{self, Options};
 use crate::cli::{git, Ctx, Failure};
 use crate::dockerfile::check_stage;
 use crate::host::{EntryKind, Exit, Host};
 use crate::plan::build::{
-    helper_capabilities, plan, shell_line, EngineEnv, Plan, HELPER, HELPER_LINE,
+    helper_capabilities, plan, shell_line, Engine, EngineEnv, Plan, HELPER, HELPER_LINE,
 };
+use crate::plan::buildx::{short_digest, Request};
 use crate::plan::provenance::GitFacts;
 use crate::registry::Target;
 use crate::rules::values::{check_id, check_image, check_path};
-use crate::values::paths::join;
+use crate::values::dockerignore::{ignore_files, Ignore};
 use crate::values::reference::apply_tag;
 use crate::values::text::quote;
-
-/// Whether `program` is on `PATH` (with `PATHEXT` on Windows). `None` when
-/// `PATH` is not set: then the helper's own search decides.
-pub fn on_path(host: &dyn Host, program: &str) -> Option<bool> {
-    let path = host.env("PATH")?;
-    let (separator, extensions): (char, Vec<String>) = match host.env("PATHEXT") {
-        Some(exts) => (
-            ';',
-            std::iter::once(String::new())
-                .chain(
-                    exts.split(';')
-                        .filter(|e| !e.is_empty())
-                        .map(str::to_string),
-                )
-                .collect(),
-        ),
-        None => (':', vec![String::new()]),
-    };
-    let cwd = host.cwd();
-    Some(path.split(separator).filter(|d| !d.is_empty()).any(|dir| {
-        let dir = join(&cwd, dir);
-        extensions.iter().any(|ext| {
-            matches!(
-                host.stat(&join(&dir, &format!("{program}{ext}"))),
-                Ok(EntryKind::File)
-            )
-        })
-    }))
-}
+use std::collections::BTreeMap;
 
 /// Refuse to start when the helper is missing or the engine is not on PATH.
 fn preflight(ctx: &Ctx, opts: &Options) -> Result<(), Failure> {
-    if opts.dry_run {
+    if opts.dry_run || opts.engine == Engine::Buildx {
         return Ok(());
     }
     if ctx.kind(HELPER)? != EntryKind::File {
@@ -107,8 +81,10 @@ fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> 
         check_stage(stage, &plan.dockerfile, &text)
             .map_err(|m| Failure::new(format!("Target {}: {m}", quote(&plan.id))))?;
     }
-    if let Some(helper) = ctx.host.read_file(&ctx.abs(HELPER))? {
-        check_helper(&helper, &plan, opts)?;
+    if opts.engine != Engine::Buildx {
+        if let Some(helper) = ctx.host.read_file(&ctx.abs(HELPER))? {
+            check_helper(&helper, &plan, opts)?;
+        }
     }
     Ok(plan)
 }
@@ -268,6 +244,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         .to_string();
     let opts = options::options(ctx)?;
     ctx.console.divert = opts.json;
+    let req = buildx_request(ctx, &opts, false)?;
     let registry = options::registry(ctx)?;
     let target = registry.find(&id).ok_or_else(|| {
         Failure::new(format!(
@@ -276,10 +253,36 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         ))
     })?;
     // Everything that can be checked is checked before git is asked anything.
-    let plan = prepare(ctx, target, &opts)?;
+    let mut plan = prepare(ctx, target, &opts)?;
     preflight(ctx, &opts)?;
-    let facts = git_facts(ctx, &opts);
     let (id, image) = shown(target, &opts.tag);
+    if let Some(req) = req {
+        let bx = buildx::find(ctx, &req, opts.dry_run)?;
+        let facts = git_facts(ctx, &opts);
+        if opts.provenance {
+            plan.add_provenance(&facts, ctx.host.now_ms(), &opts.tag);
+        }
+        let start = ctx.host.now_ms();
+        let result = buildx::build(ctx, &bx, &plan, &req, opts.dry_run, opts.json);
+        if !opts.json {
+            return result.map(|_| 0);
+        }
+        let elapsed = ((ctx.host.now_ms() - start) / 1000.0).max(0.0);
+        let (outcome, digest, seconds, failure) = match result {
+            Ok(r) => (Outcome::Ok, r.digest, r.seconds.or(Some(elapsed)), None),
+            Err(f) => (Outcome::Failed, None, Some(elapsed), Some(f)),
+        };
+        let row = Row {
+            id,
+            image,
+            outcome,
+            seconds,
+            exit_code: None,
+            digest,
+        };
+        return Ok(report(ctx, &opts, Some(&bx), &[row], failure));
+    }
+    let facts = git_facts(ctx, &opts);
     let start = ctx.host.now_ms();
     let mut exit = None;
     let result = execute(ctx, plan, &opts, &facts, &mut exit);
@@ -296,8 +299,9 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         },
         seconds: Some(((ctx.host.now_ms() - start) / 1000.0).max(0.0)),
         exit_code: exit,
+        digest: None,
     };
-    Ok(report(ctx, &opts, &[row], result.err()))
+    Ok(report(ctx, &opts, None, &[row], result.err()))
 }
 
 /// `--format json` of `build` and `build-all` (every text line is diverted
@@ -305,7 +309,13 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
 /// `{"ok", "exitCode", "dryRun", "targets": [{"id", "image", "result":
 /// "ok" | "failed" | "skipped" | "dry-run", "exitCode", "seconds"}],
 /// "diagnostics": [...]}`. Returns the exit code.
-fn report(ctx: &mut Ctx, opts: &Options, rows: &[Row], failure: Option<Failure>) -> i32 {
+fn report(
+    ctx: &mut Ctx,
+    opts: &Options,
+    bx: Option<&Buildx>,
+    rows: &[Row],
+    failure: Option<Failure>,
+) -> i32 {
     let lines = failure.map(|f| f.lines).unwrap_or_default();
     for line in &lines {
         ctx.console.err(format!("[error] {line}"));
@@ -322,6 +332,7 @@ fn report(ctx: &mut Ctx, opts: &Options, rows: &[Row], failure: Option<Failure>)
                     o => o.name(),
                 },
                 "exitCode": r.exit_code,
+                "digest": r.digest,
                 "seconds": r.seconds.map(|s| (s * 10.0).round() / 10.0),
             })
         })
@@ -330,13 +341,20 @@ fn report(ctx: &mut Ctx, opts: &Options, rows: &[Row], failure: Option<Failure>)
         .iter()
         .map(|m| serde_json::json!({"severity": "error", "message": m}))
         .collect();
-    ctx.json_out(&serde_json::json!({
+    let mut out = serde_json::json!({
         "ok": code == 0,
         "exitCode": code,
         "dryRun": opts.dry_run,
         "targets": targets,
         "diagnostics": diagnostics,
-    }));
+    });
+    if let (Some(bx), Some(map)) = (bx, out.as_object_mut()) {
+        map.insert(
+            "buildx".into(),
+            serde_json::json!({"program": bx.shown, "builder": bx.builder}),
+        );
+    }
+    ctx.json_out(&out);
     code
 }
 
@@ -384,38 +402,65 @@ struct Row {
     seconds: Option<f64>,
     /// The build helper's exit code, when it ran.
     exit_code: Option<i32>,
+    /// The image's digest, when buildx said it.
+    digest: Option<String>,
 }
 
-fn summary(rows: &[Row]) -> Vec<String> {
-    let cells: Vec<[String; 4]> = std::iter::once([
-        "TARGET".to_string(),
-        "IMAGE".to_string(),
-        "RESULT".to_string(),
-        "SECONDS".to_string(),
-    ])
-    .chain(rows.iter().map(|r| {
-        [
-            r.id.clone(),
-            r.image.clone(),
-            r.outcome.name().to_string(),
-            r.seconds.map_or("-".to_string(), tenths),
-        ]
-    }))
-    .collect();
-    let width = |i: usize| {
-        cells
-            .iter()
-            .map(|c| c[i].chars().count())
-            .max()
-            .unwrap_or(0)
-    };
-    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+/// Print the summary table (not for a dry run or JSON); the ids that failed.
+fn table<'r>(ctx: &mut Ctx, quiet: bool, rows: &'r [Row], digests: bool) -> Vec<&'r str> {
+    if !quiet {
+        for line in summary(rows, digests) {
+            ctx.console.out(line);
+        }
+    }
+    rows.iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .map(|r| r.id.as_str())
+        .collect()
+}
+
+/// The table after `build-all`; `digests`: with a DIGEST column (buildx).
+fn summary(rows: &[Row], digests: bool) -> Vec<String> {
+    let head = ["TARGET", "IMAGE", "DIGEST", "RESULT", "SECONDS"];
+    let cells: Vec<Vec<String>> = std::iter::once(head.map(str::to_string).to_vec())
+        .chain(rows.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.image.clone(),
+                r.digest.as_deref().map_or("-".to_string(), short_digest),
+                r.outcome.name().to_string(),
+                r.seconds.map_or("-".to_string(), tenths),
+            ]
+        }))
+        .map(|mut c| {
+            if !digests {
+                c.remove(2);
+            }
+            c
+        })
+        .collect();
+    let columns = cells[0].len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = vec![String::new(), "Summary:".to_string()];
     for c in &cells {
-        out.push(format!(
-            "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}",
-            c[0], c[1], c[2], c[3]
-        ));
+        let mut line = String::from(" ");
+        for (i, cell) in c.iter().enumerate() {
+            let w = widths[i];
+            if i + 1 == columns {
+                line.push_str(&format!(" {cell:>w$}"));
+            } else {
+                line.push_str(&format!(" {cell:<w$} "));
+            }
+        }
+        out.push(line);
     }
     out
 }
@@ -495,23 +540,58 @@ fn changed_since<'r>(
                 .map(str::to_string),
         );
     }
-    let selected: Vec<&Target> = targets
-        .iter()
-        .filter(|t| {
-            let mut dirs = vec![
-                check_path("dockerfile", &t.dockerfile_or_default()),
-                check_path("context", t.context_or_default()),
-            ];
-            if let Some(m) = &t.module {
-                dirs.push(check_path("module", m));
-            }
-            // A target whose paths do not check is kept: its build says why.
-            dirs.iter().any(|d| match d {
-                Ok(d) => changed.iter().any(|p| is_under(p, d)),
-                Err(_) => true,
-            })
-        })
-        .collect();
+    let mut ignores: BTreeMap<String, Option<Ignore>> = BTreeMap::new();
+    let mut selected: Vec<&Target> = Vec::new();
+    for t in targets {
+        let dockerfile = check_path("dockerfile", &t.dockerfile_or_default());
+        let context = check_path("context", t.context_or_default());
+        let module = t.module.as_deref().map(|m| check_path("module", m));
+        // A target whose paths do not check is kept: its build says why.
+        let (Ok(dockerfile), Ok(context), Ok(module)) = (dockerfile, context, module.transpose())
+        else {
+            selected.push(t);
+            continue;
+        };
+        let files = ignore_files(&dockerfile, &context);
+        let ignore = match files.iter().find_map(|f| {
+            ctx.host
+                .read_file(&ctx.abs(f))
+                .ok()
+                .flatten()
+                .map(|text| (f, text))
+        }) {
+            Some((file, text)) => ignores
+                .entry(file.clone())
+                .or_insert_with(|| {
+                    let (ignore, errors) = Ignore::parse(&text);
+                    // A file BuildKit refuses excludes nothing here (verify reports it).
+                    errors.is_empty().then_some(ignore)
+                })
+                .clone(),
+            None => None,
+        };
+        let sent = |p: &str| {
+            let rel = if context == "." {
+                p
+            } else {
+                p.get(context.len() + 1..).unwrap_or("")
+            };
+            ignore
+                .as_ref()
+                .is_none_or(|i| rel.is_empty() || i.excluded_by(rel).is_none())
+        };
+        let touches = changed.iter().any(|p| {
+            is_under(p, &dockerfile)
+                || files.iter().any(|f| f == p)
+                || (is_under(p, &context) && sent(p))
+                || module
+                    .as_deref()
+                    .is_some_and(|m| is_under(p, m) && !is_under(p, &context))
+        });
+        if touches {
+            selected.push(t);
+        }
+    }
     let ids: Vec<String> = selected.iter().map(|t| shown(t, "latest").0).collect();
     ctx.console.err(format!(
         "[info] --changed-since {reference}: {} of {} targets changed{}",
@@ -531,6 +611,12 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
     let opts = options::options(ctx)?;
     ctx.console.divert = opts.json;
     let keep_going = ctx.args.flag("keep-going");
+    let req = buildx_request(ctx, &opts, true)?;
+    if req.is_some() && keep_going {
+        return Err(Failure::new(
+            "--keep-going does not apply to --engine buildx: one bake builds every target together, and buildx stops it at the first failure",
+        ));
+    }
     let since = ctx
         .args
         .value("changed-since")
@@ -552,9 +638,12 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
             since.as_deref().unwrap_or("")
         ));
         if opts.json {
-            return Ok(report(ctx, &opts, &[], None));
+            return Ok(report(ctx, &opts, None, &[], None));
         }
         return Ok(0);
+    }
+    if let Some(req) = req {
+        return bake_all(ctx, &opts, &req, &selected);
     }
     preflight(ctx, &opts)?;
     let facts = git_facts(ctx, &opts);
@@ -570,6 +659,7 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
                 outcome: Outcome::Skipped,
                 seconds: None,
                 exit_code: None,
+                digest: None,
             });
             continue;
         }
@@ -598,22 +688,14 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
             outcome,
             seconds,
             exit_code: exit,
+            digest: None,
         });
         // Each target's lines before the next one's.
         if !opts.json {
             ctx.console.flush(ctx.host);
         }
     }
-    if !opts.dry_run && !opts.json {
-        for line in summary(&rows) {
-            ctx.console.out(line);
-        }
-    }
-    let failed: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.outcome == Outcome::Failed)
-        .map(|r| r.id.as_str())
-        .collect();
+    let failed = table(ctx, opts.dry_run || opts.json, &rows, false);
     let failure = stopped.or_else(|| {
         (!failed.is_empty()).then(|| {
             Failure::new(format!(
@@ -624,13 +706,99 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
         })
     });
     if opts.json {
-        return Ok(report(ctx, &opts, &rows, failure));
+        return Ok(report(ctx, &opts, None, &rows, failure));
     }
     if let Some(failure) = failure {
         return Err(failure);
     }
     if !opts.dry_run {
         ctx.console.out(format!("[ok] Built all {n} targets."));
+    }
+    Ok(0)
+}
+
+/// `--builder`, `--push` and `--output` with `--engine buildx`; refused
+/// with any other engine, which would ignore them.
+fn buildx_request(ctx: &Ctx, opts: &Options, several: bool) -> Result<Option<Request>, Failure> {
+    if opts.engine == Engine::Buildx {
+        buildx::request(ctx, several).map(Some)
+    } else {
+        buildx::refuse_without_buildx(ctx).map(|()| None)
+    }
+}
+
+/// `build-all --engine buildx`: every selected target checked first, then
+/// one bake of them all.
+fn bake_all(
+    ctx: &mut Ctx,
+    opts: &Options,
+    req: &Request,
+    selected: &[&Target],
+) -> Result<i32, Failure> {
+    let mut plans = Vec::with_capacity(selected.len());
+    let mut problems = Vec::new();
+    for target in selected {
+        match prepare(ctx, target, opts) {
+            Ok(plan) => plans.push(plan),
+            Err(f) => problems.extend(f.lines),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure { lines: problems });
+    }
+    let bx = buildx::find(ctx, req, opts.dry_run)?;
+    let facts = git_facts(ctx, opts);
+    if opts.provenance {
+        let now = ctx.host.now_ms();
+        for plan in &mut plans {
+            plan.add_provenance(&facts, now, &opts.tag);
+        }
+    }
+    let n = selected.len();
+    for (i, target) in selected.iter().enumerate() {
+        let (id, image) = shown(target, &opts.tag);
+        ctx.console.out(format!("[{}/{n}] {id} -> {image}", i + 1));
+    }
+    let start = ctx.host.now_ms();
+    let (results, bake_failure) = buildx::bake(ctx, &bx, &plans, req, opts.dry_run, opts.json)?;
+    let elapsed = ((ctx.host.now_ms() - start) / 1000.0).max(0.0);
+    let rows: Vec<Row> = selected
+        .iter()
+        .zip(results)
+        .map(|(target, r)| {
+            let (id, image) = shown(target, &opts.tag);
+            Row {
+                id,
+                image,
+                outcome: if r.ok { Outcome::Ok } else { Outcome::Failed },
+                seconds: r.seconds.or((!opts.dry_run).then_some(elapsed)),
+                exit_code: None,
+                digest: r.digest,
+            }
+        })
+        .collect();
+    let failed = table(ctx, opts.dry_run || opts.json, &rows, true);
+    let failure = bake_failure.map(|mut f| {
+        if !failed.is_empty() {
+            f.lines.push(format!(
+                "{} of {n} targets failed or were cancelled: {}",
+                failed.len(),
+                failed.join(", ")
+            ));
+        }
+        f
+    });
+    if opts.json {
+        return Ok(report(ctx, opts, Some(&bx), &rows, failure));
+    }
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    if !opts.dry_run {
+        ctx.console.out(format!(
+            "[ok] Built all {n} targets in one bake ({}).",
+            bx.builder_shown()
+        ));
     }
     Ok(0)
 }

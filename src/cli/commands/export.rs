@@ -9,9 +9,11 @@
 //! to stdout and every note to stderr.
 
 use crate::cli::{git, options, Ctx, Failure};
+use crate::host::EntryKind;
 use crate::plan::bake::bake_file;
 use crate::plan::build::plan;
 use crate::rules::values::check_path;
+use crate::values::paths::{is_within, normalize_absolute};
 use crate::values::text::quote;
 
 /// Files this tool or git owns, which a Bake file must never replace: the
@@ -62,6 +64,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let with_provenance = !ctx.args.flag("no-provenance");
     let out = match ctx.args.value("out").map_err(Failure::new)? {
         None => None,
+        Some(p) if p.starts_with('/') => Some(outside(ctx, p)?),
         Some(p) => {
             let p = check_path("--out", p).map_err(Failure::new)?;
             if p == "." {
@@ -71,7 +74,11 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             }
             refuse_owned(&p)?;
             ctx.ensure_inside(&p, "--out")?;
-            Some(p)
+            Some(Out {
+                shown: p.clone(),
+                abs: ctx.abs(&p),
+                inside: true,
+            })
         }
     };
     let registry = options::registry(ctx)?;
@@ -104,21 +111,107 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let text = bake_file(&plans).map_err(Failure::new)?;
     match out {
         None => ctx.console.out_raw(&text),
-        Some(rel) => {
-            let abs = ctx.abs(&rel);
-            if let Some(i) = abs.rfind('/') {
-                if i > 0 {
-                    ctx.host.mkdir_all(&abs[..i])?;
+        Some(out) => {
+            let rel = &out.shown;
+            let abs = &out.abs;
+            if out.inside {
+                if let Some(i) = abs.rfind('/') {
+                    if i > 0 {
+                        ctx.host.mkdir_all(&abs[..i])?;
+                    }
                 }
             }
             ctx.host
-                .write_atomic(&abs, &text)
+                .write_atomic(abs, &text)
                 .map_err(|e| Failure::new(format!("cannot write {rel}: {e}")))?;
             ctx.console.out(format!(
                 "[ok] Wrote {rel}: {} targets in group \"default\". Build them with: docker buildx bake -f {rel}",
                 plans.len()
             ));
+            ctx.console.err(format!(
+                "[info] Run bake from the repository root ({}): contexts are relative to it. An output outside it needs --allow=fs.write=<dir>.",
+                ctx.root
+            ));
         }
     }
     Ok(0)
+}
+
+/// Where `--out` writes: a repository path (`shown`) or an absolute path
+/// outside the repository.
+struct Out {
+    shown: String,
+    abs: String,
+    inside: bool,
+}
+
+/// An absolute `--out`: inside the repository (its real path), the rules of
+/// a repository path; outside, a file in a folder that exists, which is
+/// allowed for this one write (the host's one write path: a unique
+/// temporary file created exclusively without following links, flushed,
+/// renamed over the file) and is not the skill's own folder.
+fn outside(ctx: &Ctx, p: &str) -> Result<Out, Failure> {
+    let abs = normalize_absolute(p);
+    let (dir, name) = match abs.rfind('/') {
+        Some(i) => (if i == 0 { "/" } else { &abs[..i] }, &abs[i + 1..]),
+        None => ("/", abs.as_str()),
+    };
+    if name.is_empty() || abs != p.trim_end_matches('/') || p.ends_with('/') {
+        return Err(Failure::new(format!(
+            "--out {}: name a file by a normal absolute path (no ., .. or trailing /)",
+            quote(p)
+        )));
+    }
+    let real_dir = ctx.host.real_path(dir)?.ok_or_else(|| {
+        Failure::new(format!(
+            "--out {}: the folder {} does not exist; create it first (a folder outside the repository is not created)",
+            quote(p),
+            quote(dir)
+        ))
+    })?;
+    if ctx.host.stat(&real_dir)? != EntryKind::Dir {
+        return Err(Failure::new(format!(
+            "--out {}: {} is not a folder",
+            quote(p),
+            quote(dir)
+        )));
+    }
+    let real_root = ctx.host.real_path(&ctx.root)?.unwrap_or(ctx.root.clone());
+    if is_within(&real_root, &real_dir) {
+        let rel_dir = real_dir[real_root.len()..].trim_start_matches('/');
+        let rel = if rel_dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{rel_dir}/{name}")
+        };
+        let rel = check_path("--out", &rel).map_err(Failure::new)?;
+        refuse_owned(&rel)?;
+        return Ok(Out {
+            shown: rel.clone(),
+            abs: ctx.abs(&rel),
+            inside: true,
+        });
+    }
+    if let Some(skill) = ctx.host.skill_dir() {
+        let real_skill = ctx.host.real_path(&skill)?.unwrap_or(skill);
+        if is_within(&real_skill, &real_dir) {
+            return Err(Failure::new(format!(
+                "--out {} is in this tool's own folder ({real_skill}); nothing was written. Choose another file",
+                quote(p)
+            )));
+        }
+    }
+    let kind = ctx.host.entry_kind(&format!("{real_dir}/{name}"))?;
+    if kind != "missing" && kind != "file" {
+        return Err(Failure::new(format!(
+            "--out {} is {kind}, not a file; nothing was written",
+            quote(p)
+        )));
+    }
+    ctx.host.allow(&real_dir)?;
+    Ok(Out {
+        shown: abs.clone(),
+        abs: format!("{real_dir}/{name}"),
+        inside: false,
+    })
 }

@@ -23,7 +23,7 @@ use crate::registry::{Target, REGISTRY_PATH};
 use crate::rules::build_settings;
 use crate::rules::catalogue::{self as rule, Rule};
 use crate::rules::{Diagnostic, Problem, Severity, Span};
-use crate::values::dockerignore::Ignore;
+use crate::values::dockerignore::{ignore_files, Ignore};
 use crate::values::paths::{is_within, join, repo_relative};
 use crate::values::text::quote;
 
@@ -739,18 +739,13 @@ fn dockerignore(disk: &mut Disk<'_>, dockerfile: &str, context: &str) -> Option<
         Some(at) => (&dockerfile[..at], &dockerfile[at + 1..]),
         None => (".", dockerfile),
     };
-    let own = format!("{name}.dockerignore");
-    let listed = disk.has_child(folder, &own);
+    let [own_path, path] = ignore_files(dockerfile, context);
+    let listed = disk.has_child(folder, &format!("{name}.dockerignore"));
     if listed {
-        let path = format!("{dockerfile}.dockerignore");
-        if let Some(text) = disk.read(&path) {
-            return Some((path, text));
+        if let Some(text) = disk.read(&own_path) {
+            return Some((own_path, text));
         }
     }
-    let path = match context {
-        "." | "" => ".dockerignore".to_string(),
-        c => format!("{c}/.dockerignore"),
-    };
     if disk.entry(&path) == Entry::File {
         return disk.read(&path).map(|text| (path, text));
     }

@@ -1,0 +1,460 @@
+//! `--engine buildx` for `build` and `build-all`: BuildKit through
+//! `docker buildx` when a Docker CLI with the buildx plugin is on PATH, else
+//! the standalone `buildx` binary (said on stderr, with its version).
+//!
+//! `build` runs `buildx build` for its target; `build-all` writes the Bake
+//! definition of the selected targets into a private temporary folder and
+//! runs one `buildx bake` over it, so they build in parallel on the chosen
+//! builder. Both ask buildx for a `--metadata-file` and read each image's
+//! digest from it, and the seconds each build took from buildx's history.
+//! Every process has a time limit.
+
+use super::{Ctx, Failure};
+use crate::host::{EntryKind, Exit, Host};
+use crate::plan::bake::bake_file_with;
+use crate::plan::build::shell_line;
+use crate::plan::build::Plan;
+use crate::plan::buildx::{
+    bake_argv, build_argv, check_builder, check_output, history_seconds, output_for, outside_dests,
+    read_bake_metadata, read_build_metadata, Request,
+};
+use crate::values::paths::join;
+use crate::values::text::quote;
+
+/// How long a probe (`buildx version`, `buildx history ls`) may take.
+const PROBE_LIMIT_MS: u32 = 30_000;
+/// How long a build or a bake may take unless `PACKAGING_BUILD_TIMEOUT_S` says otherwise.
+const BUILD_LIMIT_S: u32 = 3600;
+
+/// Whether `program` is on `PATH` (with `PATHEXT` on Windows). `None` when
+/// `PATH` is not set: then the program's own search decides.
+pub fn on_path(host: &dyn Host, program: &str) -> Option<bool> {
+    let path = host.env("PATH")?;
+    let (separator, extensions): (char, Vec<String>) = match host.env("PATHEXT") {
+        Some(exts) => (
+            ';',
+            std::iter::once(String::new())
+                .chain(
+                    exts.split(';')
+                        .filter(|e| !e.is_empty())
+                        .map(str::to_string),
+                )
+                .collect(),
+        ),
+        None => (':', vec![String::new()]),
+    };
+    let cwd = host.cwd();
+    Some(path.split(separator).filter(|d| !d.is_empty()).any(|dir| {
+        let dir = join(&cwd, dir);
+        extensions.iter().any(|ext| {
+            matches!(
+                host.stat(&join(&dir, &format!("{program}{ext}"))),
+                Ok(EntryKind::File)
+            )
+        })
+    }))
+}
+
+/// `--builder`, `--push` and `--output`, checked; `several`: more than one
+/// target may be built (an output's `dest` must then hold `{id}`).
+pub fn request(ctx: &Ctx, several: bool) -> Result<Request, Failure> {
+    let builder = ctx.args.value("builder").map_err(Failure::new)?;
+    if let Some(b) = builder {
+        check_builder(b).map_err(Failure::new)?;
+    }
+    let output = ctx.args.value("output").map_err(Failure::new)?;
+    if let Some(o) = output {
+        check_output(o, several).map_err(Failure::new)?;
+    }
+    let push = ctx.args.flag("push");
+    if push && output.is_some() {
+        return Err(Failure::new(
+            "--push and --output both choose where the images go; give one (--output type=image,push=true,... for a push with options)",
+        ));
+    }
+    Ok(Request {
+        builder: builder.map(str::to_string),
+        push,
+        output: output.map(str::to_string),
+    })
+}
+
+/// Refuse the buildx options with another engine: they would be ignored.
+pub fn refuse_without_buildx(ctx: &Ctx) -> Result<(), Failure> {
+    for name in ["builder", "output"] {
+        if ctx.args.value(name).map_err(Failure::new)?.is_some() {
+            return Err(Failure::new(format!(
+                "--{name} needs --engine buildx (the other engines build through {})",
+                crate::plan::build::HELPER
+            )));
+        }
+    }
+    if ctx.args.flag("push") {
+        return Err(Failure::new(format!(
+            "--push needs --engine buildx (the other engines build through {})",
+            crate::plan::build::HELPER
+        )));
+    }
+    Ok(())
+}
+
+/// The buildx to run: `docker buildx` or the standalone `buildx`.
+pub struct Buildx {
+    program: &'static str,
+    prefix: &'static [&'static str],
+    /// `docker buildx` or `buildx`, for messages and JSON.
+    pub shown: &'static str,
+    /// `--builder`, else `$BUILDX_BUILDER`, else `None` (buildx's current one).
+    pub builder: Option<String>,
+    limit_ms: u32,
+}
+
+impl Buildx {
+    fn argv(&self, rest: Vec<String>) -> Vec<String> {
+        self.prefix
+            .iter()
+            .map(|s| s.to_string())
+            .chain(rest)
+            .collect()
+    }
+
+    fn line(&self, rest: &[String]) -> String {
+        let mut all = vec![self.program.to_string()];
+        all.extend(self.argv(rest.to_vec()));
+        shell_line(&all)
+    }
+
+    /// The builder, for messages.
+    pub fn builder_shown(&self) -> String {
+        match &self.builder {
+            Some(b) => format!("builder {b}"),
+            None => "buildx's current builder".to_string(),
+        }
+    }
+}
+
+/// `PACKAGING_BUILD_TIMEOUT_S`: whole seconds, 1 to 86400; refused otherwise.
+fn build_limit_ms(host: &dyn Host) -> Result<u32, Failure> {
+    match host.env("PACKAGING_BUILD_TIMEOUT_S") {
+        None => Ok(BUILD_LIMIT_S * 1000),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(s) if (1..=86_400).contains(&s) && v.trim() == v => Ok(s * 1000),
+            _ => Err(Failure::new(format!(
+                "PACKAGING_BUILD_TIMEOUT_S must be a whole number of seconds from 1 to 86400 (got {})",
+                quote(&v)
+            ))),
+        },
+    }
+}
+
+/// The first line a process printed, for messages.
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+/// Find buildx: `docker buildx` when `docker buildx version` answers, else
+/// the standalone `buildx` when `buildx version` does. Says which on stderr.
+/// A dry run asks nothing: docker when it is on PATH, else buildx.
+pub fn find(ctx: &mut Ctx, req: &Request, dry_run: bool) -> Result<Buildx, Failure> {
+    let builder = req
+        .builder
+        .clone()
+        .or_else(|| ctx.host.env("BUILDX_BUILDER").filter(|b| !b.is_empty()));
+    let limit_ms = build_limit_ms(ctx.host)?;
+    let docker = Buildx {
+        program: "docker",
+        prefix: &["buildx"],
+        shown: "docker buildx",
+        builder: builder.clone(),
+        limit_ms,
+    };
+    let standalone = Buildx {
+        program: "buildx",
+        prefix: &[],
+        shown: "buildx",
+        builder,
+        limit_ms,
+    };
+    let mut why = Vec::new();
+    for candidate in [docker, standalone] {
+        if on_path(ctx.host, candidate.program) == Some(false) {
+            why.push(format!("{} is not on PATH", candidate.program));
+            continue;
+        }
+        if dry_run {
+            return Ok(candidate);
+        }
+        let c = ctx.host.run_limited(
+            candidate.program,
+            &candidate.argv(vec!["version".into()]),
+            &ctx.root,
+            true,
+            PROBE_LIMIT_MS,
+        )?;
+        match c.exit {
+            Exit::Code(0) => {
+                ctx.console.err(format!(
+                    "[info] Using {} ({}), {}{}",
+                    candidate.shown,
+                    first_line(&c.stdout),
+                    candidate.builder_shown(),
+                    if why.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", why.join("; "))
+                    }
+                ));
+                return Ok(candidate);
+            }
+            Exit::NotFound => why.push(format!("{} is not on PATH", candidate.program)),
+            Exit::Code(code) => why.push(format!(
+                "{} version exited with code {code}: {}",
+                candidate.line(&[]),
+                first_line(&c.stderr)
+            )),
+            Exit::Signal(s) => why.push(format!(
+                "{} version was stopped by {s}",
+                candidate.line(&[])
+            )),
+        }
+    }
+    Err(Failure::new(format!(
+        "--engine buildx needs docker with the buildx plugin, or the buildx binary, on PATH: {}",
+        why.join("; ")
+    )))
+}
+
+/// Run one buildx process (inherited output, or captured and passed on to
+/// stderr with `--format json`); its exit as a failure naming the command.
+fn run(ctx: &mut Ctx, bx: &Buildx, rest: Vec<String>, json: bool) -> Result<(), Failure> {
+    let what = format!("{} {}", bx.shown, rest.first().map_or("", String::as_str));
+    ctx.console
+        .out(format!("[info] Running: {}", bx.line(&rest)));
+    if !json {
+        ctx.console.flush(ctx.host);
+    }
+    let start = ctx.host.now_ms();
+    let c = ctx
+        .host
+        .run_limited(bx.program, &bx.argv(rest), &ctx.root, json, bx.limit_ms)?;
+    for text in [&c.stdout, &c.stderr] {
+        if !text.is_empty() {
+            ctx.console.err(text.strip_suffix('\n').unwrap_or(text));
+        }
+    }
+    match c.exit {
+        Exit::Code(0) => Ok(()),
+        Exit::Code(code) => Err(Failure::new(format!("{what} failed with code {code}"))),
+        Exit::Signal(_) if ctx.host.now_ms() - start >= f64::from(bx.limit_ms) => {
+            Err(Failure::new(format!(
+                "{what} ran longer than {} s and was stopped (PACKAGING_BUILD_TIMEOUT_S)",
+                bx.limit_ms / 1000
+            )))
+        }
+        Exit::Signal(s) => Err(Failure::new(format!("{what} was stopped by {s}"))),
+        Exit::NotFound => Err(Failure::new(format!("{} not found on PATH", bx.program))),
+    }
+}
+
+/// What one target's build came to.
+pub struct Result1 {
+    pub ok: bool,
+    pub digest: Option<String>,
+    pub seconds: Option<f64>,
+}
+
+/// A private folder for the files buildx and we exchange, removed at the end.
+struct Scratch {
+    dir: String,
+}
+
+impl Scratch {
+    fn new(ctx: &Ctx, dry_run: bool) -> Result<Scratch, Failure> {
+        let dir = if dry_run {
+            "$TMPDIR/ctl-packaging-XXXXXX".to_string()
+        } else {
+            ctx.host
+                .temp_dir()
+                .map_err(|e| Failure::new(format!("cannot make a temporary folder: {e}")))?
+        };
+        Ok(Scratch { dir })
+    }
+
+    fn path(&self, name: &str) -> String {
+        format!("{}/{name}", self.dir)
+    }
+
+    /// The metadata file, if buildx wrote one.
+    fn metadata(&self, host: &dyn Host) -> Result<Option<String>, Failure> {
+        host.read_file(&self.path("metadata.json"))
+            .map_err(|e| Failure::new(format!("cannot read buildx's metadata file: {e}")))
+    }
+
+    fn remove(self, host: &dyn Host) {
+        for name in ["docker-bake.json", "metadata.json"] {
+            let p = self.path(name);
+            if matches!(host.stat(&p), Ok(EntryKind::File)) {
+                let _ = host.remove_file(&p);
+            }
+        }
+        let _ = host.remove_dir(&self.dir);
+    }
+}
+
+/// Seconds per build ref from `buildx history ls` (one call); `None` each
+/// when the history cannot be read (said once on stderr).
+fn seconds(ctx: &mut Ctx, bx: &Buildx, refs: &[Option<String>]) -> Vec<Option<f64>> {
+    if refs.iter().all(Option::is_none) {
+        return refs.iter().map(|_| None).collect();
+    }
+    let mut rest: Vec<String> = ["history", "ls", "--format", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if let Some(b) = &bx.builder {
+        rest.extend(["--builder".into(), b.clone()]);
+    }
+    let listed = ctx
+        .host
+        .run_limited(bx.program, &bx.argv(rest), &ctx.root, true, PROBE_LIMIT_MS);
+    let text = match listed {
+        Ok(c) if c.exit == Exit::Code(0) => c.stdout,
+        _ => {
+            ctx.console.err(format!(
+                "[warn] {} history ls did not answer; the seconds per target are left out",
+                bx.shown
+            ));
+            String::new()
+        }
+    };
+    refs.iter()
+        .map(|r| r.as_deref().and_then(|r| history_seconds(&text, r)))
+        .collect()
+}
+
+fn no_output_warning(ctx: &mut Ctx, req: &Request) {
+    if !req.push && req.output.is_none() {
+        ctx.console.err(
+            "[warn] no --push or --output: the images stay in the builder's cache (--output type=oci,dest=out/{id}.tar, or --push)",
+        );
+    }
+}
+
+/// `build --engine buildx`: one `buildx build` of `plan`.
+pub fn build(
+    ctx: &mut Ctx,
+    bx: &Buildx,
+    plan: &Plan,
+    req: &Request,
+    dry_run: bool,
+    json: bool,
+) -> Result<Result1, Failure> {
+    let scratch = Scratch::new(ctx, dry_run)?;
+    let rest = build_argv(plan, req, &scratch.path("metadata.json"));
+    if dry_run {
+        ctx.console.out(format!("[dry-run] {}", bx.line(&rest)));
+        return Ok(Result1 {
+            ok: true,
+            digest: None,
+            seconds: None,
+        });
+    }
+    no_output_warning(ctx, req);
+    let ran = run(ctx, bx, rest, json);
+    let meta = scratch.metadata(ctx.host);
+    scratch.remove(ctx.host);
+    ran?;
+    let built = match meta? {
+        Some(text) => read_build_metadata(&text)
+            .map_err(|e| Failure::new(format!("buildx's metadata file is {e}")))?,
+        None => return Err(Failure::new("buildx wrote no metadata file")),
+    };
+    let secs = seconds(ctx, bx, std::slice::from_ref(&built.build_ref));
+    ctx.console.out(format!(
+        "[ok] Built: {}{}",
+        plan.reference,
+        built
+            .digest
+            .as_deref()
+            .map_or(String::new(), |d| format!(" ({d})"))
+    ));
+    Ok(Result1 {
+        ok: true,
+        digest: built.digest,
+        seconds: secs.into_iter().next().flatten(),
+    })
+}
+
+/// `build-all --engine buildx`: the Bake file of `plans`, and one `buildx
+/// bake` over it. Per plan, in order, what came of it, and the bake's failure.
+pub fn bake(
+    ctx: &mut Ctx,
+    bx: &Buildx,
+    plans: &[Plan],
+    req: &Request,
+    dry_run: bool,
+    json: bool,
+) -> Result<(Vec<Result1>, Option<Failure>), Failure> {
+    let output = if req.push {
+        None
+    } else {
+        req.output.as_deref()
+    };
+    let text = bake_file_with(plans, output).map_err(Failure::new)?;
+    let outputs: Vec<String> = output
+        .map(|o| plans.iter().map(|p| output_for(o, &p.id)).collect())
+        .unwrap_or_default();
+    let allow = outside_dests(&outputs, &ctx.root);
+    let scratch = Scratch::new(ctx, dry_run)?;
+    let file = scratch.path("docker-bake.json");
+    let rest = bake_argv(&file, req, &scratch.path("metadata.json"), &allow);
+    if dry_run {
+        ctx.console.out(format!("[dry-run] {}", bx.line(&rest)));
+        let none = plans
+            .iter()
+            .map(|_| Result1 {
+                ok: true,
+                digest: None,
+                seconds: None,
+            })
+            .collect();
+        return Ok((none, None));
+    }
+    no_output_warning(ctx, req);
+    if let Err(e) = ctx.host.write_atomic(&file, &text) {
+        scratch.remove(ctx.host);
+        return Err(Failure::new(format!(
+            "cannot write the Bake file {file}: {e}"
+        )));
+    }
+    let ran = run(ctx, bx, rest, json);
+    let meta = scratch.metadata(ctx.host);
+    scratch.remove(ctx.host);
+    let ids: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
+    let built = match meta? {
+        Some(text) => read_bake_metadata(&text, &ids)
+            .map_err(|e| Failure::new(format!("buildx's metadata file is {e}")))?,
+        None if ran.is_ok() => return Err(Failure::new("buildx bake wrote no metadata file")),
+        None => ids.iter().map(|_| None).collect(),
+    };
+    let refs: Vec<Option<String>> = built
+        .iter()
+        .map(|b| b.as_ref().and_then(|b| b.build_ref.clone()))
+        .collect();
+    let secs = seconds(ctx, bx, &refs);
+    let results = built
+        .into_iter()
+        .zip(secs)
+        .map(|(b, seconds)| Result1 {
+            // A target bake recorded was built; after a failed bake, one it
+            // did not record was not.
+            ok: b.is_some() || ran.is_ok(),
+            digest: b.and_then(|b| b.digest),
+            seconds,
+        })
+        .collect();
+    Ok((results, ran.err()))
+}
