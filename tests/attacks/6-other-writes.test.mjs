@@ -62,3 +62,46 @@ test('add whose Dockerfile cannot be seeded commits nothing and prints no [ok]',
     repo.cleanup();
   }
 });
+
+// An absolute --out outside the repository (a CI temporary folder) is written through the
+// one write path; through a link into the repository it keeps the repository's rules.
+test('export --out /abs/outside writes there, atomically, and nothing else changes', () => {
+  const repo = withTarget();
+  try {
+    const outside = `${repo.base}/ci-tmp`;
+    fs.mkdirSync(outside);
+    const before = repo.snapshotRepo();
+    const r = repo.run(['export', '--no-provenance', '--out', `${outside}/bake.json`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(fs.readFileSync(`${outside}/bake.json`, 'utf8')).group.default.targets[0], 'svc');
+    assert.deepEqual(fs.readdirSync(outside), ['bake.json'], 'no temporary file is left');
+    assert.deepEqual([...repo.snapshotRepo().keys()], [...before.keys()]);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+for (const [name, plant, why] of [
+  ['a folder that is a link into docs/packaging/', (repo, outside) => { fs.symlinkSync(repo.abs('docs/packaging'), `${outside}/in`); return `${outside}/in/registry.json`; }, /is a file this tool owns/],
+  ['a link at the file itself', (repo, outside) => { fs.writeFileSync(`${outside}/victim`, 'keep\n'); fs.symlinkSync(`${outside}/victim`, `${outside}/bake.json`); return `${outside}/bake.json`; }, /is a symbolic link, not a file/],
+  ['a folder that does not exist', (repo, outside) => `${outside}/missing/bake.json`, /does not exist; create it first/],
+  ['a path with ..', (repo, outside) => `${outside}/../ci-tmp/bake.json`, /normal absolute path/],
+]) {
+  test(`export --out through ${name} is refused; nothing changes`, () => {
+    const repo = withTarget();
+    try {
+      const outside = `${repo.base}/ci-tmp`;
+      fs.mkdirSync(outside);
+      const out = plant(repo, outside);
+      const before = repo.snapshotAll();
+      const r = repo.run(['export', '--no-provenance', '--out', out]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, why);
+      const after = repo.snapshotAll();
+      assert.deepEqual([...after.keys()], [...before.keys()]);
+      for (const [k, v] of after) if (v.type === 'file') assert.ok(v.bytes.equals(before.get(k).bytes), `${k} unchanged`);
+    } finally {
+      repo.cleanup();
+    }
+  });
+}

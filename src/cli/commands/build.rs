@@ -13,7 +13,12 @@
 //! `build-all` prints `[i/n] id -> image` before each target and a summary
 //! table at the end; it stops at the first failure unless `--keep-going`,
 //! and `--changed-since REF` keeps only the targets whose Dockerfile, context
-//! or module changed since REF (committed, staged, unstaged or untracked).
+//! or module changed since REF (committed, staged, unstaged or untracked),
+//! leaving out what the build's `.dockerignore` excludes from the context.
+//!
+//! `--engine buildx` does not use the helper: `build` runs one `buildx build`
+//! and `build-all` one `buildx bake` of every selected target
+//! ([`crate::cli::buildx`]); the summary adds each image's digest.
 
 use crate::cli::buildx::{self, on_path, Buildx};
 use crate::cli::options::{self, Options};
