@@ -165,8 +165,12 @@ describe('build-all --engine buildx on the BuildKit kit', { skip: !running && 'n
 
   test('one bake writes an OCI archive per target (outside the repository), read back', () => {
     const wrapper = fakeDocker(repo.base);
+    const tmp = path.join(repo.base, 'tmp');
+    fs.mkdirSync(tmp);
     const r = repo.run(['build-all', '--engine', 'buildx', '--tag', 'oci', '--output', `type=oci,dest=${out}/{id}.tar`, '--format', 'json'],
-      { env: kitEnv({ PATH: wrapper.path }), timeout: 300_000 });
+      { env: kitEnv({ PATH: wrapper.path, TMPDIR: tmp }), timeout: 300_000 });
+    // The private folder of the Bake and metadata files is gone.
+    assert.deepEqual(fs.readdirSync(tmp), []);
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout);
     assert.equal(result.ok, true);
@@ -305,6 +309,19 @@ describe('build-all --engine buildx on the BuildKit kit', { skip: !running && 'n
       for (const [k, v] of Object.entries(t.labels ?? {})) assert.equal(b.labels[k], v);
       assert.equal(b.labels['org.opencontainers.image.version'], 'v9');
     }
+  });
+
+  test('a build past PACKAGING_BUILD_TIMEOUT_S is stopped and fails', () => {
+    repo.write('ops/packaging/jobs/nightly.Dockerfile', 'FROM busybox:1.35\nRUN sleep 30 && echo slow > /slow.txt\n');
+    const started = Date.now();
+    const r = repo.run(['build', '--target', 'nightly', '--engine', 'buildx', '--tag', 'slow', '--push'],
+      { env: kitEnv({ PACKAGING_BUILD_TIMEOUT_S: '3' }), timeout: 120_000 });
+    repo.write('ops/packaging/jobs/nightly.Dockerfile', DOCKERFILES['ops/packaging/jobs/nightly.Dockerfile']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.ok(Date.now() - started < 25_000, 'it did not wait for the build');
+    assert.match(r.stderr, /\[error\] (docker )?buildx build ran longer than 3 s and was stopped \(PACKAGING_BUILD_TIMEOUT_S\)/);
+    assert.doesNotMatch(r.stdout, /\[ok\]/);
+    assert.equal(registry(`/v2/${prefix}/nightly/tags/list`).tags.includes('slow'), false);
   });
 
   test('a failing target fails the bake: exit 1, the failure named, no false ok', () => {
