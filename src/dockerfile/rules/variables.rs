@@ -136,7 +136,11 @@ fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
     let Args::Shell(text) = &ins.args else {
         return Vec::new();
     };
-    let words = raw_words(text, escape);
+    let words: Vec<String> = match text.contains(['\'', '"', escape]) {
+        true => raw_words(text, escape),
+        // Most ARG and ENV lines: the words are the runs between spaces.
+        false => text.split_ascii_whitespace().map(str::to_string).collect(),
+    };
     if ins.keyword == "ENV" && words.first().is_some_and(|w| !w.contains('=')) {
         // The legacy `ENV name value`.
         return words
