@@ -44,6 +44,7 @@ fn names_host(port: &str) -> bool {
     }
 }
 
+#[cfg(feature = "ops")]
 /// Whether the Dockerfile turns on BuildKit's experimental check `name`
 /// (`# check=experimental=<name>[,...]` or `experimental=all`).
 fn experimental(df: &Dockerfile, name: &str) -> bool {
@@ -57,6 +58,7 @@ fn experimental(df: &Dockerfile, name: &str) -> bool {
         .any(|n| n.trim() == name || n.trim() == "all")
 }
 
+#[cfg(feature = "ops")]
 /// The comment right above an instruction, as BuildKit keeps it for a
 /// description: the nearest comment line above (empty lines skipped),
 /// trimmed; `None` when an instruction, a directive or an empty `#` comes
@@ -80,6 +82,7 @@ fn comment_above<'t>(df: &Dockerfile, text: &'t str, ins: &Instruction) -> Optio
     None
 }
 
+#[cfg(feature = "ops")]
 /// InvalidDefinitionDescription, BuildKit's experimental check: the comment
 /// above an `ARG` or a named stage starts with its name.
 fn definition_descriptions(df: &Dockerfile, text: &str, out: &mut Findings<'_>) {
@@ -130,6 +133,7 @@ fn definition_descriptions(df: &Dockerfile, text: &str, out: &mut Findings<'_>) 
 }
 
 pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], text: &str, out: &mut Findings<'_>) {
+    #[cfg(feature = "ops")]
     if experimental(df, "InvalidDefinitionDescription") {
         definition_descriptions(df, text, out);
     }

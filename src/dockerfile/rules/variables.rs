@@ -4,7 +4,7 @@
 //! instructions; the names a stage defines are a set carried to the stages
 //! built on it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::rules::catalogue as rule;
 use crate::values::reference;
@@ -123,12 +123,17 @@ fn expanded_words(ins: &Instruction, escape: char) -> Vec<String> {
     words
 }
 
-fn undefined(ins: &Instruction, name: &str, out: &mut Findings<'_>) {
-    out.push(
-        ins,
-        rule::UNDEFINED_VAR,
-        format!("{} uses ${name}, which nothing defines for this stage (an ARG or ENV before it, in this stage or the one it is built on); it expands to nothing", ins.keyword),
-    );
+/// UndefinedVar for each name of `word` that `env` lacks.
+fn undefined(ins: &Instruction, word: &str, env: &Names, escape: char, out: &mut Findings<'_>) {
+    for name in refs(word, escape) {
+        if !env.contains_key(name) {
+            out.push(
+                ins,
+                rule::UNDEFINED_VAR,
+                format!("${name} is not defined in this stage; it expands to nothing"),
+            );
+        }
+    }
 }
 
 /// The names an `ARG` or `ENV` defines, with its words (`name=value`).
@@ -163,138 +168,130 @@ fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
         .collect()
 }
 
-pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], bases: &[Base], out: &mut Findings<'_>) {
+/// Sets of names are maps to nothing: the one map type the rules use.
+type Names = HashMap<String, Option<String>>;
+
+/// `globals` are the global `ARG`s with their defaults (BuildKit checks
+/// `FROM` with the defaults, whatever the build passes).
+pub(super) fn check(
+    df: &Dockerfile,
+    stages: &[Stage<'_>],
+    bases: &[Base],
+    globals: &Names,
+    out: &mut Findings<'_>,
+) {
     let escape = df.escape;
-    // The global ARGs, with their defaults (BuildKit checks FROM with the
-    // defaults, whatever the build passes).
-    let mut globals: HashMap<String, Option<String>> = PLATFORM_ARGS
-        .iter()
-        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-        .collect();
-    let mut declared: HashSet<String> = HashSet::new();
-    for ins in df
-        .global_instructions()
-        .iter()
-        .filter(|i| i.keyword == "ARG")
-    {
-        for (name, default) in ins.key_values(escape) {
-            let value = default.and_then(|d| expand(&d, &globals));
-            declared.insert(name.clone());
-            globals.insert(name, value);
-        }
-    }
-    let mut envs: Vec<HashSet<String>> = Vec::with_capacity(stages.len());
+    let mut envs: Vec<Names> = Vec::with_capacity(stages.len());
     for (i, stage) in stages.iter().enumerate() {
-        from_checks(stage, &globals, &declared, escape, out);
-        let mut env: HashSet<String> = match bases.get(i) {
+        from_checks(stage, globals, escape, out);
+        let mut env: Names = match bases.get(i) {
             Some(Base::Stage(j)) if *j < i => envs[*j].clone(),
-            _ => HashSet::new(),
+            _ => HashMap::new(),
         };
-        env.insert("PATH".to_string());
+        env.insert("PATH".to_string(), None);
         for ins in stage.instructions {
-            let defines = matches!(ins.keyword.as_str(), "ARG" | "ENV");
-            if defines {
-                let pairs = defined_names(ins, escape);
-                let mut names = Vec::with_capacity(pairs.len());
-                for (name, word) in pairs {
-                    for r in refs(&word, escape) {
-                        if !env.contains(r) {
-                            undefined(ins, r, out);
-                        }
-                    }
+            let is_arg = ins.keyword == "ARG";
+            if is_arg || ins.keyword == "ENV" {
+                let mut names = Vec::new();
+                for (name, word) in defined_names(ins, escape) {
+                    undefined(ins, &word, &env, escape, out);
                     // An ARG's name counts for the next pair; an ENV's only
                     // after the instruction.
-                    match ins.keyword == "ARG" {
-                        true => {
-                            env.insert(name);
+                    match is_arg {
+                        true => env.insert(name, None),
+                        false => {
+                            names.push(name);
+                            None
                         }
-                        false => names.push(name),
-                    }
+                    };
                 }
-                env.extend(names);
+                for name in names {
+                    env.insert(name, None);
+                }
                 continue;
             }
             for word in expanded_words(ins, escape) {
-                for r in refs(&word, escape) {
-                    if !env.contains(r) {
-                        undefined(ins, r, out);
-                    }
-                }
+                undefined(ins, &word, &env, escape, out);
             }
         }
         envs.push(env);
     }
 }
 
+/// The value BuildKit gives a `FROM` variable when checking: the global
+/// `ARG`'s default, a platform argument's, else nothing.
+fn from_value<'g>(globals: &'g Names, name: &str) -> Option<&'g str> {
+    match globals.get(name) {
+        Some(value) => Some(value.as_deref().unwrap_or("")),
+        None => PLATFORM_ARGS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v),
+    }
+}
+
 /// The `FROM` checks: its variables are global ARGs (or the platform
 /// arguments), its image is valid with the defaults, its `--platform` is
 /// neither the target platform spelled out nor a constant.
-fn from_checks(
-    stage: &Stage<'_>,
-    globals: &HashMap<String, Option<String>>,
-    declared: &HashSet<String>,
-    escape: char,
-    out: &mut Findings<'_>,
-) {
+fn from_checks(stage: &Stage<'_>, globals: &Names, escape: char, out: &mut Findings<'_>) {
     let from = stage.from;
-    let mut words = vec![stage.image.as_str()];
-    words.extend(stage.platform.as_deref());
-    for word in words {
+    let mut vars: Names = HashMap::new();
+    for word in [Some(stage.image.as_str()), stage.platform.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         for name in refs(word, escape) {
-            if !declared.contains(name) && !PLATFORM_ARGS.iter().any(|(k, _)| *k == name) {
+            let value = from_value(globals, name);
+            if value.is_none() {
                 out.push(
                     from,
                     rule::UNDEFINED_ARG_IN_FROM,
-                    format!("FROM uses ${name}, which no global ARG declares; declare it with ARG before the first FROM"),
+                    format!("FROM uses ${name}, which no global ARG declares"),
                 );
             }
+            vars.insert(name.to_string(), Some(value.unwrap_or("").to_string()));
         }
     }
-    if stage.image.contains('$') {
-        // Every name has a value: its default, else the empty string.
-        let mut vars = globals.clone();
-        for name in refs(&stage.image, escape) {
-            let value = vars.get(name).cloned().flatten().unwrap_or_default();
-            vars.insert(name.to_string(), Some(value));
-        }
-        let valid = expand(&stage.image, &vars)
-            .map(|image| !image.is_empty() && reference::check(&image).is_ok());
-        if valid == Some(false) {
-            out.push(
-                from,
-                rule::INVALID_DEFAULT_ARG_IN_FROM,
-                format!("FROM {} is an empty or invalid image with the ARG defaults; give the ARG a default", quote(&stage.image)),
-            );
-        }
+    if stage.image.contains('$')
+        && expand(&stage.image, &vars)
+            .is_some_and(|image| image.is_empty() || reference::check(&image).is_err())
+    {
+        out.push(
+            from,
+            rule::INVALID_DEFAULT_ARG_IN_FROM,
+            format!(
+                "FROM {} is no valid image with the ARG defaults",
+                quote(&stage.image)
+            ),
+        );
     }
     let Some(platform) = stage.platform.as_deref() else {
         return;
     };
     if !platform.contains('$') {
         let lower = platform.to_ascii_lowercase();
-        let mut parts = lower.split('/');
-        let os = parts.next().unwrap_or("");
-        let arch = parts.next().unwrap_or("");
         let name = stage.name.as_deref().unwrap_or("");
-        let named_after =
-            (!os.is_empty() && name.contains(os)) || (!arch.is_empty() && name.contains(arch));
-        if !named_after {
+        // Allowed in a stage named after the platform's OS or architecture.
+        if !lower
+            .split('/')
+            .take(2)
+            .any(|part| !part.is_empty() && name.contains(part))
+        {
             out.push(
                 from,
                 rule::FROM_PLATFORM_CONST,
-                format!("FROM --platform={platform} is a constant: the stage is built for it whatever the build asks; use $BUILDPLATFORM, or no flag"),
+                format!("FROM --platform={platform} is a constant; use $BUILDPLATFORM, or no flag"),
             );
         }
         return;
     }
     if refs(platform, escape) == ["TARGETPLATFORM"] {
-        let mut vars = HashMap::new();
         vars.insert("TARGETPLATFORM".to_string(), Some("\u{1}".to_string()));
         if expand(platform, &vars).as_deref() == Some("\u{1}") {
             out.push(
                 from,
                 rule::REDUNDANT_TARGET_PLATFORM,
-                format!("FROM --platform={platform} is what a stage is built for anyway; remove the flag"),
+                format!("FROM --platform={platform} is the default; remove it"),
             );
         }
     }
