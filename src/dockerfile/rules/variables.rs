@@ -29,46 +29,64 @@ const PLATFORM_ARGS: [(&str, &str); 8] = [
 
 /// The distinct names one word refers to (`$NAME`, `${NAME...}`, nested
 /// ones too), as BuildKit's expansion sees them: nothing inside single
-/// quotes, nothing after the escape character.
+/// quotes, nothing after the escape character. By bytes: every character it
+/// looks for is ASCII, so each slice starts and ends at one.
 fn refs(word: &str, escape: char) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
     if !word.contains('$') {
         return names;
     }
-    let mut chars = word.char_indices().peekable();
+    let b = word.as_bytes();
+    let escape = u8::try_from(escape).unwrap_or(b'\\');
     let (mut single, mut double) = (false, false);
-    while let Some((at, c)) = chars.next() {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
         if single {
-            single = c != '\'';
-            continue;
-        }
-        if c == escape {
-            chars.next();
-        } else if c == '\'' && !double {
+            single = c != b'\'';
+        } else if c == escape {
+            i += 1;
+        } else if c == b'\'' && !double {
             single = true;
-        } else if c == '"' {
+        } else if c == b'"' {
             double = !double;
-        } else if c == '$' {
-            let mut start = at + 1;
-            if chars.next_if(|&(_, n)| n == '{').is_some() {
-                start += 1;
-            }
-            let rest = &word[start..];
-            let len = rest
-                .find(|ch: char| ch != '_' && !ch.is_ascii_alphanumeric())
-                .unwrap_or(rest.len());
-            let name = &rest[..len];
-            if name.starts_with(|ch: char| ch == '_' || ch.is_ascii_alphabetic()) {
+        } else if c == b'$' {
+            let start = i + usize::from(b.get(i) == Some(&b'{'));
+            let end = b[start.min(b.len())..]
+                .iter()
+                .position(|&c| c != b'_' && !c.is_ascii_alphanumeric())
+                .map_or(b.len(), |at| start + at);
+            if end > start && !b[start].is_ascii_digit() {
+                let name = &word[start..end];
                 if !names.contains(&name) {
                     names.push(name);
                 }
-                for _ in name.chars() {
-                    chars.next();
-                }
+                i = end;
             }
         }
     }
     names
+}
+
+/// Whether an instruction has a `$` where BuildKit expands (most have none,
+/// and a file without any needs no pass over its stages' names).
+fn may_expand(ins: &Instruction) -> bool {
+    let args = match &ins.args {
+        Args::Shell(text) => text.contains('$'),
+        Args::Exec(list) => list.iter().any(|w| w.contains('$')),
+    };
+    let flags = || {
+        ins.flags
+            .iter()
+            .any(|f| f.value.as_deref().is_some_and(|v| v.contains('$')))
+    };
+    match ins.keyword.as_str() {
+        "ENV" | "ARG" | "LABEL" | "USER" | "WORKDIR" | "VOLUME" | "STOPSIGNAL" => args,
+        "COPY" | "ADD" => args || flags() || ins.heredocs.iter().any(|h| h.body.contains('$')),
+        "RUN" => flags(),
+        _ => false,
+    }
 }
 
 /// The words holding `$` that BuildKit expands one at a time in an
@@ -181,9 +199,13 @@ pub(super) fn check(
     out: &mut Findings<'_>,
 ) {
     let escape = df.escape;
+    let expands = stages.iter().any(|s| s.instructions.iter().any(may_expand));
     let mut envs: Vec<Names> = Vec::with_capacity(stages.len());
     for (i, stage) in stages.iter().enumerate() {
         from_checks(stage, globals, escape, out);
+        if !expands {
+            continue;
+        }
         let mut env: Names = match bases.get(i) {
             Some(Base::Stage(j)) if *j < i => envs[*j].clone(),
             _ => HashMap::new(),
