@@ -140,6 +140,49 @@ fn the_targets_lint_ignore() {
 }
 
 #[test]
+fn the_targets_lint_ignore_silences_its_context_findings() {
+    // A module folder that is not there (PKG040), a COPY source missing from
+    // the context (PKG108) and an invalid .dockerignore line (PKG046).
+    let dockerfile = "FROM alpine:3.20\nCOPY missing.txt /x\nUSER app\n";
+    let fields = ", \"module\": \"apps/wroker\", \"context\": \".\"";
+    let host = repo(fields, dockerfile);
+    host.add_dir("/repo/apps");
+    host.add_file("/repo/.dockerignore", "[bad\n");
+    let v = report(&host, &[]);
+    assert_eq!(codes(&v, "findings"), ["PKG040", "PKG046", "PKG108"]);
+    let host = repo(
+        &format!("{fields}, \"lint\": {{\"ignore\": [\"PKG040\", \"PKG046\", \"PKG108\"]}}"),
+        dockerfile,
+    );
+    host.add_dir("/repo/apps");
+    host.add_file("/repo/.dockerignore", "[bad\n");
+    let v = report(&host, &["--verbose"]);
+    assert_eq!(codes(&v, "findings"), Vec::<String>::new());
+    assert_eq!(v["suppressed"], 3);
+    let mut silenced = codes(&v, "suppressedFindings");
+    silenced.sort();
+    assert_eq!(silenced, ["PKG040", "PKG046", "PKG108"]);
+    // A folder not created yet (PKG047), a Dockerfile that is a folder (PKG042).
+    let host = repo(
+        ", \"module\": \"jobs/cron\", \"lint\": {\"ignore\": [\"PKG047\"]}",
+        "FROM alpine:3.20\nUSER app\n",
+    );
+    let v = report(&host, &[]);
+    assert_eq!(codes(&v, "findings"), Vec::<String>::new());
+    assert_eq!(v["suppressed"], 1);
+    let host = repo(", \"lint\": {\"ignore\": [\"PKG042\"]}", "");
+    host.remove_file_for_test(DF);
+    host.add_dir(DF);
+    let v = report(&host, &[]);
+    assert_eq!(codes(&v, "findings"), Vec::<String>::new());
+    assert_eq!(v["suppressed"], 1);
+    // The Dockerfile not there (PKG023, the reference's warning).
+    let host = repo(", \"lint\": {\"ignore\": [\"PKG023\"]}", "");
+    host.remove_file_for_test(DF);
+    assert_eq!(report(&host, &[])["suppressed"], 1);
+}
+
+#[test]
 fn buildkit_check_directives() {
     // skip by Docker name and by our code.
     let host = repo(

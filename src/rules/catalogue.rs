@@ -77,6 +77,18 @@ const DOCKER_NAMES: &[(&Rule, &str)] = &[
     (LEGACY_KEY_VALUE, "LegacyKeyValueFormat"),
     (JSON_ARGS_RECOMMENDED, "JSONArgsRecommended"),
     (MULTIPLE_INSTRUCTIONS, "MultipleInstructionsDisallowed"),
+    (EXPOSE_INVALID_FORMAT, "ExposeInvalidFormat"),
+    (FROM_PLATFORM_CONST, "FromPlatformFlagConstDisallowed"),
+    (INVALID_DEFAULT_ARG_IN_FROM, "InvalidDefaultArgInFrom"),
+    (
+        INVALID_DEFINITION_DESCRIPTION,
+        "InvalidDefinitionDescription",
+    ),
+    (NO_EMPTY_CONTINUATION, "NoEmptyContinuation"),
+    (REDUNDANT_TARGET_PLATFORM, "RedundantTargetPlatform"),
+    (SECRETS_IN_ARG_OR_ENV, "SecretsUsedInArgOrEnv"),
+    (UNDEFINED_ARG_IN_FROM, "UndefinedArgInFrom"),
+    (UNDEFINED_VAR, "UndefinedVar"),
 ];
 
 impl Rule {
@@ -846,6 +858,141 @@ catalogue! {
     ///
     /// Fix: `apt-get install -y --no-install-recommends curl`.
     APT_RECOMMENDS = "PKG134", "apt-install-recommends", Warning, not_blocking, "apt-get install without --no-install-recommends";
+
+    /// Catches: an `apt-get install` in a `RUN` naming a package without a version (`curl` rather than `curl=7.88.1-10+deb12u8`); options, `.deb` files and paths are not packages (hadolint DL3008).
+    ///
+    /// Why: the same Dockerfile installs whatever version the mirror has that day, so two builds of one commit differ and a break comes without a change.
+    ///
+    /// Example: `RUN apt-get install -y --no-install-recommends curl`
+    ///
+    /// Fix: pin each package: `apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8`.
+    APT_UNPINNED = "PKG135", "apt-unpinned", Warning, not_blocking, "apt-get install without a pinned version";
+
+    /// Catches: an `apk add` in a `RUN` naming a package without a version (`curl` rather than `curl=8.9.1-r1` or `curl~8.9`); options and `.apk` files are not packages (hadolint DL3018).
+    ///
+    /// Why: the image gets whatever version the repository has that day; builds of one commit differ.
+    ///
+    /// Example: `RUN apk add --no-cache curl`
+    ///
+    /// Fix: pin each package: `apk add --no-cache curl=8.9.1-r1`.
+    APK_UNPINNED = "PKG136", "apk-unpinned", Warning, not_blocking, "apk add without a pinned version";
+
+    /// Catches: a `pip install` (also `pip3`, `python -m pip`) in a `RUN` naming a package without a version (`flask` rather than `flask==3.0.3`, `flask>=3,<4`); requirement files (`-r`), constraints (`-c`), paths, URLs and `.` are not reported, and no package is when a constraint file is given (hadolint DL3013).
+    ///
+    /// Why: the image gets the newest release of the day; a new major version breaks the build or the program without a change here.
+    ///
+    /// Example: `RUN pip install flask`
+    ///
+    /// Fix: pin the version (`pip install flask==3.0.3`), or install from a pinned requirements file (`pip install -r requirements.txt`).
+    PIP_UNPINNED = "PKG137", "pip-unpinned", Warning, not_blocking, "pip install without a pinned version";
+
+    /// Catches: an `npm install` (also `npm i`, `npm add`) in a `RUN` naming a package without a version (`typescript` rather than `typescript@5.6.3`); a bare `npm install` or `npm ci` (the lock file decides), paths, URLs and git sources are not reported (hadolint DL3016).
+    ///
+    /// Why: the image gets the newest release of the day; builds of one commit differ.
+    ///
+    /// Example: `RUN npm install -g typescript`
+    ///
+    /// Fix: pin the version: `npm install -g typescript@5.6.3`.
+    NPM_UNPINNED = "PKG138", "npm-unpinned", Warning, not_blocking, "npm install without a pinned version";
+
+    /// Catches: a `RUN` that runs `apt-get update` or `apt-get install` and does not remove `/var/lib/apt/lists` in the same `RUN` (`rm -rf /var/lib/apt/lists/*`); a `RUN` with a cache mount on `/var/lib/apt` is fine (hadolint DL3009).
+    ///
+    /// Why: the package lists (tens of MB) stay in the layer even if a later `RUN` deletes them.
+    ///
+    /// Example: `RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8`
+    ///
+    /// Fix: end the same `RUN` with `&& rm -rf /var/lib/apt/lists/*`.
+    APT_LISTS_KEPT = "PKG139", "apt-lists-kept", Warning, not_blocking, "apt-get lists are not removed in the same RUN";
+
+    /// Catches: an `ADD` whose sources are all local files or folders of the context that are not archives (`.tar`, `.tar.gz`, `.tgz`, `.tar.bz2`, `.tar.xz`, `.tar.zst`, ...): URLs, git sources, heredocs and `--from` copies are not reported (hadolint DL3020).
+    ///
+    /// Why: `ADD` also downloads and unpacks; where `COPY` does the job, `ADD` hides which of these a line means and unpacks an archive nobody meant to unpack.
+    ///
+    /// Example: `ADD app.js /app/`
+    ///
+    /// Fix: `COPY app.js /app/`.
+    ADD_INSTEAD_OF_COPY = "PKG140", "add-instead-of-copy", Warning, not_blocking, "ADD of local files where COPY serves";
+
+    /// Catches: an `EXPOSE` port that names an IP address or a host port (`80:80`, `127.0.0.1:8080:80`) (BuildKit's ExposeInvalidFormat). A port holding a variable with no known value is not checked.
+    ///
+    /// Why: `EXPOSE` only documents the container's port; the host side belongs to `docker run -p`, and BuildKit ignores it with a warning.
+    ///
+    /// Example: `EXPOSE 8080:80`
+    ///
+    /// Fix: `EXPOSE 80`, and publish with `docker run -p 8080:80`.
+    EXPOSE_INVALID_FORMAT = "PKG150", "expose-invalid-format", Warning, not_blocking, "an EXPOSE port names an IP address or a host port";
+
+    /// Catches: a `FROM --platform=` with a constant value (no variable), unless the stage name contains the platform's OS or architecture (`AS build-amd64`) (BuildKit's FromPlatformFlagConstDisallowed).
+    ///
+    /// Why: the stage is built for that platform whatever the build asks for: a multi-platform image gets the same binaries under every platform.
+    ///
+    /// Example: `FROM --platform=linux/amd64 node:22`
+    ///
+    /// Fix: `FROM --platform=$BUILDPLATFORM` for a cross-compiling stage, or no flag; or name the stage after the platform on purpose.
+    FROM_PLATFORM_CONST = "PKG151", "from-platform-flag-const", Warning, not_blocking, "FROM --platform is a constant";
+
+    /// Catches: a `FROM` image that is empty or not a valid reference once the global `ARG`s are put in with their defaults only, as in `ARG TAG` then `FROM node:${TAG}` (BuildKit's InvalidDefaultArgInFrom).
+    ///
+    /// Why: the Dockerfile builds only when every caller passes the argument; without it the build fails with `invalid reference format`.
+    ///
+    /// Example: `ARG TAG` then `FROM busybox:${TAG}`
+    ///
+    /// Fix: give the `ARG` a default: `ARG TAG=1.36`.
+    INVALID_DEFAULT_ARG_IN_FROM = "PKG152", "invalid-default-arg-in-from", Warning, not_blocking, "a FROM image is invalid with the ARG defaults";
+
+    /// Catches: where the Dockerfile turns BuildKit's experimental check on (`# check=experimental=InvalidDefinitionDescription` or `experimental=all`), a comment right above a global `ARG` or a named `FROM ... AS` whose first word is not the argument's or the stage's name (BuildKit's InvalidDefinitionDescription). Off otherwise, as in BuildKit.
+    ///
+    /// Why: `docker buildx build --call=outline` shows such comments as the description of the argument or stage only in that form.
+    ///
+    /// Example: `# the version of Node` above `ARG NODE_VERSION=22`
+    ///
+    /// Fix: `# NODE_VERSION the version of Node`, or leave an empty line between comment and instruction.
+    INVALID_DEFINITION_DESCRIPTION = "PKG153", "invalid-definition-description", Warning, not_blocking, "the comment above an ARG or stage does not start with its name";
+
+    /// Catches: an empty line inside an instruction continued with `\` (BuildKit's NoEmptyContinuation); reported at the instruction's last line, as BuildKit does. A comment line there is fine.
+    ///
+    /// Why: BuildKit joins across the empty line today, but a future Dockerfile syntax will end the instruction there, and a reader already takes the line after it for a new instruction.
+    ///
+    /// Example: `RUN apk add curl \`, an empty line, `    git`
+    ///
+    /// Fix: remove the empty line (or end the instruction before it).
+    NO_EMPTY_CONTINUATION = "PKG154", "no-empty-continuation", Warning, not_blocking, "an empty line inside a continued instruction";
+
+    /// Catches: `FROM --platform=$TARGETPLATFORM` (or `${TARGETPLATFORM}`, or any form that gives the target platform) (BuildKit's RedundantTargetPlatform).
+    ///
+    /// Why: a stage is built for the target platform anyway; the flag adds nothing and suggests a cross-build that is not there.
+    ///
+    /// Example: `FROM --platform=$TARGETPLATFORM alpine:3.20`
+    ///
+    /// Fix: remove the flag; for a cross-compiling stage use `$BUILDPLATFORM`.
+    REDUNDANT_TARGET_PLATFORM = "PKG155", "redundant-target-platform", Warning, not_blocking, "FROM --platform=$TARGETPLATFORM is the default";
+
+    /// Catches: an `ARG` or `ENV` of a stage whose name holds one of BuildKit's secret words as a `_`-separated part, in any case: `apikey`, `auth`, `credential(s)`, `key`, `password`, `pword`, `passwd`, `secret`, `token`; not when a part is `public` or `file` (`PUBLIC_KEY`, `TOKEN_FILE`) (BuildKit's SecretsUsedInArgOrEnv). Other secret-looking names and token-shaped values are PKG106.
+    ///
+    /// Why: `ENV` values are baked into the image and `ARG` values stay in its history, readable by anyone who pulls it.
+    ///
+    /// Example: `ARG NPM_TOKEN`
+    ///
+    /// Fix: `RUN --mount=type=secret,id=npm_token ...`, or pass the value at run time.
+    SECRETS_IN_ARG_OR_ENV = "PKG156", "secrets-used-in-arg-or-env", Warning, not_blocking, "an ARG or ENV name says it holds a secret";
+
+    /// Catches: a `FROM` (its image or its `--platform`) using a variable that no global `ARG` declares and that is not one of BuildKit's predefined platform arguments (BuildKit's UndefinedArgInFrom).
+    ///
+    /// Why: only global `ARG`s reach `FROM`; the variable is empty, and the image is not the one meant (often a typo, or an `ARG` declared after the `FROM`).
+    ///
+    /// Example: `FROM node:${NODE_VERSION}` without `ARG NODE_VERSION` before it
+    ///
+    /// Fix: declare the argument before the first `FROM`: `ARG NODE_VERSION=22`.
+    UNDEFINED_ARG_IN_FROM = "PKG157", "undefined-arg-in-from", Warning, not_blocking, "a FROM uses an ARG no global ARG declares";
+
+    /// Catches: a variable in an instruction BuildKit expands (`ENV`, `ARG` defaults, `LABEL`, `USER`, `WORKDIR`, `VOLUME`, `STOPSIGNAL`, `COPY`/`ADD` sources, destination and flags, `RUN --mount` options) that nothing defines for the stage: no earlier `ARG` or `ENV` of the stage or of the stages it is built on, and not `PATH`; a global `ARG` counts only once the stage declares it again (BuildKit's UndefinedVar). `RUN`, `CMD` and `ENTRYPOINT` are left to the shell. The environment of a base image is not known here beyond `PATH`: a variable only the image sets is reported.
+    ///
+    /// Why: the variable expands to nothing, usually a typo or a global `ARG` not declared again in the stage: `COPY $APP_DIR /app` copies the whole context.
+    ///
+    /// Example: `ARG VERSION=1` before `FROM`, then `ENV APP_VERSION=$VERSION` in the stage
+    ///
+    /// Fix: declare it in the stage (`ARG VERSION`), or correct the name.
+    UNDEFINED_VAR = "PKG158", "undefined-var", Warning, not_blocking, "a variable is used that nothing defines";
 }
 
 #[cfg(test)]

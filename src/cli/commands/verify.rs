@@ -441,10 +441,12 @@ fn collect(ctx: &Ctx, opts: &Options) -> Result<Collected, Failure> {
         let mut bodies = ctx.host.read_files(&paths).into_iter();
         for (i, (t, rel)) in batch.iter().zip(&rels).enumerate() {
             let index = b * READ_BATCH + i;
-            let context = check_folders(index, t, &mut disk, &mut out);
+            let settings = build_settings::from_target(t).unwrap_or_default();
+            let context = check_folders(index, t, &settings.lint_ignore, &mut disk, &mut out);
             check_dockerfile(
                 index,
                 t,
+                &settings,
                 rel.as_deref(),
                 context,
                 &mut bodies,
@@ -531,6 +533,21 @@ impl Out<'_> {
     fn target(&mut self, index: usize, problem: Problem) {
         let d = self.target_diagnostic(index, problem);
         self.push(located(d));
+    }
+
+    /// A finding of a target's folders or files, unless its `"lint"`
+    /// (`lint`) silences the rule.
+    fn linted(&mut self, finding: Finding, lint: &[String]) {
+        match by_registry(lint, finding.diagnostic.code) {
+            Some(why) => self.suppressed.push((finding, why)),
+            None => self.push(finding),
+        }
+    }
+
+    /// [`Out::target`], unless the target's `"lint"` silences the rule.
+    fn target_linted(&mut self, index: usize, problem: Problem, lint: &[String]) {
+        let d = self.target_diagnostic(index, problem);
+        self.linted(located(d), lint);
     }
 }
 
@@ -700,6 +717,7 @@ fn folder_problem(
 fn check_folders(
     index: usize,
     t: &Target,
+    lint: &[String],
     disk: &mut Disk<'_>,
     out: &mut Out<'_>,
 ) -> Option<String> {
@@ -709,7 +727,7 @@ fn check_folders(
         if let Some(problem) = folder_problem(disk, rule::MISSING_MODULE, "module", module, t.id())
         {
             module_ok = false;
-            out.target(index, problem);
+            out.target_linted(index, problem, lint);
         }
     }
     let written = t.context_or_default();
@@ -726,7 +744,7 @@ fn check_folders(
     match folder_problem(disk, rule::MISSING_CONTEXT, "context", &context, t.id()) {
         None => Some(context),
         Some(problem) => {
-            out.target(index, problem);
+            out.target_linted(index, problem, lint);
             None
         }
     }
@@ -758,21 +776,27 @@ const READ_BATCH: usize = 512;
 
 /// The findings of one target's Dockerfile; `bodies` holds the read of `rel`
 /// next when there is one. `context` is the build context when it is a folder.
+#[allow(clippy::too_many_arguments)]
 fn check_dockerfile(
     index: usize,
     t: &Target,
+    settings: &build_settings::BuildSettings,
     rel: Option<&str>,
     context: Option<String>,
     bodies: &mut impl Iterator<Item = Result<Option<String>, HostError>>,
     disk: &mut Disk<'_>,
     out: &mut Out<'_>,
 ) {
+    let lint = &settings.lint_ignore;
     let Some(dockerfile) = &t.dockerfile else {
-        out.push(plain(
-            rule::NO_DOCKERFILE_PATH,
-            REGISTRY_PATH,
-            format!("Target {} has no dockerfile path", quote(t.id())),
-        ));
+        out.linted(
+            plain(
+                rule::NO_DOCKERFILE_PATH,
+                REGISTRY_PATH,
+                format!("Target {} has no dockerfile path", quote(t.id())),
+            ),
+            lint,
+        );
         return;
     };
     let Some(rel) = rel else {
@@ -784,16 +808,19 @@ fn check_dockerfile(
     let body = match read {
         Ok(Some(body)) => body,
         Ok(None) => {
-            out.push(plain(
-                rule::MISSING_DOCKERFILE,
-                rel,
-                format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
-            ));
+            out.linted(
+                plain(
+                    rule::MISSING_DOCKERFILE,
+                    rel,
+                    format!("Missing Dockerfile for {}: {}", quote(t.id()), dockerfile),
+                ),
+                lint,
+            );
             return;
         }
         Err(e) => {
             match disk.entry(rel) {
-                Entry::Dir | Entry::Other => out.target(
+                Entry::Dir | Entry::Other => out.target_linted(
                     index,
                     Problem::new(
                         rule::DOCKERFILE_NOT_A_FILE,
@@ -804,29 +831,35 @@ fn check_dockerfile(
                             quote(t.id())
                         ),
                     ),
+                    lint,
                 ),
-                _ => out.push(plain(
-                    rule::MISSING_DOCKERFILE,
-                    rel,
-                    format!("cannot read {rel}: {e}"),
-                )),
+                _ => out.linted(
+                    plain(
+                        rule::MISSING_DOCKERFILE,
+                        rel,
+                        format!("cannot read {rel}: {e}"),
+                    ),
+                    lint,
+                ),
             }
             return;
         }
     };
-    let settings = build_settings::from_target(t).unwrap_or_default();
     let ignore = context.as_deref().and_then(|c| dockerignore(disk, rel, c));
     let (patterns, ignore_file) = match &ignore {
         Some((path, text)) => {
             let (patterns, problems) = Ignore::parse(text);
             for (line, message) in problems {
                 let span = Span::from_bytes(text, line_offset(text, line), line_offset(text, line));
-                out.push(located(Diagnostic::new(
-                    rule::INVALID_DOCKERIGNORE,
-                    path,
-                    span,
-                    message,
-                )));
+                out.linted(
+                    located(Diagnostic::new(
+                        rule::INVALID_DOCKERIGNORE,
+                        path,
+                        span,
+                        message,
+                    )),
+                    lint,
+                );
             }
             (patterns, Some(path.as_str()))
         }

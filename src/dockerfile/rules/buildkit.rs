@@ -2,7 +2,11 @@
 //! reported under our codes with Docker's names kept in the catalogue:
 //! StageNameCasing, FromAsCasing, MaintainerDeprecated, ReservedStageName,
 //! ConsistentInstructionCasing, WorkdirRelativePath, ExposeProtoCasing,
-//! LegacyKeyValueFormat, JSONArgsRecommended, MultipleInstructionsDisallowed.
+//! LegacyKeyValueFormat, JSONArgsRecommended, MultipleInstructionsDisallowed,
+//! ExposeInvalidFormat, InvalidDefinitionDescription (experimental in
+//! BuildKit, so only where the Dockerfile turns it on). NoEmptyContinuation
+//! is reported from the parser's note; the checks of variables and `FROM`
+//! arguments are in `variables`.
 //! (DuplicateStageName is in `stages`, CopyIgnoredFile in `target`.)
 
 use crate::rules::catalogue as rule;
@@ -28,7 +32,111 @@ fn is_lower(s: &str) -> bool {
     !s.bytes().any(|b| b.is_ascii_uppercase())
 }
 
+/// Whether an `EXPOSE` port names an IP address or a host port, split as
+/// BuildKit splits it: the last `:` part is the container's port, the one
+/// before it the host port, the rest the address.
+fn names_host(port: &str) -> bool {
+    let parts: Vec<&str> = port.split(':').collect();
+    match parts.len() {
+        1 => false,
+        2 => !parts[0].is_empty(),
+        n => !parts[n - 2].is_empty() || parts[..n - 2].iter().any(|p| !p.is_empty()) || n > 3,
+    }
+}
+
+#[cfg(feature = "ops")]
+/// Whether the Dockerfile turns on BuildKit's experimental check `name`
+/// (`# check=experimental=<name>[,...]` or `experimental=all`).
+fn experimental(df: &Dockerfile, name: &str) -> bool {
+    df.directives
+        .iter()
+        .filter(|d| d.name == "check")
+        .flat_map(|d| d.value.split(';'))
+        .filter_map(|part| part.split_once('='))
+        .filter(|(key, _)| key.trim() == "experimental")
+        .flat_map(|(_, list)| list.split(','))
+        .any(|n| n.trim() == name || n.trim() == "all")
+}
+
+#[cfg(feature = "ops")]
+/// The comment right above an instruction, as BuildKit keeps it for a
+/// description: the nearest comment line above (empty lines skipped),
+/// trimmed; `None` when an instruction, a directive or an empty `#` comes
+/// first.
+fn comment_above<'t>(df: &Dockerfile, text: &'t str, ins: &Instruction) -> Option<&'t str> {
+    let directives_end = df.directives.last().map_or(0, |d| d.line);
+    let before = text.get(..ins.start)?;
+    let mut line = ins.line;
+    for raw in before.rsplit('\n').skip(1) {
+        line -= 1;
+        if line <= directives_end {
+            return None;
+        }
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let comment = trimmed.strip_prefix('#')?.trim();
+        return (!comment.is_empty()).then_some(comment);
+    }
+    None
+}
+
+#[cfg(feature = "ops")]
+/// InvalidDefinitionDescription, BuildKit's experimental check: the comment
+/// above an `ARG` or a named stage starts with its name.
+fn definition_descriptions(df: &Dockerfile, text: &str, out: &mut Findings<'_>) {
+    for ins in &df.instructions {
+        let (what, names): (&str, Vec<String>) = match ins.keyword.as_str() {
+            "ARG" => (
+                "ARG",
+                ins.key_values(df.escape)
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect(),
+            ),
+            "FROM" => {
+                let words: Vec<&str> = ins
+                    .args
+                    .as_shell()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                match words.as_slice() {
+                    [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => {
+                        ("FROM", vec![name.to_ascii_lowercase()])
+                    }
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        let Some(comment) = comment_above(df, text, ins) else {
+            continue;
+        };
+        let first = comment.split(' ').next().unwrap_or("");
+        if names.is_empty() || names.iter().any(|n| n == first) {
+            continue;
+        }
+        let example = match names.as_slice() {
+            [one] => one.as_str(),
+            _ => "<name>",
+        };
+        out.push(
+            ins,
+            rule::INVALID_DEFINITION_DESCRIPTION,
+            format!(
+                "the comment above {what} should start with its name: `# {example} <description>`"
+            ),
+        );
+    }
+}
+
 pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], text: &str, out: &mut Findings<'_>) {
+    #[cfg(feature = "ops")]
+    if experimental(df, "InvalidDefinitionDescription") {
+        definition_descriptions(df, text, out);
+    }
     // ConsistentInstructionCasing: the majority casing of the file's keywords.
     let (mut upper, mut lower) = (0usize, 0usize);
     for ins in &df.instructions {
@@ -67,6 +175,13 @@ pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], text: &str, out: &mut
             ),
             "EXPOSE" => {
                 for port in ins.args.as_shell().unwrap_or("").split_whitespace() {
+                    if !port.contains('$') && names_host(port) {
+                        out.push(
+                            ins,
+                            rule::EXPOSE_INVALID_FORMAT,
+                            format!("EXPOSE {port} names an IP address or a host port; EXPOSE takes the container's port only (publish with docker run -p)"),
+                        );
+                    }
                     if let Some((_, proto)) = port.split_once('/') {
                         if !is_lower(proto) {
                             out.push(

@@ -6,6 +6,9 @@
 //! - [`sources`]: `COPY`/`ADD` sources (downloads, paths outside the context);
 //! - [`secrets`]: secrets in `ENV`/`ARG` and hard-coded credentials;
 //! - [`stages`]: duplicate stage names, `--from` naming no stage;
+//! - [`buildkit`], [`variables`]: BuildKit's build checks (casing, forms,
+//!   variables nothing defines, `FROM` arguments and platforms);
+//! - [`shell`]: hadolint's `RUN` rules (sudo, cd, pipefail, apt, pinning);
 //! - [`target`]: what only the registry target tells (its build context,
 //!   `.dockerignore`, stage, build arguments and platforms).
 //!
@@ -21,6 +24,10 @@ mod stages;
 pub mod suppress;
 pub mod target;
 mod user;
+// The rules below the registry module's budget (see the architecture doc's
+// "Two wasm modules"): in verify, not in the JS API's `checkDockerfile`.
+#[cfg(feature = "ops")]
+mod variables;
 
 #[cfg(test)]
 pub(crate) use secrets::{is_secret_name, SECRET_WORDS};
@@ -59,13 +66,23 @@ fn lint(df: &Dockerfile, out: &mut Findings<'_>) {
         user::check(&stages, &bases, df.escape, out);
         stages::check(&stages, &globals, out);
         buildkit::check(df, &stages, out.text, out);
-        shell::check(&stages, out);
+        #[cfg(feature = "ops")]
+        variables::check(df, &stages, &bases, &globals, out);
+        shell::check(&stages, &bases, out);
     }
-    for ins in &df.instructions {
+    let global = df.global_instructions().len();
+    for (i, ins) in df.instructions.iter().enumerate() {
         if matches!(ins.keyword.as_str(), "ADD" | "COPY") {
             sources::check(ins, df.escape, out);
         }
-        secrets::check(ins, df.escape, out);
+        secrets::check(ins, df.escape, i >= global, out);
+        if ins.empty_continuation > 0 {
+            out.push_line(
+                ins.empty_continuation,
+                rule::NO_EMPTY_CONTINUATION,
+                format!("{} has an empty line inside its continuation; remove it (a later Dockerfile syntax ends the instruction there)", ins.keyword),
+            );
+        }
     }
 }
 
@@ -93,6 +110,18 @@ impl<'a> Findings<'a> {
         let mut list = self.list;
         list.sort_by_key(|d| (d.span.line, d.span.column));
         list
+    }
+
+    /// A finding at the start of a line (1-based), not an instruction's.
+    fn push_line(&mut self, line: usize, rule: &'static Rule, message: String) {
+        let span = Span {
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+        };
+        self.list
+            .push(Diagnostic::new(rule, self.file, span, message));
     }
 
     fn push(&mut self, ins: &Instruction, rule: &'static Rule, message: String) {

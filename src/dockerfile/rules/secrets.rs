@@ -67,19 +67,55 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     })
 }
 
-/// Secrets in `ENV`/`ARG`, credentials anywhere in an instruction.
-pub(super) fn check(ins: &Instruction, escape: char, out: &mut Findings<'_>) {
+/// Whether BuildKit's SecretsUsedInArgOrEnv takes a name for a secret: a
+/// `_`-separated part, in any case, is one of its words, and none is
+/// `public` or `file`.
+pub(crate) fn is_buildkit_secret_name(name: &str) -> bool {
+    const DENY: [&str; 10] = [
+        "apikey",
+        "auth",
+        "credential",
+        "credentials",
+        "key",
+        "password",
+        "pword",
+        "passwd",
+        "secret",
+        "token",
+    ];
+    let is = |words: &[&str]| {
+        name.split('_')
+            .any(|part| words.iter().any(|w| part.eq_ignore_ascii_case(w)))
+    };
+    is(&DENY) && !is(&["public", "file"])
+}
+
+/// Secrets in `ENV`/`ARG`, credentials anywhere in an instruction. `in_stage`
+/// is false for the global `ARG`s, which BuildKit's check leaves out.
+pub(super) fn check(ins: &Instruction, escape: char, in_stage: bool, out: &mut Findings<'_>) {
     let advice = "use RUN --mount=type=secret instead";
     if ins.keyword == "ENV" || ins.keyword == "ARG" {
         for (name, value) in ins.key_values(escape) {
             let value = value.unwrap_or_default();
+            let buildkit = in_stage && is_buildkit_secret_name(&name);
+            if buildkit {
+                out.push(
+                    ins,
+                    rule::SECRETS_IN_ARG_OR_ENV,
+                    format!(
+                        "{} {} is named like a secret and stays in the image; {advice}",
+                        ins.keyword,
+                        quote(&name)
+                    ),
+                );
+            }
             let message = if let Some(kind) = find(&value).map(SecretKind::name) {
                 format!(
                     "{} {} holds what looks like a {kind}; {advice}",
                     ins.keyword,
                     quote(&name)
                 )
-            } else if !is_secret_name(&name) {
+            } else if buildkit || !is_secret_name(&name) {
                 continue;
             } else if ins.keyword == "ARG" {
                 format!(

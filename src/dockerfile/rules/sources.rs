@@ -54,10 +54,35 @@ pub(super) fn copy_sources(ins: &Instruction, escape: char) -> Vec<String> {
 }
 
 /// Downloads without a checksum, sources outside the context.
+/// Whether a source may be an archive `ADD` unpacks (or a variable that
+/// could be one).
+fn may_be_archive(source: &str) -> bool {
+    let lower = source.to_ascii_lowercase();
+    lower.contains('$')
+        || [
+            ".tar", ".tgz", ".gz", ".bz2", ".tbz", ".tbz2", ".xz", ".txz", ".zst", ".tzst", ".lz4",
+        ]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
 pub(super) fn check(ins: &Instruction, escape: char, out: &mut Findings<'_>) {
     let from_elsewhere = ins.flag("from").is_some();
     let verified = ins.flag("checksum").is_some_and(|f| f.value.is_some());
-    for source in copy_sources(ins, escape) {
+    let sources = copy_sources(ins, escape);
+    if ins.keyword == "ADD"
+        && !from_elsewhere
+        && ins.heredocs.is_empty()
+        && !sources.is_empty()
+        && sources.iter().all(|s| !is_remote(s) && !may_be_archive(s))
+    {
+        out.push(
+            ins,
+            rule::ADD_INSTEAD_OF_COPY,
+            "ADD of local files that are not archives: use COPY, which only copies".into(),
+        );
+    }
+    for source in sources {
         if is_remote(&source) {
             if ins.keyword == "ADD" && !verified {
                 out.push(

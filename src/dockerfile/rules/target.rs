@@ -1,6 +1,7 @@
 //! The checks only a tool that knows the registry target can make: every
-//! `COPY`/`ADD` source is in the target's build context and not excluded by
-//! its `.dockerignore`; the target's stage exists; its build arguments are
+//! `COPY`/`ADD` source, and every `RUN --mount=type=bind` source of the
+//! context, is in the target's build context and not excluded by its
+//! `.dockerignore`; the target's stage exists; its build arguments are
 //! declared; a `FROM` argument has a value; its platforms agree with a
 //! constant `FROM --platform=`.
 //!
@@ -322,6 +323,23 @@ fn join(base: &str, name: &str) -> String {
     }
 }
 
+/// The source of a `RUN --mount` that binds a path of the build context
+/// (`type=bind`, BuildKit's default, without `from=`); `None` for other
+/// mounts and for one of the whole context.
+fn bind_source(value: &str) -> Option<&str> {
+    let (mut bind, mut source) = (true, None);
+    for option in value.split(',') {
+        let (key, v) = option.split_once('=').unwrap_or((option, ""));
+        match key.trim().to_ascii_lowercase().as_str() {
+            "type" => bind = v.trim() == "bind",
+            "from" => return None,
+            "source" | "src" => source = Some(v.trim()),
+            _ => {}
+        }
+    }
+    source.filter(|s| bind && !s.is_empty())
+}
+
 /// The source checks of one target.
 struct Sources<'c, 'f> {
     context: &'c mut dyn Context,
@@ -359,6 +377,13 @@ impl Sources<'_, '_> {
                 "COPY" | "ADD" if ins.flag("from").is_none() => {
                     for source in copy_sources(ins, escape) {
                         self.source(ins, &source, &vars, escape, out);
+                    }
+                }
+                "RUN" => {
+                    for mount in ins.flags.iter().filter(|f| f.name == "mount") {
+                        if let Some(source) = mount.value.as_deref().and_then(bind_source) {
+                            self.source(ins, source, &vars, escape, out);
+                        }
                     }
                 }
                 _ => {}

@@ -49,6 +49,9 @@ pub struct Instruction {
     pub start: usize,
     /// Byte offset of the end of the instruction's last line (before its line break).
     pub end: usize,
+    /// When an empty line came inside its continuation, the 1-based line
+    /// BuildKit reports that at (the last line it read); 0 otherwise.
+    pub empty_continuation: usize,
 }
 
 /// A flag such as `--from=build` (`name` is `from`) or `--link` (no value).

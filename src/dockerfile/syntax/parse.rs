@@ -108,10 +108,15 @@ pub fn parse(text: &str) -> Dockerfile {
         let mut joined = first.to_string();
         let mut end_line = number;
         let mut end = line.start + line.text.len();
+        let mut empty_line = false;
         while more && next < lines.len() {
             let cont = &lines[next];
             next += 1;
-            if is_comment(cont.text) || trim_ws(cont.text).is_empty() {
+            if is_comment(cont.text) {
+                continue;
+            }
+            if trim_ws(cont.text).is_empty() {
+                empty_line = true;
                 continue;
             }
             let (piece, again) = trim_continuation(cont.text, escape);
@@ -120,6 +125,8 @@ pub fn parse(text: &str) -> Dockerfile {
             end_line = next;
             end = cont.start + cont.text.len();
         }
+        // BuildKit reports an empty continuation line at the last line it read.
+        let empty_continuation = if empty_line { next } else { 0 };
         let joined = trim_ws(&joined);
         if joined.is_empty() {
             continue;
@@ -179,6 +186,7 @@ pub fn parse(text: &str) -> Dockerfile {
             end_line,
             start,
             end,
+            empty_continuation,
         });
     }
     Dockerfile {
