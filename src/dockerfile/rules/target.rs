@@ -98,8 +98,8 @@ pub fn check_target(
 ) -> Checked {
     let df = parse(text);
     let mut out = Findings::new(file, text);
-    lint(&df, &mut out);
     let stages = df.stages();
+    lint(&df, &stages, &mut out);
     let mut target = Vec::new();
     if !stages.is_empty() {
         let arg = |name: &str| {
@@ -391,11 +391,12 @@ impl Sources<'_, '_> {
         if path.is_empty() {
             return;
         }
-        let shown = match source == written {
+        // The words of a finding, made only when there is one.
+        let shown = || match source == written {
             true => quote(written),
             false => format!("{} ({})", quote(written), quote(&source)),
         };
-        let context = match self.facts.context {
+        let context = || match self.facts.context {
             "." | "" => "the repository root".to_string(),
             c => quote(c),
         };
@@ -411,8 +412,10 @@ impl Sources<'_, '_> {
                     ins,
                     rule::EMPTY_COPY_WILDCARD,
                     format!(
-                        "{} source {shown} matches no file in the build context ({context}); nothing is copied for it",
-                        ins.keyword
+                        "{} source {} matches no file in the build context ({}); nothing is copied for it",
+                        ins.keyword,
+                        shown(),
+                        context()
                     ),
                 );
                 return;
@@ -425,8 +428,10 @@ impl Sources<'_, '_> {
                         ins,
                         rule::MISSING_COPY_SOURCE,
                         format!(
-                            "{} source {shown} is not in the build context ({context}); the build fails with \"/{path}\": not found",
-                            ins.keyword
+                            "{} source {} is not in the build context ({}); the build fails with \"/{path}\": not found",
+                            ins.keyword,
+                            shown(),
+                            context()
                         ),
                     );
                     return;
@@ -460,8 +465,9 @@ impl Sources<'_, '_> {
                 ins,
                 rule::IGNORED_COPY_SOURCE,
                 format!(
-                    "{} source {shown} {effect} {file}:{line}; the builder never receives it",
-                    ins.keyword
+                    "{} source {} {effect} {file}:{line}; the builder never receives it",
+                    ins.keyword,
+                    shown()
                 ),
             );
             if wildcard {
