@@ -11,8 +11,9 @@
 //    renamed <module>.mjs: ES module syntax in a .js file is an ES module only where the
 //    nearest package.json says "type": "module" (a host repository's rarely does), and
 //    finding that out costs Node a lookup per load;
-// 3. wasm-opt -Oz with single-caller inlining limited (WASM_OPT_PASSES; binaryen pinned in
-//    package.json, else a wasm-opt on PATH, else skipped),
+// 3. wasm-opt with single-caller inlining limited (-Oz for the registry module, -O2 for the
+//    ops module: MODULES; binaryen pinned in package.json, else a wasm-opt on PATH, else
+//    skipped),
 //    then a load check of glue + optimized module in this Node;
 //    result in target/pkg/ (<module>.mjs, <module>_bg.wasm);
 // 4. unless --wasm-only (or CTL_BUILD_WASM_ONLY=1): dist/packaging/ from pkg-shim/, templates/
@@ -121,9 +122,16 @@ if (buildStd.length) {
 //                      the project-state controller. The CLI shim loads it only when the
 //                      registry module hands a command over (src/commands/mod.rs).
 // Each has its own cargo target folder, so that neither rebuild undoes the other.
+// The registry module is built for size (opt-level "z", wasm-opt -Oz: it has a budget of
+// 250,000 bytes, and its commands are short). The ops module runs verify, whose work grows
+// with the number of Dockerfiles: this crate's code in it is built for speed (opt-level 3,
+// wasm-opt -O2; std and the other crates stay "z"). On 10,000 twenty-line Dockerfiles
+// verify then spends about 0.6 times the CPU time, for about 180 KB more module; writers on
+// a 6-target registry are unchanged within what can be measured (docs/performance.md).
+const SPEED = ["--config", "profile.release.package.ctl-packaging.opt-level=3"];
 const MODULES = [
-  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry` },
-  { name: `${CRATE}_ops`, cargo: [], targetDir: env.CARGO_TARGET_DIR },
+  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: WASM_OPT_PASSES },
+  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O2", "--one-caller-inline-max-function-size=400"] },
 ];
 
 // ---------------------------------------------------------------- wasm-bindgen + wasm-opt
@@ -148,7 +156,7 @@ const wasmOpt = findWasmOpt();
 fs.mkdirSync(PKG, { recursive: true });
 
 /** cargo, wasm-bindgen and wasm-opt for one module; result in target/pkg/<name>.mjs and <name>_bg.wasm. */
-async function buildModule({ name, cargo, targetDir }) {
+async function buildModule({ name, cargo, targetDir, passes }) {
   const cargoEnv = { ...env, CARGO_TARGET_DIR: targetDir };
   timed(`${name}: cargo build --release --target ${TARGET} ${cargo.join(" ")} (route ${env.WASM_ROUTE})`, () =>
     run("cargo", ["build", "--release", "--target", TARGET, ...cargo, ...buildStd], { env: cargoEnv }),
@@ -159,7 +167,7 @@ async function buildModule({ name, cargo, targetDir }) {
   const stamp = JSON.stringify({
     input: sha256(rawWasm),
     bindgen: bindgenVersion,
-    wasmOpt: wasmOpt ? [wasmOpt.version, ...WASM_OPT_PASSES, ...WASM_FEATURES] : null,
+    wasmOpt: wasmOpt ? [wasmOpt.version, ...passes, ...WASM_FEATURES] : null,
   });
   const pkgWasm = path.join(PKG, `${name}_bg.wasm`);
   const pkgJs = path.join(PKG, `${name}.mjs`);
@@ -180,8 +188,8 @@ async function buildModule({ name, cargo, targetDir }) {
   const wasm = path.join(tmp, `${name}_bg.wasm`);
   if (wasmOpt) {
     const opt = path.join(tmp, "opt.wasm");
-    const args = [...WASM_OPT_PASSES, ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", opt];
-    timed(`${name}: ${wasmOpt.version} ${WASM_OPT_PASSES.join(" ")}`, () => {
+    const args = [...passes, ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", opt];
+    timed(`${name}: ${wasmOpt.version} ${passes.join(" ")}`, () => {
       const r = spawnSync(wasmOpt.bin, args, { cwd: ROOT, env, stdio: "inherit" });
       if (r.status !== 0) fail(`${wasmOpt.bin} (${wasmOpt.version}) failed${wasmOptHint}`);
     });

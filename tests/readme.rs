@@ -115,8 +115,8 @@ fn the_readme_commands_are_the_option_table() {
 fn the_readme_stays_short() {
     let text = std::fs::read_to_string(README).expect("README.md is readable");
     assert!(
-        text.lines().count() < 340,
-        "README.md has 340 lines or more"
+        text.lines().count() < 360,
+        "README.md has 360 lines or more"
     );
 }
 

@@ -365,3 +365,36 @@ fn the_dockerfile_is_a_regular_file() {
         [("PKG042".into(), "docs/packaging/registry.json".into(), 7)]
     );
 }
+
+#[test]
+fn a_module_through_a_symbolic_link_must_stay_inside() {
+    // A link that leaves the repository: the module itself, or a folder above it.
+    for module in ["apps/out", "apps/out/sub"] {
+        let host = repo(
+            &format!("\"module\": \"{module}\""),
+            "FROM scratch\nUSER app\n",
+        );
+        host.add_dir("/outside/sub");
+        host.add_dir("/repo/apps");
+        host.add_link("/repo/apps/out", "/outside");
+        let out = ctl(&host, &["verify"]);
+        assert!(
+            out.stdout.contains(&format!(
+                "module \"{module}\" of target \"api\" leads outside the repository through a symbolic link"
+            )),
+            "{module}: {}",
+            out.stdout
+        );
+        assert_ne!(out.code, 0, "{module}");
+    }
+    // A link that stays inside, and a folder below it.
+    for module in ["apps/alias", "apps/alias/sub"] {
+        let host = repo(
+            &format!("\"module\": \"{module}\""),
+            "FROM scratch\nUSER app\n",
+        );
+        host.add_dir("/repo/apps/real/sub");
+        host.add_link("/repo/apps/alias", "/repo/apps/real");
+        assert!(codes(&host).is_empty(), "{module}: {:?}", findings(&host));
+    }
+}

@@ -9,6 +9,7 @@
 //! Silenced findings are counted, and listed with `--verbose`.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -556,10 +557,11 @@ struct Disk<'a> {
     host: &'a dyn Host,
     root: String,
     real_root: Option<Option<String>>,
-    entries: HashMap<String, Entry>,
+    entries: HashMap<String, (Entry, bool)>,
     lists: HashMap<String, Option<Vec<String>>>,
-    /// `.dockerignore` texts, read once (many targets share a context).
-    texts: HashMap<String, Option<String>>,
+    /// `.dockerignore` files, read and parsed once (many targets share a
+    /// context).
+    ignores: HashMap<String, Option<Rc<IgnoreFile>>>,
     inside: HashMap<String, bool>,
 }
 
@@ -571,25 +573,43 @@ impl<'a> Disk<'a> {
             real_root: None,
             entries: HashMap::new(),
             lists: HashMap::new(),
-            texts: HashMap::new(),
+            ignores: HashMap::new(),
             inside: HashMap::new(),
         }
     }
 
-    /// What is at a repository-relative path.
-    fn entry(&mut self, rel: &str) -> Entry {
+    /// What is at a repository-relative path, and whether it is a symbolic
+    /// link. One `lstat` for what is not a link (most of a repository), a
+    /// `stat` more for a link.
+    fn lookup(&mut self, rel: &str) -> (Entry, bool) {
         if let Some(e) = self.entries.get(rel) {
             return *e;
         }
-        let e = match self.host.stat(&join(&self.root, rel)) {
-            Ok(EntryKind::Missing) => Entry::Missing,
-            Ok(EntryKind::File) => Entry::File,
-            Ok(EntryKind::Dir) => Entry::Dir,
-            Ok(EntryKind::Other) => Entry::Other,
-            Err(_) => Entry::Unknown,
+        let path = join(&self.root, rel);
+        let found = match self.host.entry_kind(&path).as_deref() {
+            Ok("missing") => (Entry::Missing, false),
+            Ok("file") => (Entry::File, false),
+            Ok("a folder") => (Entry::Dir, false),
+            Ok("a symbolic link") => (
+                match self.host.stat(&path) {
+                    Ok(EntryKind::Missing) => Entry::Missing,
+                    Ok(EntryKind::File) => Entry::File,
+                    Ok(EntryKind::Dir) => Entry::Dir,
+                    Ok(EntryKind::Other) => Entry::Other,
+                    Err(_) => Entry::Unknown,
+                },
+                true,
+            ),
+            Ok(_) => (Entry::Other, false),
+            Err(_) => (Entry::Unknown, false),
         };
-        self.entries.insert(rel.to_string(), e);
-        e
+        self.entries.insert(rel.to_string(), found);
+        found
+    }
+
+    /// What is at a repository-relative path (a symbolic link followed).
+    fn entry(&mut self, rel: &str) -> Entry {
+        self.lookup(rel).0
     }
 
     /// The names in a folder (sorted), read once.
@@ -617,33 +637,68 @@ impl<'a> Disk<'a> {
     }
 
     /// Whether an existing path stays inside the repository once symbolic
-    /// links are resolved.
+    /// links are resolved: a path that is no link, in a folder that stays
+    /// inside, does; only below a link is the real path asked for.
     fn inside(&mut self, rel: &str) -> bool {
+        if rel.is_empty() || rel == "." {
+            return true;
+        }
         if let Some(i) = self.inside.get(rel) {
             return *i;
         }
-        let host = self.host;
-        let root = &self.root;
-        let real_root = self
-            .real_root
-            .get_or_insert_with(|| host.real_path(root).ok().flatten());
-        let inside = match (real_root, host.real_path(&join(root, rel))) {
-            (Some(real_root), Ok(Some(real))) => is_within(real_root, &real),
-            _ => true,
+        let parent = rel.rfind('/').map_or("", |at| &rel[..at]);
+        let inside = match self.lookup(rel) {
+            (_, false) if self.inside(parent) => true,
+            _ => self.resolved_inside(rel),
         };
         self.inside.insert(rel.to_string(), inside);
         inside
     }
 
-    /// The `.dockerignore` text at a repository-relative path, if any.
-    fn read(&mut self, rel: &str) -> Option<String> {
-        if let Some(text) = self.texts.get(rel) {
-            return text.clone();
+    /// [`Disk::inside`] by the real paths of the root and of `rel`.
+    fn resolved_inside(&mut self, rel: &str) -> bool {
+        let host = self.host;
+        let root = &self.root;
+        let real_root = self
+            .real_root
+            .get_or_insert_with(|| host.real_path(root).ok().flatten());
+        match (real_root, host.real_path(&join(root, rel))) {
+            (Some(real_root), Ok(Some(real))) => is_within(real_root, &real),
+            _ => true,
         }
-        let text = self.host.read_file(&join(&self.root, rel)).ok().flatten();
-        self.texts.insert(rel.to_string(), text.clone());
-        text
     }
+
+    /// The `.dockerignore` at a repository-relative path, if any, parsed.
+    fn ignore_file(&mut self, rel: &str) -> Option<Rc<IgnoreFile>> {
+        if let Some(parsed) = self.ignores.get(rel) {
+            return parsed.clone();
+        }
+        let parsed = self
+            .host
+            .read_file(&join(&self.root, rel))
+            .ok()
+            .flatten()
+            .map(|text| {
+                let (ignore, problems) = Ignore::parse(&text);
+                Rc::new(IgnoreFile {
+                    path: rel.to_string(),
+                    text,
+                    ignore,
+                    problems,
+                })
+            });
+        self.ignores.insert(rel.to_string(), parsed.clone());
+        parsed
+    }
+}
+
+/// A `.dockerignore`, parsed: its path, text, patterns and the lines that
+/// do not compile.
+struct IgnoreFile {
+    path: String,
+    text: String,
+    ignore: Ignore,
+    problems: Vec<(usize, String)>,
 }
 
 /// One build context seen through [`Disk`].
@@ -751,23 +806,22 @@ fn check_folders(
 }
 
 /// The `.dockerignore` of a build: the Dockerfile's own
-/// `<dockerfile>.dockerignore`, else the context's. Its path and text.
-fn dockerignore(disk: &mut Disk<'_>, dockerfile: &str, context: &str) -> Option<(String, String)> {
+/// `<dockerfile>.dockerignore`, else the context's.
+fn dockerignore(disk: &mut Disk<'_>, dockerfile: &str, context: &str) -> Option<Rc<IgnoreFile>> {
     let (folder, name) = match dockerfile.rfind('/') {
         Some(at) => (&dockerfile[..at], &dockerfile[at + 1..]),
         None => (".", dockerfile),
     };
     let [own_path, path] = ignore_files(dockerfile, context);
-    let listed = disk.has_child(folder, &format!("{name}.dockerignore"));
-    if listed {
-        if let Some(text) = disk.read(&own_path) {
-            return Some((own_path, text));
+    if disk.has_child(folder, &format!("{name}.dockerignore")) {
+        if let Some(parsed) = disk.ignore_file(&own_path) {
+            return Some(parsed);
         }
     }
-    if disk.entry(&path) == Entry::File {
-        return disk.read(&path).map(|text| (path, text));
+    match disk.entry(&path) {
+        Entry::File => disk.ignore_file(&path),
+        _ => None,
     }
-    None
 }
 
 /// How many Dockerfiles are read in one host call: few enough that a batch
@@ -846,24 +900,24 @@ fn check_dockerfile(
         }
     };
     let ignore = context.as_deref().and_then(|c| dockerignore(disk, rel, c));
+    let empty = Ignore::default();
     let (patterns, ignore_file) = match &ignore {
-        Some((path, text)) => {
-            let (patterns, problems) = Ignore::parse(text);
-            for (line, message) in problems {
-                let span = Span::from_bytes(text, line_offset(text, line), line_offset(text, line));
+        Some(file) => {
+            for (line, message) in &file.problems {
+                let at = line_offset(&file.text, *line);
                 out.linted(
                     located(Diagnostic::new(
                         rule::INVALID_DOCKERIGNORE,
-                        path,
-                        span,
-                        message,
+                        &file.path,
+                        Span::from_bytes(&file.text, at, at),
+                        message.clone(),
                     )),
                     lint,
                 );
             }
-            (patterns, Some(path.as_str()))
+            (&file.ignore, Some(file.path.as_str()))
         }
-        None => (Ignore::default(), None),
+        None => (&empty, None),
     };
     let facts = Facts {
         context: context.as_deref().unwrap_or("."),
@@ -881,7 +935,7 @@ fn check_dockerfile(
         rel,
         &body,
         &facts,
-        view.as_mut().map(|v| (v as &mut dyn Context, &patterns)),
+        view.as_mut().map(|v| (v as &mut dyn Context, patterns)),
     );
     for d in checked.dockerfile {
         out.push(located(d));

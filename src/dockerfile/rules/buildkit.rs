@@ -18,8 +18,10 @@ use crate::dockerfile::syntax::{Args, Dockerfile, Instruction, Stage};
 /// The keyword as written (`from`, `Run`).
 fn raw_keyword<'t>(text: &'t str, ins: &Instruction) -> &'t str {
     let rest = text.get(ins.start..).unwrap_or("");
+    // ASCII letters only, so the end is a character boundary.
     let end = rest
-        .find(|c: char| !c.is_ascii_alphabetic())
+        .bytes()
+        .position(|b| !b.is_ascii_alphabetic())
         .unwrap_or(rest.len());
     &rest[..end]
 }

@@ -45,13 +45,12 @@ use super::syntax::{parse, Dockerfile, Instruction, Stage};
 pub fn check(file: &str, text: &str) -> Vec<Diagnostic> {
     let df = parse(text);
     let mut out = Findings::new(file, text);
-    lint(&df, &mut out);
+    lint(&df, &df.stages(), &mut out);
     out.sorted()
 }
 
-/// Every rule that needs only the file.
-fn lint(df: &Dockerfile, out: &mut Findings<'_>) {
-    let stages = df.stages();
+/// Every rule that needs only the file; `stages` are `df`'s.
+fn lint(df: &Dockerfile, stages: &[Stage<'_>], out: &mut Findings<'_>) {
     if stages.is_empty() {
         out.list.push(Diagnostic::new(
             rule::NO_FROM,
@@ -61,14 +60,14 @@ fn lint(df: &Dockerfile, out: &mut Findings<'_>) {
         ));
     } else {
         let globals = global_args(df);
-        let bases = resolve_bases(&stages, &globals);
-        base_images::check(&stages, &bases, out);
-        user::check(&stages, &bases, df.escape, out);
-        stages::check(&stages, &globals, out);
-        buildkit::check(df, &stages, out.text, out);
+        let bases = resolve_bases(stages, &globals);
+        base_images::check(stages, &bases, out);
+        user::check(stages, &bases, df.escape, out);
+        stages::check(stages, &globals, out);
+        buildkit::check(df, stages, out.text, out);
         #[cfg(feature = "ops")]
-        variables::check(df, &stages, &bases, &globals, out);
-        shell::check(&stages, &bases, out);
+        variables::check(df, stages, &bases, &globals, out);
+        shell::check(stages, &bases, out);
     }
     let global = df.global_instructions().len();
     for (i, ins) in df.instructions.iter().enumerate() {

@@ -1,5 +1,7 @@
 //! `COPY` and `ADD` sources.
 
+use std::borrow::Cow;
+
 use crate::rules::catalogue as rule;
 use crate::values::text::quote;
 
@@ -8,10 +10,12 @@ use crate::dockerfile::syntax::lex::{heredoc_marker, raw_words, unquote};
 use crate::dockerfile::syntax::{Args, Instruction};
 
 pub(super) fn is_remote(source: &str) -> bool {
-    let lower = source.to_ascii_lowercase();
+    let b = source.as_bytes();
     ["http://", "https://", "git://", "git@"]
         .iter()
-        .any(|prefix| lower.starts_with(prefix))
+        .any(|prefix| {
+            b.len() >= prefix.len() && b[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        })
 }
 
 /// Whether a relative path's lexical normalisation climbs above its root.
@@ -36,9 +40,11 @@ pub(super) fn escapes_root(path: &str, escape: char) -> bool {
 
 /// The source operands of a COPY/ADD (all but the destination), unquoted,
 /// without heredoc markers.
-pub(super) fn copy_sources(ins: &Instruction, escape: char) -> Vec<String> {
+pub(super) fn copy_sources(ins: &Instruction, escape: char) -> Vec<Cow<'_, str>> {
     match &ins.args {
-        Args::Exec(list) => list.split_last().map_or(Vec::new(), |(_, s)| s.to_vec()),
+        Args::Exec(list) => list.split_last().map_or(Vec::new(), |(_, s)| {
+            s.iter().map(|w| Cow::Borrowed(w.as_str())).collect()
+        }),
         Args::Shell(text) => {
             let words = raw_words(text, escape);
             let Some((_, sources)) = words.split_last() else {
@@ -47,7 +53,11 @@ pub(super) fn copy_sources(ins: &Instruction, escape: char) -> Vec<String> {
             sources
                 .iter()
                 .filter(|w| ins.heredocs.is_empty() || heredoc_marker(w).is_none())
-                .map(|w| unquote(w, escape).0)
+                .map(|w| match w {
+                    // A slice of the text stays one; only a changed word is made.
+                    Cow::Borrowed(w) => unquote(w, escape).0,
+                    Cow::Owned(w) => Cow::Owned(unquote(w, escape).0.into_owned()),
+                })
                 .collect()
         }
     }

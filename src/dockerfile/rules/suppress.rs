@@ -50,6 +50,10 @@ impl FileRules {
                 }
             }
         }
+        if !text.contains(INLINE) {
+            // No inline comment to read (most files): one search, not a walk.
+            return rules;
+        }
         let mut pending: Option<(Vec<String>, String, usize)> = None;
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim();

@@ -99,8 +99,8 @@ pub fn check_target(
 ) -> Checked {
     let df = parse(text);
     let mut out = Findings::new(file, text);
-    lint(&df, &mut out);
     let stages = df.stages();
+    lint(&df, &stages, &mut out);
     let mut target = Vec::new();
     if !stages.is_empty() {
         let arg = |name: &str| {
@@ -416,11 +416,12 @@ impl Sources<'_, '_> {
         if path.is_empty() {
             return;
         }
-        let shown = match source == written {
+        // The words of a finding, made only when there is one.
+        let shown = || match source == written {
             true => quote(written),
             false => format!("{} ({})", quote(written), quote(&source)),
         };
-        let context = match self.facts.context {
+        let context = || match self.facts.context {
             "." | "" => "the repository root".to_string(),
             c => quote(c),
         };
@@ -436,8 +437,10 @@ impl Sources<'_, '_> {
                     ins,
                     rule::EMPTY_COPY_WILDCARD,
                     format!(
-                        "{} source {shown} matches no file in the build context ({context}); nothing is copied for it",
-                        ins.keyword
+                        "{} source {} matches no file in the build context ({}); nothing is copied for it",
+                        ins.keyword,
+                        shown(),
+                        context()
                     ),
                 );
                 return;
@@ -450,8 +453,10 @@ impl Sources<'_, '_> {
                         ins,
                         rule::MISSING_COPY_SOURCE,
                         format!(
-                            "{} source {shown} is not in the build context ({context}); the build fails with \"/{path}\": not found",
-                            ins.keyword
+                            "{} source {} is not in the build context ({}); the build fails with \"/{path}\": not found",
+                            ins.keyword,
+                            shown(),
+                            context()
                         ),
                     );
                     return;
@@ -485,8 +490,9 @@ impl Sources<'_, '_> {
                 ins,
                 rule::IGNORED_COPY_SOURCE,
                 format!(
-                    "{} source {shown} {effect} {file}:{line}; the builder never receives it",
-                    ins.keyword
+                    "{} source {} {effect} {file}:{line}; the builder never receives it",
+                    ins.keyword,
+                    shown()
                 ),
             );
             if wildcard {

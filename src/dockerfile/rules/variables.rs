@@ -4,6 +4,7 @@
 //! instructions; the names a stage defines are a set carried to the stages
 //! built on it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::rules::catalogue as rule;
@@ -123,7 +124,8 @@ fn expanded_words(ins: &Instruction, escape: char) -> Vec<String> {
                 words.extend(
                     raw_words(text, escape)
                         .into_iter()
-                        .filter(|w| w.contains('$')),
+                        .filter(|w| w.contains('$'))
+                        .map(Cow::into_owned),
                 );
             }
         }
@@ -159,16 +161,16 @@ fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
     let Args::Shell(text) = &ins.args else {
         return Vec::new();
     };
-    let words: Vec<String> = match text.contains(['\'', '"', escape]) {
+    let words: Vec<Cow<'_, str>> = match text.contains(['\'', '"', escape]) {
         true => raw_words(text, escape),
         // Most ARG and ENV lines: the words are the runs between spaces.
-        false => text.split_ascii_whitespace().map(str::to_string).collect(),
+        false => text.split_ascii_whitespace().map(Cow::Borrowed).collect(),
     };
     if ins.keyword == "ENV" && words.first().is_some_and(|w| !w.contains('=')) {
         // The legacy `ENV name value`.
         return words
             .first()
-            .map(|name| (name.clone(), text.clone()))
+            .map(|name| (name.to_string(), text.clone()))
             .into_iter()
             .collect();
     }
@@ -181,7 +183,7 @@ fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
                 .unwrap_or("")
                 .trim_matches(['"', '\''])
                 .to_string();
-            (name, w)
+            (name, w.into_owned())
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 //! with quotes, unquoting, builder flags, heredoc markers, `$VAR` expansion.
 //! Everything walks `char`s, so no slice ever falls inside a character.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::Flag;
@@ -99,17 +100,18 @@ fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
 
 /// Split `text` into words at unquoted whitespace, keeping quotes and escapes
 /// in the words (BuildKit's `parseWords`).
-pub(crate) fn raw_words(text: &str, escape: char) -> Vec<String> {
+pub(crate) fn raw_words(text: &str, escape: char) -> Vec<Cow<'_, str>> {
     if !has_quote_or(text, escape) {
-        // Nothing to keep together: the words are the runs between whitespace
-        // (most instructions; char by char below cost a push per character).
+        // Nothing to keep together: the words are the runs between whitespace,
+        // slices of the text (most instructions; char by char below cost a
+        // push per character).
         if text.is_ascii() {
-            return ascii_words(text).map(str::to_string).collect();
+            return ascii_words(text).map(Cow::Borrowed).collect();
         }
         return text
             .split(char::is_whitespace)
             .filter(|w| !w.is_empty())
-            .map(str::to_string)
+            .map(Cow::Borrowed)
             .collect();
     }
     let mut words = Vec::new();
@@ -134,7 +136,7 @@ pub(crate) fn raw_words(text: &str, escape: char) -> Vec<String> {
         }
         if c.is_whitespace() {
             if in_word {
-                words.push(std::mem::take(&mut word));
+                words.push(Cow::Owned(std::mem::take(&mut word)));
                 in_word = false;
             }
             continue;
@@ -153,15 +155,15 @@ pub(crate) fn raw_words(text: &str, escape: char) -> Vec<String> {
         }
     }
     if in_word {
-        words.push(word);
+        words.push(Cow::Owned(word));
     }
     words
 }
 
 /// Remove quotes and escapes from a word; the flag says whether it had quotes.
-pub(crate) fn unquote(word: &str, escape: char) -> (String, bool) {
+pub(crate) fn unquote(word: &str, escape: char) -> (Cow<'_, str>, bool) {
     if !has_quote_or(word, escape) {
-        return (word.to_string(), false);
+        return (Cow::Borrowed(word), false);
     }
     let mut out = String::with_capacity(word.len());
     let mut quoted = false;
@@ -202,7 +204,7 @@ pub(crate) fn unquote(word: &str, escape: char) -> (String, bool) {
             out.push(c);
         }
     }
-    (out, quoted)
+    (Cow::Owned(out), quoted)
 }
 
 /// If `line` ends with the escape character (then only spaces or tabs), the
@@ -219,6 +221,10 @@ pub(crate) fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
 /// (BuildKit's `extractBuilderFlags`): the flags and the rest of the text.
 pub(crate) fn extract_flags(text: &str) -> (Vec<Flag>, &str) {
     let mut flags = Vec::new();
+    if !trim_start_ws(text).starts_with("--") {
+        // No flag (most instructions): nothing to walk.
+        return (flags, trim_start_ws(text));
+    }
     let mut chars = text.char_indices().peekable();
     loop {
         while chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {}
@@ -296,7 +302,7 @@ pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
         return None;
     }
     Some(HeredocMarker {
-        name,
+        name: name.into_owned(),
         chomp,
         expand: !quoted,
     })

@@ -192,15 +192,18 @@ impl Instruction {
             return Vec::new();
         };
         let pair = |word: &str| match word.split_once('=') {
-            Some((k, v)) => (lex::unquote(k, escape).0, Some(lex::unquote(v, escape).0)),
-            None => (lex::unquote(word, escape).0, None),
+            Some((k, v)) => (
+                lex::unquote(k, escape).0.into_owned(),
+                Some(lex::unquote(v, escape).0.into_owned()),
+            ),
+            None => (lex::unquote(word, escape).0.into_owned(), None),
         };
         if self.keyword != "ARG" && !first.contains('=') {
             // Legacy `ENV name value with spaces`.
             let text = text.trim();
             return match text.find(char::is_whitespace) {
                 Some(at) => {
-                    let value = lex::unquote(text[at..].trim(), escape).0;
+                    let value = lex::unquote(text[at..].trim(), escape).0.into_owned();
                     vec![(text[..at].to_string(), Some(value))]
                 }
                 None => vec![(text.to_string(), None)],

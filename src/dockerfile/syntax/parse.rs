@@ -1,5 +1,7 @@
 //! The line-level parser, following BuildKit's `parser.Parse`.
 
+use std::borrow::Cow;
+
 use super::lex::{
     extract_flags, find_ws, heredoc_marker, raw_words, trim_continuation, trim_start_ws, trim_ws,
 };
@@ -22,7 +24,7 @@ struct Line<'a> {
 }
 
 fn split_lines(text: &str) -> Vec<Line<'_>> {
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let mut offset = 0;
     // A final line break ends the last line; it does not open an empty one.
     let text = text.strip_suffix('\n').unwrap_or(text);
@@ -70,7 +72,7 @@ pub fn parse(text: &str) -> Dockerfile {
     let mut escape = '\\';
     let mut directives: Vec<Directive> = Vec::new();
     let mut directives_done = false;
-    let mut instructions = Vec::new();
+    let mut instructions = Vec::with_capacity(lines.len());
     let mut next = 0;
     while next < lines.len() {
         let line = &lines[next];
@@ -105,7 +107,8 @@ pub fn parse(text: &str) -> Dockerfile {
         }
         let start = line.start + (line.text.len() - trimmed.len());
         let (first, mut more) = trim_continuation(trimmed, escape);
-        let mut joined = first.to_string();
+        // One line is a slice of the text; only continuation lines are joined.
+        let mut joined = Cow::Borrowed(first);
         let mut end_line = number;
         let mut end = line.start + line.text.len();
         let mut empty_line = false;
@@ -120,7 +123,7 @@ pub fn parse(text: &str) -> Dockerfile {
                 continue;
             }
             let (piece, again) = trim_continuation(cont.text, escape);
-            joined.push_str(piece);
+            joined.to_mut().push_str(piece);
             more = again;
             end_line = next;
             end = cont.start + cont.text.len();
