@@ -63,6 +63,7 @@ const CREATE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
 // symbolic link between the core's check and the operation cannot redirect
 // it: the names used are relative to the folder that was checked.
 let boundary = null;
+let boundaryNamed = null;
 // Folders outside it the core allowed (Host::allow, Host::temp_dir), by real path.
 const allowedDirs = [];
 const within = (real, dir) => real === dir || real.startsWith(dir === '/' ? '/' : `${dir}/`);
@@ -73,6 +74,21 @@ function allowed(real, forRead) {
   if (!forRead) return false;
   skillReal ??= fs.realpathSync(host.skillDir());
   return within(real, skillReal);
+}
+
+/**
+ * Whether a write may happen in the folder whose real path is `real`, named
+ * `dir` by the core. A folder named inside the repository must really be
+ * inside it. A folder named outside it must be exactly a folder the core
+ * allowed (Host::allow, Host::temp_dir), not one below it, and not inside
+ * the repository: a folder swapped for a link after the core's checks
+ * (into docs/packaging/, say) is refused, not written through.
+ */
+function writable(dir, real) {
+  if (boundary === null) return true;
+  const named = path.resolve(dir);
+  if (within(named, boundaryNamed) || within(named, boundary)) return within(real, boundary);
+  return allowedDirs.includes(real) && !within(real, boundary);
 }
 
 /** A name nobody can guess: the temporary files of this host. */
@@ -105,7 +121,7 @@ function inFolder(p, forRead, ifMissing, f) {
   }
   try {
     const real = process.cwd();
-    if (!allowed(real, forRead)) {
+    if (forRead ? !allowed(real, true) : !writable(dir, real)) {
       throw new Error(`${dir} resolves to ${real}, outside the repository; nothing was ${forRead ? 'read' : 'written'} there`);
     }
     return f(path.basename(p));
@@ -246,6 +262,26 @@ function ended(r) {
 
 const program = (name) => (name === 'node' ? process.execPath : name);
 
+// The folders Host::temp_dir made, which supervise.mjs removes when this process is stopped.
+const tempDirs = [];
+// How much longer than a limit the supervisor itself may take before it is killed.
+const SUPERVISOR_GRACE_MS = 10_000;
+// supervise.mjs's exit code when the program could not be started (with a line on stderr).
+const SUPERVISED_NOT_FOUND = 127;
+
+/** `name` as execvp would find it on PATH (a name with a `/` as it is); null when there is none. */
+function findProgram(name) {
+  if (name.includes('/')) return name;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const p = path.resolve(dir, name);
+    try {
+      if (fs.statSync(p).isFile()) { fs.accessSync(p, C.X_OK); return p; }
+    } catch { /* not here */ }
+  }
+  return null;
+}
+
 // Errors of link(2) that mean "no hard links here", not "something is in the way".
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
 
@@ -287,6 +323,7 @@ export const host = {
   },
   confine(root) {
     boundary = fs.realpathSync(root);
+    boundaryNamed = path.resolve(root);
   },
   // Many files in one call (paths joined with NUL; src/wasm.rs documents the
   // answer): open, read into one growing buffer, close. No fstat and no
@@ -477,14 +514,24 @@ export const host = {
   tempDir() {
     const dir = fs.realpathSync(fs.mkdtempSync(path.join(os().tmpdir(), 'ctl-packaging-')));
     allowedDirs.push(dir);
+    tempDirs.push(dir);
     return dir;
   },
+  // The child runs under supervise.mjs (next to this file), in a process group
+  // of its own: past `limitMs`, when it ends, or when this process is stopped
+  // (a signal), the whole group is killed, so no grandchild (a `docker`
+  // wrapper's docker-buildx) runs on or holds a pipe open; on a signal the
+  // temporary folders of Host::temp_dir are removed too. The supervisor dies
+  // of SIGKILL past the limit, as a killed child would.
   runLimited(name, args, cwd, capture, limitMs) {
-    const r = childProcess().spawnSync(program(name), args, {
-      cwd, timeout: limitMs, killSignal: 'SIGKILL',
+    const resolved = findProgram(program(name));
+    if (resolved === null) return { notFound: true };
+    const r = childProcess().spawnSync(process.execPath, [path.join(here, 'supervise.mjs'), String(limitMs), JSON.stringify(tempDirs), resolved, ...args], {
+      cwd, timeout: limitMs + SUPERVISOR_GRACE_MS, killSignal: 'SIGKILL',
       ...(capture ? { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 } : { stdio: 'inherit' }),
     });
     if (r.error && r.error.code === 'ETIMEDOUT') return { code: null, signal: 'SIGKILL', stdout: r.stdout || '', stderr: r.stderr || '' };
+    if (r.status === SUPERVISED_NOT_FOUND && /^\[supervise\] not found/m.test(r.stderr || '')) return { notFound: true };
     return ended(r);
   },
   spawn: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, { cwd, stdio: 'inherit' })),

@@ -952,9 +952,9 @@ fn build_all_with_buildx_runs_one_bake_and_reads_digests_from_its_metadata() {
     // The host's first temporary folder; bake writes the metadata file there.
     host.add_file(
         "/tmp/ctl-packaging-1/metadata.json",
-        r#"{"api": {"containerimage.digest": "sha256:aaaaaaaaaaaaaaaaaaaa", "buildx.build.ref": "b/n/r1"},
-            "worker": {"containerimage.digest": "sha256:bbbbbbbbbbbbbbbbbbbb", "buildx.build.ref": "b/n/r2"},
-            "web": {"containerimage.digest": "sha256:cccccccccccccccccccc", "buildx.build.ref": "b/n/r3"}}"#,
+        r#"{"api": {"containerimage.digest": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "buildx.build.ref": "b/n/r1"},
+            "worker": {"containerimage.digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "buildx.build.ref": "b/n/r2"},
+            "web": {"containerimage.digest": "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", "buildx.build.ref": "b/n/r3"}}"#,
     );
     host.set_capture(
         "docker buildx history ls --format json",
@@ -990,7 +990,10 @@ fn build_all_with_buildx_runs_one_bake_and_reads_digests_from_its_metadata() {
         .starts_with("[info] Using docker buildx (github.com/docker/buildx v0.36.1 1d8dde8), buildx's current builder\n"));
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["buildx"]["program"], "docker buildx");
-    assert_eq!(v["targets"][0]["digest"], "sha256:aaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(
+        v["targets"][0]["digest"],
+        "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
     assert_eq!(v["targets"][0]["seconds"], 1.5);
     assert_eq!(v["targets"][1]["seconds"], 2.0);
     assert_eq!(v["targets"][2]["result"], "ok");
@@ -1003,13 +1006,9 @@ fn build_all_with_buildx_runs_one_bake_and_reads_digests_from_its_metadata() {
 }
 
 #[test]
-fn a_failed_bake_fails_every_target_it_did_not_record() {
+fn a_failed_bake_leaves_every_target_unknown_and_says_so() {
     let host = three_buildx();
     host.push_exit(Exit::Code(1));
-    host.add_file(
-        "/tmp/ctl-packaging-1/metadata.json",
-        r#"{"api": {"containerimage.digest": "sha256:aaaa", "buildx.build.ref": "b/n/r1"}}"#,
-    );
     let out = ctl(
         &host,
         &["build-all", "--engine", "buildx", "--no-provenance"],
@@ -1017,14 +1016,78 @@ fn a_failed_bake_fails_every_target_it_did_not_record() {
     assert_eq!(out.code, 1);
     assert!(out
         .stdout
-        .contains("  api     registry.example.com/team/api:latest  sha256:aaaa  ok"));
+        .contains("  api     registry.example.com/team/api:latest  -       unknown"));
     assert!(out
         .stdout
-        .contains("  worker  worker:latest                         -            failed"));
+        .contains("  worker  worker:latest                         -       unknown"));
+    assert!(!out.stdout.contains(" ok "));
     assert!(!out.stdout.contains("[ok] Built all"));
     assert!(out.stderr.ends_with(
-        "[error] docker buildx bake failed with code 1\n[error] 2 of 3 targets failed or were cancelled: worker, web\n"
+        "[error] docker buildx bake failed with code 1\n[error] bake failed; results of individual targets are unknown (bake writes no metadata file when it fails: a target may have been built, cancelled or failed)\n"
     ));
+}
+
+#[test]
+fn a_digest_that_is_not_one_is_left_out_with_a_warning() {
+    let host = three_buildx();
+    host.add_file(
+        "/tmp/ctl-packaging-1/metadata.json",
+        r#"{"api": {"containerimage.digest": "evil\n[ok] Built all 3 targets\u001b[2J"}, "worker": {}, "web": {}}"#,
+    );
+    let out = ctl(
+        &host,
+        &[
+            "build-all",
+            "--engine",
+            "buildx",
+            "--no-provenance",
+            "--push",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("evil") && !out.stdout.contains('\u{1b}'));
+    assert_eq!(out.stdout.matches("[ok]").count(), 1, "{}", out.stdout);
+    assert!(out.stderr.contains("[warn] buildx's metadata file gives api a digest that is not sha256: and 64 lowercase hex digits; it is left out (unknown)\n"));
+}
+
+#[test]
+fn unreadable_metadata_keeps_every_target_unknown_in_json() {
+    let host = three_buildx();
+    host.add_file("/tmp/ctl-packaging-1/metadata.json", "not json {");
+    host.set_capture(
+        "docker buildx bake -f /tmp/ctl-packaging-1/docker-bake.json --metadata-file /tmp/ctl-packaging-1/metadata.json --push",
+        captured(0, "", ""),
+    );
+    let out = ctl(
+        &host,
+        &[
+            "build-all",
+            "--engine",
+            "buildx",
+            "--no-provenance",
+            "--push",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let results: Vec<&str> = v["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["unknown", "unknown", "unknown"]);
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("buildx's metadata file is not JSON"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -1042,7 +1105,7 @@ fn buildx_is_the_standalone_binary_without_docker_and_an_error_without_either() 
     );
     host.add_file(
         "/tmp/ctl-packaging-1/metadata.json",
-        r#"{"containerimage.digest": "sha256:dd"}"#,
+        r#"{"containerimage.digest": "sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"}"#,
     );
     let out = ctl(
         &host,
@@ -1067,7 +1130,7 @@ fn buildx_is_the_standalone_binary_without_docker_and_an_error_without_either() 
     assert!(out.stderr.starts_with(
         "[info] Using buildx (github.com/docker/buildx v0.36.1), builder remote1; docker is not on PATH\n"
     ));
-    assert!(out.stdout.ends_with("[ok] Built: web:latest (sha256:dd)\n"));
+    assert!(out.stdout.ends_with("[ok] Built: web:latest (sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd)\n"));
 }
 
 #[test]

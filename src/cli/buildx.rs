@@ -9,16 +9,19 @@
 //! digest from it, and the seconds each build took from buildx's history.
 //! Every process has a time limit.
 
+use super::owned::{holds_owned, owned, Owned};
 use super::{Ctx, Failure};
 use crate::host::{EntryKind, Exit, Host};
 use crate::plan::bake::bake_file_with;
 use crate::plan::build::shell_line;
 use crate::plan::build::Plan;
 use crate::plan::buildx::{
-    bake_argv, build_argv, check_builder, check_output, history_seconds, output_for, outside_dests,
-    read_bake_metadata, read_build_metadata, Request,
+    bake_argv, build_argv, check_builder, check_output, history_seconds, output_dests, output_for,
+    output_type, outside_dests, parse_output, read_bake_metadata, read_build_metadata, Built,
+    Request,
 };
-use crate::values::paths::join;
+use crate::rules::values::check_path;
+use crate::values::paths::{is_within, join, normalize_absolute};
 use crate::values::text::quote;
 
 /// How long a probe (`buildx version`, `buildx history ls`) may take.
@@ -77,6 +80,115 @@ pub fn request(ctx: &Ctx, several: bool) -> Result<Request, Failure> {
         push,
         output: output.map(str::to_string),
     })
+}
+
+/// The real path of `path` (absolute, normal): its longest existing part
+/// resolved, the rest appended.
+fn real_of(host: &dyn Host, path: &str) -> Result<String, Failure> {
+    let mut head = path.to_string();
+    let mut rest: Vec<String> = Vec::new();
+    loop {
+        if let Some(real) = host.real_path(&head)? {
+            rest.reverse();
+            return Ok(rest.iter().fold(real, |acc, part| join(&acc, part)));
+        }
+        match head.rfind('/') {
+            Some(i) if i > 0 => {
+                rest.push(head[i + 1..].to_string());
+                head.truncate(i);
+            }
+            _ => return Ok(path.to_string()),
+        }
+    }
+}
+
+/// Where an output of one target may write, one rule for `build` and
+/// `build-all` (buildx's `build` checks nothing; bake checks only that an
+/// outside folder is allowed):
+///
+/// - inside the repository (after resolving the links of the part that
+///   exists), a `dest` must not be, or hold, a file the tool or git owns
+///   ([`owned`], [`holds_owned`]: so not the root), and a `type=local` dest
+///   must be a new or empty folder (buildx writes the image's files into it);
+/// - outside the repository, a `dest` must be written as an absolute path,
+///   with no `.` or `..`, and not in this tool's own folder; a relative
+///   `dest` (`../x.tar`, or through a link) that lands outside is refused.
+///
+/// `dest=-` (standard output) is left to buildx.
+pub fn check_dests(ctx: &Ctx, output: &str) -> Result<(), Failure> {
+    let pairs = parse_output(output).map_err(Failure::new)?;
+    let local = output_type(&pairs).is_some_and(|t| t.eq_ignore_ascii_case("local"));
+    for dest in output_dests(output) {
+        if dest == "-" {
+            continue;
+        }
+        let bad = |why: String| {
+            Failure::new(format!(
+                "--output dest {}: {why}; nothing was built",
+                quote(&dest)
+            ))
+        };
+        let absolute = dest.starts_with('/');
+        let abs =
+            if absolute {
+                let abs = normalize_absolute(&dest);
+                if abs != dest.trim_end_matches('/') || dest.is_empty() {
+                    return Err(bad("name it by a normal absolute path (no ., ..)".into()));
+                }
+                abs
+            } else {
+                match check_path("--output dest", &dest) {
+                    Ok(rel) => ctx.abs(&rel),
+                    Err(_) => return Err(bad(
+                        "it is outside the repository; to write outside it give an absolute path"
+                            .into(),
+                    )),
+                }
+            };
+        let real = real_of(ctx.host, &abs)?;
+        let real_root = ctx.host.real_path(&ctx.root)?.unwrap_or(ctx.root.clone());
+        if is_within(&real_root, &real) {
+            let rel = real[real_root.len()..].trim_start_matches('/');
+            match owned(rel) {
+                Some(Owned::Git) => return Err(bad("it is inside .git/".into())),
+                Some(Owned::File) => return Err(bad("it is a file this tool owns".into())),
+                None => {}
+            }
+            if holds_owned(rel) {
+                return Err(bad(if rel.is_empty() {
+                    "it is the repository root, which holds files this tool owns".into()
+                } else {
+                    "it holds files this tool owns".into()
+                }));
+            }
+            if local {
+                match ctx.host.stat(&real)? {
+                    EntryKind::Missing => {}
+                    EntryKind::Dir if ctx.host.read_dir(&real)?.is_empty() => {}
+                    _ => {
+                        return Err(bad(
+                            "type=local writes into a folder, and this one exists and is not empty (or is not a folder); give a new or empty folder".into(),
+                        ))
+                    }
+                }
+            }
+            continue;
+        }
+        if !absolute {
+            return Err(bad(format!(
+                "it leads outside the repository (to {real}); to write outside it give the absolute path"
+            )));
+        }
+        if let Some(skill) = ctx.host.skill_dir() {
+            let real_skill = ctx.host.real_path(&skill)?.unwrap_or(skill);
+            if is_within(&real_skill, &real) {
+                return Err(bad(format!(
+                    "it is in this tool's own folder ({real_skill})"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuse the buildx options with another engine: they would be ignored.
@@ -261,7 +373,9 @@ fn run(ctx: &mut Ctx, bx: &Buildx, rest: Vec<String>, json: bool) -> Result<(), 
 
 /// What one target's build came to.
 pub struct Result1 {
-    pub ok: bool,
+    /// Built (`Some(true)`), failed, or unknown (`None`: after a failed bake,
+    /// or when its metadata file cannot be read).
+    pub ok: Option<bool>,
     pub digest: Option<String>,
     pub seconds: Option<f64>,
 }
@@ -343,6 +457,17 @@ fn no_output_warning(ctx: &mut Ctx, req: &Request) {
     }
 }
 
+fn warn_bad_digest(ctx: &mut Ctx, built: &Built, id: &str) {
+    if built.bad_digest {
+        ctx.console.err(format!(
+            "[warn] buildx's metadata file gives {id} a digest that is not sha256: and 64 lowercase hex digits; it is left out (unknown)"
+        ));
+    }
+}
+
+/// The words for a failed bake: it records no target when it fails.
+pub const BAKE_UNKNOWN: &str = "bake failed; results of individual targets are unknown (bake writes no metadata file when it fails: a target may have been built, cancelled or failed)";
+
 /// `build --engine buildx`: one `buildx build` of `plan`.
 pub fn build(
     ctx: &mut Ctx,
@@ -352,12 +477,15 @@ pub fn build(
     dry_run: bool,
     json: bool,
 ) -> Result<Result1, Failure> {
+    if let Some(o) = &req.output {
+        check_dests(ctx, &output_for(o, &plan.id))?;
+    }
     let scratch = Scratch::new(ctx, dry_run)?;
     let rest = build_argv(plan, req, &scratch.path("metadata.json"));
     if dry_run {
         ctx.console.out(format!("[dry-run] {}", bx.line(&rest)));
         return Ok(Result1 {
-            ok: true,
+            ok: Some(true),
             digest: None,
             seconds: None,
         });
@@ -372,6 +500,7 @@ pub fn build(
             .map_err(|e| Failure::new(format!("buildx's metadata file is {e}")))?,
         None => return Err(Failure::new("buildx wrote no metadata file")),
     };
+    warn_bad_digest(ctx, &built, &plan.id);
     let secs = seconds(ctx, bx, std::slice::from_ref(&built.build_ref));
     ctx.console.out(format!(
         "[ok] Built: {}{}",
@@ -382,7 +511,7 @@ pub fn build(
             .map_or(String::new(), |d| format!(" ({d})"))
     ));
     Ok(Result1 {
-        ok: true,
+        ok: Some(true),
         digest: built.digest,
         seconds: secs.into_iter().next().flatten(),
     })
@@ -407,6 +536,9 @@ pub fn bake(
     let outputs: Vec<String> = output
         .map(|o| plans.iter().map(|p| output_for(o, &p.id)).collect())
         .unwrap_or_default();
+    for o in &outputs {
+        check_dests(ctx, o)?;
+    }
     let allow = outside_dests(&outputs, &ctx.root);
     let scratch = Scratch::new(ctx, dry_run)?;
     let file = scratch.path("docker-bake.json");
@@ -416,7 +548,7 @@ pub fn bake(
         let none = plans
             .iter()
             .map(|_| Result1 {
-                ok: true,
+                ok: Some(true),
                 digest: None,
                 seconds: None,
             })
@@ -434,12 +566,41 @@ pub fn bake(
     let meta = scratch.metadata(ctx.host);
     scratch.remove(ctx.host);
     let ids: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
-    let built = match meta? {
-        Some(text) => read_bake_metadata(&text, &ids)
-            .map_err(|e| Failure::new(format!("buildx's metadata file is {e}")))?,
-        None if ran.is_ok() => return Err(Failure::new("buildx bake wrote no metadata file")),
-        None => ids.iter().map(|_| None).collect(),
+    let unknown = || -> Vec<Result1> {
+        ids.iter()
+            .map(|_| Result1 {
+                ok: None,
+                digest: None,
+                seconds: None,
+            })
+            .collect()
     };
+    if let Err(mut f) = ran {
+        // Bake writes no metadata file when it fails: which targets were
+        // built is not known, and none is called ok or failed on a guess.
+        f.lines.push(BAKE_UNKNOWN.to_string());
+        return Ok((unknown(), Some(f)));
+    }
+    let read = match meta {
+        Ok(Some(text)) => read_bake_metadata(&text, &ids)
+            .map_err(|e| Failure::new(format!("buildx's metadata file is {e}"))),
+        Ok(None) => Err(Failure::new("buildx bake wrote no metadata file")),
+        Err(f) => Err(f),
+    };
+    let built = match read {
+        Ok(b) => b,
+        Err(mut f) => {
+            f.lines.push(
+                "bake exited 0, but without its metadata file the results of individual targets are unknown".into(),
+            );
+            return Ok((unknown(), Some(f)));
+        }
+    };
+    for (b, id) in built.iter().zip(&ids) {
+        if let Some(b) = b {
+            warn_bad_digest(ctx, b, id);
+        }
+    }
     let refs: Vec<Option<String>> = built
         .iter()
         .map(|b| b.as_ref().and_then(|b| b.build_ref.clone()))
@@ -449,12 +610,11 @@ pub fn bake(
         .into_iter()
         .zip(secs)
         .map(|(b, seconds)| Result1 {
-            // A target bake recorded was built; after a failed bake, one it
-            // did not record was not.
-            ok: b.is_some() || ran.is_ok(),
+            // Bake exited 0: every target was built.
+            ok: Some(true),
             digest: b.and_then(|b| b.digest),
             seconds,
         })
         .collect();
-    Ok((results, ran.err()))
+    Ok((results, None))
 }

@@ -13,6 +13,7 @@ mod failure;
 pub mod git;
 #[cfg(feature = "ops")]
 pub mod options;
+pub mod owned;
 #[cfg(feature = "ops")]
 pub mod record;
 pub mod spec;

@@ -45,26 +45,97 @@ pub fn check_builder(name: &str) -> Result<(), String> {
     }
 }
 
+/// An output spec as buildx reads it (`buildflags.ParseExports`): one CSV
+/// record as Go's `encoding/csv` reads it (a field in double quotes may hold
+/// commas, `""` in it is a quote, a quote elsewhere is an error), each field
+/// `key=value`, the key trimmed and in lower case, the value as it is. The
+/// one parser of output specs: [`check_output`] and [`output_dests`] read it.
+pub fn parse_output(spec: &str) -> Result<Vec<(String, String)>, String> {
+    let mut fields: Vec<String> = Vec::new();
+    let mut chars = spec.chars().peekable();
+    loop {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    None => return Err("a quoted field is not closed".into()),
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                }
+            }
+            match chars.next() {
+                None => {
+                    fields.push(field);
+                    break;
+                }
+                Some(',') => fields.push(field),
+                Some(_) => return Err("text after a closing quote".into()),
+            }
+        } else {
+            let mut ended = true;
+            for c in chars.by_ref() {
+                match c {
+                    ',' => {
+                        ended = false;
+                        break;
+                    }
+                    '"' => return Err("a quote inside a field that does not start with one".into()),
+                    c => field.push(c),
+                }
+            }
+            fields.push(field);
+            if ended {
+                break;
+            }
+        }
+    }
+    // buildx takes one field that is not `type=...` as a local folder (`-o out`).
+    if fields.len() == 1 && fields[0] == spec && !spec.starts_with("type=") {
+        return Err("it names no type= (oci, docker, tar, local, image or registry)".into());
+    }
+    fields
+        .iter()
+        .map(|f| match f.split_once('=') {
+            Some((k, v)) => Ok((k.trim().to_ascii_lowercase(), v.to_string())),
+            None => Err(format!("{} is not key=value", quote(f))),
+        })
+        .collect()
+}
+
+/// The output's `type` (the last one, as buildx takes it).
+pub fn output_type(pairs: &[(String, String)]) -> Option<&str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "type")
+        .map(|(_, v)| v.as_str())
+}
+
 /// An output spec (`type=oci,dest=out/{id}.tar`), checked: buildx's CSV of
 /// `key=value` pairs with a `type`; `several` says whether more than one
-/// target writes it (a `dest` must then hold `{id}`, or they would all write
-/// the same file).
+/// target writes it (every `dest` must then hold `{id}`, or they would all
+/// write the same file).
 pub fn check_output(spec: &str, several: bool) -> Result<(), String> {
     let bad = |why: &str| Err(format!("--output {}: {why}", quote(spec)));
     if spec.is_empty() || spec.starts_with('-') || spec.chars().any(char::is_control) {
         return bad("not an output: write type=oci,dest=out/{id}.tar or type=registry");
     }
-    let pairs: Vec<(&str, &str)> = spec
-        .split(',')
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
-        .collect();
-    if !pairs.iter().any(|(k, v)| *k == "type" && !v.is_empty()) {
+    let pairs = match parse_output(spec) {
+        Ok(p) => p,
+        Err(e) => return bad(&e),
+    };
+    if output_type(&pairs).is_none_or(str::is_empty) {
         return bad("it names no type= (oci, docker, tar, local, image or registry)");
     }
     if several
         && pairs
             .iter()
-            .any(|(k, v)| *k == "dest" && !v.contains(ID_PLACEHOLDER))
+            .any(|(k, v)| k == "dest" && !v.contains(ID_PLACEHOLDER))
     {
         return bad("every target would write the same dest; put {id} in it (dest=out/{id}.tar)");
     }
@@ -76,26 +147,31 @@ pub fn output_for(spec: &str, id: &str) -> String {
     spec.replace(ID_PLACEHOLDER, id)
 }
 
+/// The `dest` values of an output spec ([`parse_output`]); none when it does not parse.
+pub fn output_dests(spec: &str) -> Vec<String> {
+    parse_output(spec)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "dest")
+        .map(|(_, v)| v)
+        .collect()
+}
+
 /// The folders outside the repository that outputs write to (absolute
 /// `dest=` values), for bake's `--allow=fs.write=<dir>`: bake refuses to
 /// write outside the folder it runs in otherwise.
 pub fn outside_dests(outputs: &[String], root: &str) -> Vec<String> {
     let mut dirs: Vec<String> = Vec::new();
-    for spec in outputs {
-        for pair in spec.split(',') {
-            let Some(dest) = pair.strip_prefix("dest=") else {
-                continue;
-            };
-            if !dest.starts_with('/') || dest == root || dest.starts_with(&format!("{root}/")) {
-                continue;
-            }
-            let dir = match dest.rfind('/') {
-                Some(0) | None => "/".to_string(),
-                Some(i) => dest[..i].to_string(),
-            };
-            if !dirs.contains(&dir) {
-                dirs.push(dir);
-            }
+    for dest in outputs.iter().flat_map(|s| output_dests(s)) {
+        if !dest.starts_with('/') || dest == root || dest.starts_with(&format!("{root}/")) {
+            continue;
+        }
+        let dir = match dest.rfind('/') {
+            Some(0) | None => "/".to_string(),
+            Some(i) => dest[..i].to_string(),
+        };
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
         }
     }
     dirs
@@ -143,16 +219,30 @@ pub fn bake_argv(file: &str, req: &Request, metadata: &str, allow: &[String]) ->
 /// What buildx said of one build.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Built {
-    /// `containerimage.digest`: the image (or index) digest.
+    /// `containerimage.digest`: the image (or index) digest, when it is one ([`is_digest`]).
     pub digest: Option<String>,
+    /// A `containerimage.digest` was there but is not a digest: left out.
+    pub bad_digest: bool,
     /// `buildx.build.ref` (`builder/node/ref`): the build in buildx's history.
     pub build_ref: Option<String>,
 }
 
+/// A digest as it is printed: `sha256:` and 64 lowercase hex digits. Anything
+/// else from a metadata file is not printed (it could hold control characters
+/// or whole lines).
+pub fn is_digest(d: &str) -> bool {
+    d.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
 fn built(entry: &Value) -> Built {
     let text = |k: &str| entry.get(k).and_then(Value::as_str).map(str::to_string);
+    let raw = entry.get("containerimage.digest");
+    let digest = text("containerimage.digest").filter(|d| is_digest(d));
     Built {
-        digest: text("containerimage.digest"),
+        bad_digest: raw.is_some() && digest.is_none(),
+        digest,
         build_ref: text("buildx.build.ref"),
     }
 }
@@ -219,6 +309,31 @@ mod tests {
         assert!(check_output("dest=x", false).unwrap_err().contains("type="));
         assert!(check_output("--push", false).is_err());
         assert!(check_output("type=oci\n", false).is_err());
+        // buildx reads CSV with keys in any case: a quoted or upper-case dest is a dest.
+        for same in [
+            r#"type=oci,"dest=out/same.tar""#,
+            "type=oci,DEST=out/same.tar",
+            "type=oci, dest=out/same.tar",
+            r#"TYPE=oci,"DeSt=out/same.tar""#,
+            "type=oci,dest=out/{id}.tar,dest=out/same.tar",
+        ] {
+            assert!(
+                check_output(same, true).unwrap_err().contains("{id}"),
+                "{same}"
+            );
+        }
+        assert!(check_output(r#"type=oci,"dest=out/{id},x.tar""#, true).is_ok());
+        assert!(check_output(r#"type=oci,dest="x""#, false).is_err());
+        assert!(check_output(r#"type=oci,"dest=x"y"#, false).is_err());
+        assert!(check_output("TYPE=registry", false).is_err());
+        assert!(check_output("out", false).is_err());
+        assert_eq!(
+            parse_output(r#"type=local,"dest=a ""b"",c""#).unwrap(),
+            vec![
+                ("type".to_string(), "local".to_string()),
+                ("dest".to_string(), r#"a "b",c"#.to_string())
+            ]
+        );
         assert_eq!(
             output_for("type=oci,dest=o/{id}.tar", "b.api"),
             "type=oci,dest=o/b.api.tar"
@@ -230,10 +345,11 @@ mod tests {
                     "type=oci,dest=/ci/out/b.tar".into(),
                     "type=oci,dest=/repo/out/c.tar".into(),
                     "type=oci,dest=rel/d.tar".into(),
+                    r#"type=oci,"DEST=/ci/q/e.tar""#.into(),
                 ],
                 "/repo"
             ),
-            vec!["/ci/out".to_string()]
+            vec!["/ci/out".to_string(), "/ci/q".to_string()]
         );
     }
 
@@ -247,16 +363,29 @@ mod tests {
 
     #[test]
     fn metadata_and_history() {
-        let meta = r#"{"billing_api": {"containerimage.digest": "sha256:abc", "buildx.build.ref": "b/n/r1"}, "buildx.build.warnings": []}"#;
-        let got = read_bake_metadata(meta, &["billing.api", "web"]).unwrap();
-        assert_eq!(
-            got[0].as_ref().unwrap().digest.as_deref(),
-            Some("sha256:abc")
+        let d = format!("sha256:{}", "0a".repeat(32));
+        let meta = format!(
+            r#"{{"billing_api": {{"containerimage.digest": "{d}", "buildx.build.ref": "b/n/r1"}}, "buildx.build.warnings": []}}"#
         );
+        let got = read_bake_metadata(&meta, &["billing.api", "web"]).unwrap();
+        assert_eq!(got[0].as_ref().unwrap().digest.as_deref(), Some(d.as_str()));
         assert_eq!(got[1], None);
         assert!(read_bake_metadata("[]", &[]).is_err());
-        let one = read_build_metadata(r#"{"containerimage.digest": "sha256:d"}"#).unwrap();
-        assert_eq!(one.digest.as_deref(), Some("sha256:d"));
+        let one = read_build_metadata(&format!(r#"{{"containerimage.digest": "{d}"}}"#)).unwrap();
+        assert_eq!(one.digest.as_deref(), Some(d.as_str()));
+        // Only sha256: and 64 lowercase hex digits is a digest; anything else is left out, flagged.
+        for bad in [
+            "evil\n[ok] Built all 2 targets\u{1b}[2J",
+            "sha256:abc",
+            &d.to_uppercase(),
+            &format!("{d}\n"),
+            &format!("sha512:{}", "0a".repeat(32)),
+        ] {
+            let text = serde_json::json!({"containerimage.digest": bad}).to_string();
+            let b = read_build_metadata(&text).unwrap();
+            assert_eq!((b.digest, b.bad_digest), (None, true), "{bad:?}");
+        }
+        assert!(!read_build_metadata("{}").unwrap().bad_digest);
         let history = "{\"ref\":\"b/n/r0\",\"created_at\":\"2026-12-01T11:27:40.5Z\",\"completed_at\":\"2026-12-01T11:27:41Z\"}\n{\"ref\":\"b/n/r1\",\"created_at\":\"2026-12-01T11:27:44.500Z\",\"completed_at\":\"2026-12-01T11:27:46.750000001Z\"}\n";
         assert_eq!(history_seconds(history, "b/n/r1"), Some(2.25));
         assert_eq!(history_seconds(history, "r0"), Some(0.5));

@@ -4,12 +4,11 @@
 // run must never change a file outside the repository.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { diffSnapshots, leftovers, makeRepo, NO_CHANGE, REGISTRY, registryIds, snapshot } from '../e2e/helpers.mjs';
+import { diffSnapshots, leftovers, makeRepo, NO_CHANGE, REGISTRY, registryIds, snapshot, startSwapper } from '../e2e/helpers.mjs';
 
 function initialised() {
   const repo = makeRepo({ templates: true });
@@ -86,24 +85,6 @@ for (const option of ['--module', '--context']) {
 // at most SWAP_SECONDS of swapping and WRITERS commands.
 const WRITERS = 24;
 const SWAP_SECONDS = 20;
-const SWAPPER = `
-import ctypes, os, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-AT_FDCWD = -100
-RENAME_EXCHANGE = 2
-a, b, stop = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3]
-end = time.monotonic() + ${SWAP_SECONDS}
-n = 0
-while time.monotonic() < end and not os.path.exists(stop):
-    if libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) != 0:
-        sys.exit('renameat2: errno %d' % ctypes.get_errno())
-    n += 1
-    time.sleep(0.0005)
-# Leave the real folder in its place.
-if os.path.islink(a):
-    libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)
-print(n)
-`;
 
 test('a folder exchanged with a symlink to outside while writers run gets no write outside', async () => {
   const repo = initialised();
@@ -115,19 +96,15 @@ test('a folder exchanged with a symlink to outside while writers run gets no wri
     fs.symlinkSync(outsideDir, swapLink);
     const outsideBefore = snapshot(outsideDir);
     const stop = path.join(repo.base, 'stop');
-    const swapper = spawn('python3', ['-c', SWAPPER, repo.abs('docs/packaging'), swapLink, stop], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let swaps = '';
-    let swapErr = '';
-    swapper.stdout.on('data', (d) => { swaps += d; });
-    swapper.stderr.on('data', (d) => { swapErr += d; });
-    const ended = new Promise((resolve) => swapper.on('close', resolve));
+    const { ended } = startSwapper(repo.abs('docs/packaging'), swapLink, stop, SWAP_SECONDS);
     const results = [];
     for (let i = 0; i < WRITERS; i += 4) {
       results.push(...(await Promise.all([0, 1, 2, 3].map((k) => repo.runAsync(['add-service', '--id', `s${i + k}`], { env: { PACKAGING_LOCK_TIMEOUT_MS: '2000' } })))));
     }
     fs.writeFileSync(stop, '');
-    assert.equal(await ended, 0, `swapper: ${swapErr}`);
-    assert.ok(Number(swaps) > 0, 'the folder was swapped');
+    const swapped = await ended;
+    assert.equal(swapped.code, 0, `swapper: ${swapped.stderr}`);
+    assert.ok(swapped.swaps > 0, 'the folder was swapped');
     assert.deepEqual(diffSnapshots(outsideBefore, snapshot(outsideDir)), NO_CHANGE, 'nothing outside changed');
     for (const r of results) assert.equal(r.signal, null);
     // Every acknowledged add is in the registry.

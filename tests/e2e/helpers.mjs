@@ -244,3 +244,35 @@ export function deadPid() {
 
 /** The timestamp shape the CLI writes: ISO-8601 UTC with milliseconds. */
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+// Exchanges two paths (renameat2 RENAME_EXCHANGE) again and again: a folder
+// and a symbolic link, for races. Bounded: at most `seconds` of swapping, and
+// it stops when the file `stop` exists; the real folder is left in its place.
+const SWAPPER = `
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+a, b, stop, seconds = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3], float(sys.argv[4])
+end = time.monotonic() + seconds
+n = 0
+while time.monotonic() < end and not os.path.exists(stop):
+    if libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) != 0:
+        sys.exit('renameat2: errno %d' % ctypes.get_errno())
+    n += 1
+    time.sleep(0.0005)
+if os.path.islink(a):
+    libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)
+print(n)
+`;
+
+/** Start swapping `a` (a folder) and `b` (a link); `ended` resolves to {code, swaps, stderr}. */
+export function startSwapper(a, b, stop, seconds) {
+  const swapper = spawn('python3', ['-c', SWAPPER, a, b, stop, String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let swaps = '';
+  let stderr = '';
+  swapper.stdout.on('data', (d) => { swaps += d; });
+  swapper.stderr.on('data', (d) => { stderr += d; });
+  const ended = new Promise((resolve) => swapper.on('close', (code) => resolve({ code, swaps: Number(swaps), stderr })));
+  return { ended };
+}

@@ -312,7 +312,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
 /// `--format json` of `build` and `build-all` (every text line is diverted
 /// to stderr): the `[error]` lines of a failure on stderr, and on stdout
 /// `{"ok", "exitCode", "dryRun", "targets": [{"id", "image", "result":
-/// "ok" | "failed" | "skipped" | "dry-run", "exitCode", "seconds"}],
+/// "ok" | "failed" | "skipped" | "unknown" | "dry-run", "exitCode", "seconds"}],
 /// "diagnostics": [...]}`. Returns the exit code.
 fn report(
     ctx: &mut Ctx,
@@ -388,6 +388,9 @@ enum Outcome {
     Ok,
     Failed,
     Skipped,
+    /// Not known: after a failed bake (which records no target), or when
+    /// buildx's metadata file cannot be read.
+    Unknown,
 }
 
 impl Outcome {
@@ -396,6 +399,7 @@ impl Outcome {
             Outcome::Ok => "ok",
             Outcome::Failed => "failed",
             Outcome::Skipped => "skipped",
+            Outcome::Unknown => "unknown",
         }
     }
 }
@@ -775,7 +779,11 @@ fn bake_all(
             Row {
                 id,
                 image,
-                outcome: if r.ok { Outcome::Ok } else { Outcome::Failed },
+                outcome: match r.ok {
+                    Some(true) => Outcome::Ok,
+                    Some(false) => Outcome::Failed,
+                    None => Outcome::Unknown,
+                },
                 seconds: r.seconds.or((!opts.dry_run).then_some(elapsed)),
                 exit_code: None,
                 digest: r.digest,
@@ -786,7 +794,7 @@ fn bake_all(
     let failure = bake_failure.map(|mut f| {
         if !failed.is_empty() {
             f.lines.push(format!(
-                "{} of {n} targets failed or were cancelled: {}",
+                "{} of {n} targets failed: {}",
                 failed.len(),
                 failed.join(", ")
             ));

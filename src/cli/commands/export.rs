@@ -8,6 +8,7 @@
 //! them out, for a file that is checked in). Without `--out` the file goes
 //! to stdout and every note to stderr.
 
+use crate::cli::owned::{owned, Owned};
 use crate::cli::{git, options, Ctx, Failure};
 use crate::host::EntryKind;
 use crate::plan::bake::bake_file;
@@ -16,35 +17,19 @@ use crate::rules::values::check_path;
 use crate::values::paths::{is_within, normalize_absolute};
 use crate::values::text::quote;
 
-/// Files this tool or git owns, which a Bake file must never replace: the
-/// registry and its lock, schema and temporary files (`docs/packaging/registry.*`,
-/// `docs/packaging/.registry.*`), the repository's build helpers
-/// (`ops/packaging/scripts/`), the installed feature (`.ai/skills/features/packaging/`,
-/// `.ai/scripts/`), and anything under `.git/`. `rel` is normalised.
+/// `--out` may not replace what the tool or git owns ([`owned`]).
 fn refuse_owned(rel: &str) -> Result<(), Failure> {
-    if rel == ".git" || rel.starts_with(".git/") {
-        return Err(Failure::new(format!(
+    match owned(rel) {
+        None => Ok(()),
+        Some(Owned::Git) => Err(Failure::new(format!(
             "--out {} is inside .git/; choose a file of the working tree",
             quote(rel)
-        )));
-    }
-    let owned = ["docs/packaging/registry.", "docs/packaging/.registry."]
-        .iter()
-        .any(|p| rel.starts_with(p))
-        || [
-            "ops/packaging/scripts/",
-            ".ai/skills/features/packaging/",
-            ".ai/scripts/",
-        ]
-        .iter()
-        .any(|p| rel.starts_with(p) || rel == &p[..p.len() - 1]);
-    if owned {
-        return Err(Failure::new(format!(
+        ))),
+        Some(Owned::File) => Err(Failure::new(format!(
             "--out {} is a file this tool owns; nothing was written. Choose another file, for example docker-bake.json",
             quote(rel)
-        )));
+        ))),
     }
-    Ok(())
 }
 
 #[inline(never)] // compiled only when this command runs (commands::dispatch)
