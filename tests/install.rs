@@ -1000,3 +1000,260 @@ fn uninstall_never_removes_through_a_link_and_keeps_a_targets_dockerfile() {
     assert!(host.file("/repo/docs/packaging/registry.json").is_some());
     assert!(host.file("/repo/ops/packaging/AGENTS.md").is_some());
 }
+
+/// A feature folder of files this installer does not know, replaced with
+/// `install --upgrade`: what it held is backed up and named in the record.
+fn over_foreign() -> MemHost {
+    let host = host();
+    host.add_file(&format!("{FEATURE}/SKILL.md"), "# theirs\n");
+    host.add_file(
+        &format!("{FEATURE}/scripts/ctl-packaging.mjs"),
+        "// their cli\n",
+    );
+    let o = exec(&host, &["install", "--upgrade"], false);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    host
+}
+
+fn record(host: &MemHost) -> serde_json::Value {
+    serde_json::from_str(&host.file(RECORD).unwrap()).unwrap()
+}
+
+fn digest_of(text: &str) -> String {
+    let host = MemHost::default();
+    host.add_file("/x", text);
+    host.file_digest("/x").unwrap().unwrap()
+}
+
+const THEIR_SKILL: &str = ".ai/skills/features/packaging/SKILL.md";
+const THEIR_CLI: &str = ".ai/skills/features/packaging/scripts/ctl-packaging.mjs";
+
+#[test]
+fn install_records_the_digest_of_every_backup() {
+    let host = over_foreign();
+    let r = record(&host);
+    for (rel, text) in [(THEIR_SKILL, "# theirs\n"), (THEIR_CLI, "// their cli\n")] {
+        let entry = &r["restore"][rel];
+        assert_eq!(entry["digest"], digest_of(text), "{r}");
+        let backup = entry["backup"].as_str().unwrap();
+        assert_eq!(host.file(&format!("/repo/{backup}")).as_deref(), Some(text));
+    }
+}
+
+#[test]
+fn uninstall_refuses_a_changed_or_missing_backup_and_changes_nothing() {
+    let host = over_foreign();
+    let r = record(&host);
+    let skill_backup = r["restore"][THEIR_SKILL]["backup"].as_str().unwrap();
+    let cli_backup = r["restore"][THEIR_CLI]["backup"].as_str().unwrap();
+    host.add_file(&format!("/repo/{skill_backup}"), "# edited\n");
+    host.remove_file_for_test(&format!("/repo/{cli_backup}"));
+    let before = snapshot(&host);
+
+    for argv in [&["uninstall"][..], &["uninstall", "--dry-run"][..]] {
+        let out = exec(&host, argv, false);
+        assert_eq!(out.code, 1, "{argv:?}: {}", out.stdout);
+        assert_eq!(out.stdout, "", "{argv:?}");
+        assert_eq!(
+            out.stderr,
+            format!(
+                "[error] uninstall cannot put back what install replaced; nothing was changed:
+[error]   {THEIR_SKILL}: its backup {skill_backup} is not what install saved (expected {}, found {})
+[error]   {THEIR_CLI}: its backup {cli_backup} is missing (expected {})
+[error] Put the backups back, or uninstall the rest and keep these files as they are: uninstall --keep-unrestored
+",
+                digest_of("# theirs\n"),
+                digest_of("# edited\n"),
+                digest_of("// their cli\n"),
+            )
+        );
+        assert_eq!(snapshot(&host), before, "{argv:?}");
+    }
+
+    // Asked to, uninstall does the rest and keeps the files in place.
+    let out = exec(&host, &["uninstall", "--keep-unrestored"], false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "  kept: {THEIR_SKILL} [its backup is not what install saved]\n"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("  kept: {THEIR_CLI} [its backup is missing]\n")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        host.file(&format!("{FEATURE}/SKILL.md")).as_deref(),
+        Some("# Packaging feature\n")
+    );
+    assert_eq!(
+        host.file(&format!("{FEATURE}/scripts/ctl-packaging.mjs"))
+            .as_deref(),
+        Some("// cli v1\n")
+    );
+}
+
+#[test]
+fn uninstall_puts_back_intact_backups_and_leaves_no_backup_folder() {
+    let host = over_foreign();
+    let out = ok(&host, &["uninstall"]);
+    assert!(
+        out.contains(&format!("  restore: {THEIR_SKILL}\n")),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("[ok] Packaging feature uninstalled: 10 removed, 2 restored. The registry and the Dockerfiles are kept.\n"),
+        "{out}"
+    );
+    assert_eq!(
+        host.file(&format!("{FEATURE}/SKILL.md")).as_deref(),
+        Some("# theirs\n")
+    );
+    assert!(!host.has_dir(&format!("{FEATURE}/.backup")));
+}
+
+#[test]
+fn a_record_without_backup_digests_restores_present_backups_with_a_warning() {
+    let host = over_foreign();
+    // The record as earlier versions wrote it: path -> backup, no digest.
+    let mut r = record(&host);
+    let restore: serde_json::Map<String, serde_json::Value> = r["restore"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v["backup"].clone()))
+        .collect();
+    r["restore"] = restore.into();
+    host.add_file(RECORD, &r.to_string());
+    let out = exec(&host, &["uninstall"], false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!("[warn] restored without a check: {THEIR_SKILL}: the record of an earlier install has no digest of its backup\n[warn] restored without a check: {THEIR_CLI}: the record of an earlier install has no digest of its backup\n")
+    );
+    assert_eq!(
+        host.file(&format!("{FEATURE}/SKILL.md")).as_deref(),
+        Some("# theirs\n")
+    );
+}
+
+#[test]
+fn an_install_that_fails_midway_is_rolled_back() {
+    // A first install: the feature folder is written, then the root refuses.
+    let host = host();
+    host.add_dir("/repo/ops/packaging");
+    host.deny_writes("/repo/ops/packaging");
+    let before = snapshot(&host);
+    let out = exec(&host, &["install"], false);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(
+        out.stderr,
+        "[error] cannot write ops/packaging/AGENTS.md: EACCES: permission denied, open '/repo/ops/packaging/AGENTS.md'
+[error] install was rolled back: every file it wrote, replaced or removed is as it was
+"
+    );
+    assert_eq!(snapshot(&host), before);
+    assert!(!host.has_dir(FEATURE));
+
+    // An upgrade: the scripts are replaced, then a template cannot be.
+    let host = self::host();
+    ok(&host, &["install"]);
+    new_version(&host);
+    host.deny_writes(&format!("{FEATURE}/templates/ops/packaging/scripts"));
+    let before = snapshot(&host);
+    let out = exec(&host, &["install", "--upgrade"], false);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.ends_with(
+            "[error] install was rolled back: every file it wrote, replaced or removed is as it was\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(snapshot(&host), before);
+    assert!(!host.has_dir(&format!("{FEATURE}/.backup")));
+}
+
+#[test]
+fn after_the_record_is_lost_our_own_files_are_not_taken_for_the_users() {
+    let host = host();
+    ok(&host, &["install"]);
+    host.remove_file_for_test(RECORD);
+    let out = exec(&host, &["install", "--upgrade"], false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !out.stderr
+            .contains("What was replaced or removed is backed up"),
+        "{}",
+        out.stderr
+    );
+    let r = record(&host);
+    assert!(r.get("restore").is_none(), "{r}");
+    assert!(!host.has_dir(&format!("{FEATURE}/.backup")));
+    // So uninstall takes them out instead of putting them back.
+    ok(&host, &["uninstall"]);
+    assert!(!host.has_dir(FEATURE), "{:?}", host.files());
+}
+
+#[test]
+fn upgrade_helper_counts_the_helper_once() {
+    let host = host();
+    ok(&host, &["install"]);
+    host.add_file("/repo/ops/packaging/scripts/docker-build.mjs", "// mine\n");
+    // One line for the helper, counted once.
+    let want = SECOND_INSTALL
+        .replace(
+            "  skip: ops/packaging/scripts/docker-build.mjs [exists]\n",
+            "  replace: ops/packaging/scripts/docker-build.mjs\n",
+        )
+        .replace(
+            "[ok] Nothing changed: the packaging feature is already installed (11 skipped).",
+            "[ok] Packaging feature 0.1.0 installed into .ai/skills/features/packaging/: 1 replaced, 10 skipped.",
+        );
+    assert_eq!(ok(&host, &["install", "--upgrade-helper"]), want);
+}
+
+#[test]
+fn purge_dry_run_lists_each_file_once() {
+    let host = host();
+    ok(&host, &["install"]);
+    assert_eq!(
+        ok(&host, &["uninstall", "--purge", "--dry-run"]),
+        "  remove: .ai/skills/features/packaging/SKILL.md (dry-run)
+  remove: .ai/skills/features/packaging/scripts/ctl-packaging.mjs (dry-run)
+  remove: .ai/skills/features/packaging/scripts/ctl-project-state.mjs (dry-run)
+  remove: .ai/skills/features/packaging/scripts/ctl_packaging_bg.wasm (dry-run)
+  remove: .ai/skills/features/packaging/templates/docs/packaging/registry.json (dry-run)
+  remove: .ai/skills/features/packaging/templates/ops/packaging/AGENTS.md (dry-run)
+  remove: .ai/skills/features/packaging/templates/ops/packaging/scripts/docker-build.mjs (dry-run)
+  remove: .ai/scripts/ctl-project-state.mjs (dry-run)
+  remove: ops/packaging/AGENTS.md (dry-run)
+  remove: ops/packaging/scripts/docker-build.mjs (dry-run)
+  remove: .ai/skills/features/packaging/.install.json (dry-run)
+  remove: docs/packaging/registry.json (dry-run)
+[ok] Dry run, nothing was changed: 11 removed, 0 restored.
+"
+    );
+}
+
+#[test]
+fn uninstall_names_the_backups_it_leaves() {
+    let host = host();
+    ok(&host, &["install"]);
+    new_version(&host);
+    ok(&host, &["install", "--upgrade"]);
+    let out = ok(&host, &["uninstall"]);
+    assert!(
+        out.contains("  kept: .ai/skills/features/packaging/.backup/ [4 files install replaced]\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(" 1 kept. The registry and the Dockerfiles are kept.\n"),
+        "{out}"
+    );
+    assert!(host.has_dir(&format!("{FEATURE}/.backup")));
+}

@@ -361,13 +361,17 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "uninstall",
-        synopsis: "[--dry-run] [--purge]",
+        synopsis: "[--dry-run] [--purge] [--keep-unrestored]",
         summary: "take out what install wrote and put back what it replaced; the registry and the Dockerfiles stay",
         opts: &[
             flag("dry-run", "list what would be removed and restored, change nothing"),
             flag(
                 "purge",
                 "also remove ops/packaging/, docs/packaging/ and the feature folder, registry and Dockerfiles included",
+            ),
+            flag(
+                "keep-unrestored",
+                "when a backup is missing or not what install saved, uninstall the rest and keep the file in its place",
             ),
             FORMAT,
             REPO_ROOT,

@@ -93,10 +93,17 @@ pub fn root_plan(
 
 /// Where the files an install replaces or removes are kept: a folder of
 /// the repository (`.ai/skills/features/packaging/.backup/<time>/`), and
-/// what was saved there (repository path → its copy's repository path).
+/// what was saved there (repository path → its copy's repository path),
+/// with the digest of each copy. It is also the journal of a run: the files
+/// it created (`written`), so that a run that fails midway can be undone
+/// ([`Backup::roll_back`]).
 pub struct Backup {
     pub dir: String,
     pub saved: Vec<(String, String)>,
+    /// Copy's repository path → its digest, as saved.
+    pub digests: BTreeMap<String, String>,
+    /// Repository paths of the files this run created where there was none.
+    pub written: Vec<String>,
 }
 
 /// Whether the repository path `rel` is reached without a symbolic link:
@@ -125,7 +132,46 @@ impl Backup {
         Backup {
             dir,
             saved: Vec::new(),
+            digests: BTreeMap::new(),
+            written: Vec::new(),
         }
+    }
+
+    /// Undo a run that failed midway: every file it created is removed,
+    /// every file it replaced or removed is put back from its copy, the
+    /// copies are removed, and so are the folders this left empty. Returns
+    /// what could not be undone, a line each.
+    pub fn roll_back(&self, ctx: &Ctx) -> Vec<String> {
+        let mut left = Vec::new();
+        let mut touched = Vec::new();
+        for rel in self.written.iter().rev() {
+            if let Err(e) = ctx.host.remove_file(&ctx.abs(rel)) {
+                left.push(format!("{rel} stays (it was written by this install): {e}"));
+            }
+            touched.push(rel.clone());
+        }
+        for (rel, copy_rel) in self.saved.iter().rev() {
+            let back = ctx.host.file_digest(&ctx.abs(rel)).ok().flatten();
+            if back.as_ref() != self.digests.get(copy_rel) {
+                if let Err(e) = ctx.host.copy_file(&ctx.abs(copy_rel), &ctx.abs(rel), true) {
+                    left.push(format!(
+                        "{rel} could not be put back; it is saved in {copy_rel}: {e}"
+                    ));
+                    continue;
+                }
+            }
+            if let Err(e) = ctx.host.remove_file(&ctx.abs(copy_rel)) {
+                left.push(format!("{copy_rel} stays: {e}"));
+            }
+            touched.push(copy_rel.clone());
+        }
+        if let Err(e) = remove_empty_parents(ctx, &touched) {
+            left.push(format!(
+                "folders this install made may stay: {}",
+                e.lines.join("; ")
+            ));
+        }
+        left
     }
 
     /// Copy the file at repository path `rel` into the backup folder (under
@@ -142,6 +188,8 @@ impl Backup {
                 "cannot back up {rel}: something is already at {copy_rel}"
             )));
         }
+        let saved = digest(ctx.host, &ctx.abs(&copy_rel))?;
+        self.digests.insert(copy_rel.clone(), saved);
         self.saved.push((rel.to_string(), copy_rel));
         Ok(())
     }
@@ -175,6 +223,10 @@ pub fn carry_out(
             let replace = step.action == Action::Replace;
             if !copy(ctx, from, &rel, replace)? {
                 plan.steps[i].action = Action::Skip;
+            } else if !replace {
+                if let Some(b) = backup.as_deref_mut() {
+                    b.written.push(rel.clone());
+                }
             }
         }
         let step = &plan.steps[i];
@@ -235,4 +287,27 @@ pub fn actions_json(text: &str, dry_run: bool) -> serde_json::Value {
         actions.push(serde_json::Value::Object(action));
     }
     serde_json::json!({"ok": true, "dryRun": dry_run, "actions": actions, "summary": summary})
+}
+
+/// Remove the folders that the removals left empty, deepest first, never
+/// the repository root.
+pub fn remove_empty_parents(ctx: &Ctx, removed: &[String]) -> Result<(), Failure> {
+    let mut dirs: Vec<String> = Vec::new();
+    for path in removed {
+        let mut p = path.as_str();
+        while let Some(i) = p.rfind('/') {
+            p = &p[..i];
+            if !dirs.iter().any(|d| d == p) {
+                dirs.push(p.to_string());
+            }
+        }
+    }
+    // Deepest first: a folder's children are longer paths.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    for dir in dirs {
+        if ctx.kind(&dir)? == EntryKind::Dir {
+            ctx.host.remove_dir(&ctx.abs(&dir))?;
+        }
+    }
+    Ok(())
 }

@@ -29,6 +29,8 @@ struct State {
     now_ms: f64,
     writes: usize,
     tokens: u32,
+    /// Paths (and everything below them) where writes and removals fail.
+    denied: Vec<String>,
 }
 
 pub struct MemHost {
@@ -145,6 +147,29 @@ impl MemHost {
     /// Delete a file behind the core's back (as a user would).
     pub fn remove_file_for_test(&self, path: &str) {
         self.state.borrow_mut().files.remove(path);
+    }
+
+    /// Make every write, copy and removal at `path` or below it fail with
+    /// `EACCES`, as a read-only file or folder would.
+    pub fn deny_writes(&self, path: &str) {
+        self.state
+            .borrow_mut()
+            .denied
+            .push(normalize_absolute(path));
+    }
+
+    fn check_writable(&self, path: &str) -> Result<(), HostError> {
+        let s = self.state.borrow();
+        let denied = s
+            .denied
+            .iter()
+            .any(|d| path == d || path.starts_with(&format!("{d}/")));
+        if denied {
+            return Err(HostError::new(format!(
+                "EACCES: permission denied, open '{path}'"
+            )));
+        }
+        Ok(())
     }
 
     /// How many atomic writes happened.
@@ -283,6 +308,7 @@ impl Host for MemHost {
     }
     fn create_new(&self, path: &str, contents: &str) -> Result<bool, HostError> {
         let path = self.resolve(path);
+        self.check_writable(&path)?;
         self.parent_exists(&path)?;
         let mut s = self.state.borrow_mut();
         if s.files.contains_key(&path) || s.dirs.contains(&path) {
@@ -293,6 +319,7 @@ impl Host for MemHost {
     }
     fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError> {
         let path = self.resolve(path);
+        self.check_writable(&path)?;
         self.parent_exists(&path)?;
         let mut s = self.state.borrow_mut();
         s.writes += 1;
@@ -301,6 +328,7 @@ impl Host for MemHost {
     }
     fn remove_file(&self, path: &str) -> Result<(), HostError> {
         let path = self.resolve(path);
+        self.check_writable(&path)?;
         match self.state.borrow_mut().files.remove(&path) {
             Some(_) => Ok(()),
             None => Err(HostError::new(format!(

@@ -140,6 +140,24 @@ pub const OLD_HELPERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Whether a helper with this digest is one this package wrote (not the
+/// reference's): after a lost install record, such a file is not the
+/// user's original.
+pub fn own_helper(digest: &str) -> bool {
+    OLD_HELPERS
+        .iter()
+        .any(|(name, d)| *d == digest && name.contains("ctl-packaging"))
+}
+
+/// Whether the file at `rel` in the feature folder, with this digest, is one
+/// this package shipped: what the running version ships (`shipped`), or a
+/// helper template of an earlier version. Recognised so, a file of ours is
+/// not taken for the user's when the install record was lost.
+pub fn own_file(rel: &str, digest: &str, shipped: Option<&str>) -> bool {
+    shipped == Some(digest)
+        || (rel == "templates/ops/packaging/scripts/docker-build.mjs" && own_helper(digest))
+}
+
 /// The install whose CLI has this digest.
 pub fn identify(cli_digest: &str) -> Option<&'static KnownInstall> {
     KNOWN_INSTALLS.iter().find(|k| k.cli_digest == cli_digest)
@@ -162,6 +180,10 @@ mod tests {
         let k = identify(REFERENCE_069BF6F.cli_digest).unwrap();
         assert_eq!(k.digest_of("scripts/ctl-packaging.mjs"), Some(k.cli_digest));
         assert_eq!(identify("sha256:00"), None);
+        assert!(!own_helper(OLD_HELPERS[0].1), "the reference's is not ours");
+        assert!(own_helper(OLD_HELPERS[1].1) && own_helper(OLD_HELPERS[2].1));
+        assert!(own_file("a", "sha256:1", Some("sha256:1")));
+        assert!(!own_file("a", "sha256:1", Some("sha256:2")));
         assert!(old_helper(
             REFERENCE_069BF6F
                 .digest_of("templates/ops/packaging/scripts/docker-build.mjs")

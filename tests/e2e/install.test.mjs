@@ -326,3 +326,53 @@ test('install refuses to write through a symbolic link that leaves the repositor
     repo.cleanup();
   }
 });
+
+test('an install that fails midway is rolled back: the repository is as it was, no [ok]', () => {
+  const repo = makeRepo();
+  try {
+    // A file where install needs a folder: the feature folder is written, then
+    // the root's ops/packaging/scripts/ cannot be made.
+    repo.write('ops/packaging/scripts', 'a file in the way\n');
+    const before = repo.snapshotRepo();
+    const r = repo.run(['install']);
+    assert.equal(r.code, 1, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.ok(!r.stdout.includes('[ok]'), r.stdout);
+    assert.ok(
+      r.stderr.endsWith('[error] install was rolled back: every file it wrote, replaced or removed is as it was\n'),
+      r.stderr,
+    );
+    assert.deepEqual(diffSnapshots(before, repo.snapshotRepo()), NO_CHANGE);
+    assert.ok(!repo.exists(FEATURE));
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('uninstall refuses a backup that is not what install saved, changing nothing', () => {
+  const repo = makeRepo();
+  try {
+    repo.write(`${FEATURE}/SKILL.md`, '# theirs\n');
+    ok(repo.run(['install', '--upgrade']), 'install --upgrade');
+    const entry = JSON.parse(repo.read(RECORD)).restore[`${FEATURE}/SKILL.md`];
+    assert.match(entry.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(repo.read(entry.backup), '# theirs\n');
+    repo.write(entry.backup, '# edited\n');
+    const before = repo.snapshotRepo();
+    const r = repo.run(['uninstall']);
+    assert.equal(r.code, 1, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    const found = lines(r.stderr)[1];
+    assert.ok(
+      found.startsWith(`[error]   ${FEATURE}/SKILL.md: its backup ${entry.backup} is not what install saved (expected ${entry.digest}, found sha256:`),
+      r.stderr,
+    );
+    assert.deepEqual(diffSnapshots(before, repo.snapshotRepo()), NO_CHANGE);
+    // Put back as saved, it is restored and the backup folder goes.
+    repo.write(entry.backup, '# theirs\n');
+    ok(repo.run(['uninstall']), 'uninstall');
+    assert.equal(repo.read(`${FEATURE}/SKILL.md`), '# theirs\n');
+    assert.ok(!repo.exists(`${FEATURE}/.backup`));
+  } finally {
+    repo.cleanup();
+  }
+});

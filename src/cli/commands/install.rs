@@ -12,12 +12,15 @@
 //! 3. `.ai/scripts/ctl-project-state.mjs`, when the repository has none: a
 //!    small script that runs the feature's own project-state controller.
 //!
-//! A second run finds everything in place, writes nothing and says so.
+//! A second run finds everything in place, writes nothing and says so. A
+//! run that fails midway is rolled back from its journal (the backup and
+//! the files it created): the repository is as it was.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use crate::cli::record::Restore;
 use crate::cli::record::{read_record, Record, FEATURE_DIR, PROJECT_STATE_SCRIPT, RECORD};
 use crate::cli::tree::{
     carry_out, dest_state, digest, reached_directly, root_plan, skill_dir, walk_files, Backup,
@@ -25,7 +28,7 @@ use crate::cli::tree::{
 use crate::cli::{Ctx, Failure};
 use crate::host::EntryKind;
 use crate::plan::build::{missing_capabilities, HELPER, HELPER_LINE};
-use crate::plan::known::{identify, old_helper, KnownInstall};
+use crate::plan::known::{identify, old_helper, own_file, own_helper, KnownInstall};
 use crate::plan::template_merge::{plan, Action, Counts, Dest, Entry, Plan, Policy};
 use crate::values::paths::{is_normal, join};
 
@@ -78,7 +81,12 @@ fn what_is_installed(ctx: &Ctx, old: &Record) -> Result<Found, Failure> {
         return Ok(identify(&d).map_or(Found::Foreign, Found::Known));
     }
     match ctx.kind(FEATURE_DIR)? {
-        EntryKind::Dir if !walk_files(ctx.host, &ctx.abs(FEATURE_DIR))?.is_empty() => {
+        // Backups an uninstall left are not an install.
+        EntryKind::Dir
+            if walk_files(ctx.host, &ctx.abs(FEATURE_DIR))?
+                .iter()
+                .any(|f| !f.starts_with(&format!("{BACKUP_DIR}/"))) =>
+        {
             Ok(Found::Foreign)
         }
         _ => Ok(Found::Nothing),
@@ -182,10 +190,19 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         .collect();
     let mut entries = Vec::with_capacity(files.len());
     for (rel, abs) in &sources {
+        let source = digest(ctx.host, abs)?;
+        let dest = dest_state(ctx, &format!("{prefix}{rel}"))?;
+        if let (Found::Foreign, Dest::File(d)) = (&found, &dest) {
+            // No record: a file this package shipped is ours, as installed.
+            if own_file(rel, d, Some(&source)) {
+                old.own.insert(rel.clone());
+                old.files.insert(rel.clone(), d.clone());
+            }
+        }
         entries.push(Entry {
             rel: rel.clone(),
-            source: digest(ctx.host, abs)?,
-            dest: dest_state(ctx, &format!("{prefix}{rel}"))?,
+            source,
+            dest,
             recorded: old.files.get(rel).cloned(),
             user_owned: user_owned(rel),
             retired: false,
@@ -207,9 +224,15 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
 
     // 3. The build helper at the root, when it is one that earlier versions
     //    wrote (replaced, backed up), or with --upgrade-helper.
-    let helper = helper_step(ctx, &templates, upgrade_helper)?;
+    let mut helper = helper_step(ctx, &templates, upgrade_helper)?;
+    if helper.is_some() {
+        // The helper step says what happens to it: one line, counted once.
+        root.steps.retain(|s| s.entry.rel != HELPER);
+    }
 
-    // Everything is decided; now carry it out.
+    // Everything is decided; now carry it out. Every file written,
+    // replaced or removed is in the backup's journal: a run that fails
+    // midway is rolled back, so it changes nothing as the user sees it.
     for line in &old.warnings {
         ctx.console.err(format!("[warn] {line}"));
     }
@@ -217,28 +240,58 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         "{prefix}{BACKUP_DIR}/{}",
         crate::values::time::iso_utc(ctx.host.now_ms()).replace(':', "-")
     ));
-    carry_out(ctx, &mut feature, &sources, &prefix, dry, Some(&mut backup))?;
-    if !dry && !matches!(found, Found::Ours(_) | Found::Nothing) {
-        // Files that were there, identical, before this package came: kept
-        // as they are, and saved too, so that uninstall leaves them as found.
-        for step in feature.steps.iter().filter(|s| s.action == Action::Same) {
-            backup.save(ctx, &format!("{prefix}{}", step.entry.rel))?;
+    let save_same = !dry && matches!(found, Found::Known(_) | Found::Foreign);
+    let mut apply = |ctx: &mut Ctx, backup: &mut Backup| -> Result<Counts, Failure> {
+        carry_out(ctx, &mut feature, &sources, &prefix, dry, Some(backup))?;
+        if save_same {
+            // Files that were there, identical, before this package came: kept
+            // as they are, and saved too, so that uninstall leaves them as found.
+            // Not so for what this package ships: those are ours (a lost record).
+            for step in feature.steps.iter().filter(|s| s.action == Action::Same) {
+                if !old.own.contains(&step.entry.rel) {
+                    backup.save(ctx, &format!("{prefix}{}", step.entry.rel))?;
+                }
+            }
         }
-    }
-    carry_out(ctx, &mut root, &templates, "", dry, None)?;
-    let mut helper_counts = Counts::default();
-    if let Some(mut step) = helper {
-        carry_out(ctx, &mut step, &templates, "", dry, Some(&mut backup))?;
-        helper_counts = step.counts();
-        root.steps.extend(step.steps);
-    }
-    let (state_counts, state_written) = project_state_script(ctx, dry)?;
-    let root_written = root_record(ctx, &root, state_written)?;
-    write_record(ctx, &feature, &old, &root_written, &backup, known, dry)?;
-    let mut counts: Counts = feature.counts();
-    counts.add(root.counts());
-    counts.add(helper_counts);
-    counts.add(state_counts);
+        carry_out(ctx, &mut root, &templates, "", dry, Some(backup))?;
+        if let Some(mut step) = helper.take() {
+            carry_out(ctx, &mut step, &templates, "", dry, Some(backup))?;
+            root.steps.extend(step.steps);
+        }
+        let (state_counts, state_written) = project_state_script(ctx, dry)?;
+        if state_written {
+            backup.written.push(PROJECT_STATE_SCRIPT.to_string());
+        }
+        let root_written = root_record(ctx, &root, state_written)?;
+        write_record(ctx, &feature, &old, &root_written, backup, known, dry)?;
+        let mut counts: Counts = feature.counts();
+        counts.add(root.counts());
+        counts.add(state_counts);
+        Ok(counts)
+    };
+    let counts = match apply(ctx, &mut backup) {
+        Ok(counts) => counts,
+        Err(mut failure) => {
+            if dry {
+                return Err(failure);
+            }
+            let left = backup.roll_back(ctx);
+            if left.is_empty() {
+                failure.lines.push(
+                    "install was rolled back: every file it wrote, replaced or removed is as it was"
+                        .to_string(),
+                );
+            } else {
+                failure
+                    .lines
+                    .push("install was rolled back, but not all of it:".to_string());
+                failure
+                    .lines
+                    .extend(left.into_iter().map(|l| format!("  {l}")));
+            }
+            return Err(failure);
+        }
+    };
 
     let summary = counts.describe();
     if dry {
@@ -438,14 +491,26 @@ fn write_record(
     let mut restore = old.restore.clone();
     let prefix = format!("{FEATURE_DIR}/");
     for (orig, copy) in &backup.saved {
+        let digest = backup.digests.get(copy).cloned();
         let was_ours = match orig.strip_prefix(&prefix) {
-            Some(f) => ours_before && old.files.contains_key(f),
-            None => old.root.contains_key(orig),
+            Some(f) => (ours_before || old.own.contains(f)) && old.files.contains_key(f),
+            None => {
+                old.root.contains_key(orig)
+                    || (orig == HELPER && digest.as_deref().is_some_and(own_helper))
+            }
         };
         if !was_ours && !restore.contains_key(orig) {
-            restore.insert(orig.clone(), copy.clone());
+            restore.insert(
+                orig.clone(),
+                Restore {
+                    backup: copy.clone(),
+                    digest,
+                },
+            );
         }
     }
+    let restore: BTreeMap<&String, serde_json::Value> =
+        restore.iter().map(|(k, r)| (k, r.to_json())).collect();
     let empty = BTreeMap::new();
     let mut record = json!({
         "package": "ctl-packaging",

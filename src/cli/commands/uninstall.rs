@@ -1,11 +1,14 @@
-//! `uninstall [--dry-run] [--purge]`: take out what `install` put in, by its
+//! `uninstall [--dry-run] [--purge] [--keep-unrestored]`: take out what `install` put in, by its
 //! record (`.ai/skills/features/packaging/.install.json`):
 //!
 //! - every file install wrote, in the feature folder and at the root, is
 //!   removed while it is as installed; a file changed since is kept and
 //!   listed (`kept: <path> [modified]`);
 //! - what install replaced (the reference's files, an old helper) is put
-//!   back from its backup;
+//!   back from its backup, once the backup is checked against the digest
+//!   the record gives it: a backup missing or changed stops uninstall
+//!   before it changes anything (`--keep-unrestored`: the rest is done and
+//!   the file in place stays); backups left in `.backup/` are named;
 //! - the registry and the Dockerfiles are kept. `--purge` also removes what
 //!   the feature document's rollback list names: `ops/packaging/`,
 //!   `docs/packaging/` and the feature folder, whatever they hold.
@@ -16,7 +19,7 @@
 
 use crate::cli::record::{read_record, FEATURE_DIR, PROJECT_STATE_SCRIPT, RECORD};
 use crate::cli::store;
-use crate::cli::tree::{copy, dest_state, reached_directly};
+use crate::cli::tree::{copy, dest_state, reached_directly, remove_empty_parents};
 use crate::cli::{Ctx, Failure};
 use crate::host::EntryKind;
 use crate::plan::known::identify;
@@ -141,7 +144,12 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         }
     }
     let backups = format!("{prefix}.backup/");
-    for (path, from) in &record.restore {
+    let keep_unrestored = ctx.args.flag("keep-unrestored");
+    // Backups that are not what install saved: (path, what is wrong, why kept).
+    let mut bad: Vec<(String, String, &'static str)> = Vec::new();
+    let mut unchecked: Vec<String> = Vec::new();
+    for (path, entry) in &record.restore {
+        let from = &entry.backup;
         let inside_feature = path.starts_with(&prefix) && touchable(path);
         if !(inside_feature || at_root(path)) || !touchable(from) || !from.starts_with(&backups) {
             continue;
@@ -166,17 +174,69 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 why: format!("it was changed since install; its original stays in {from}"),
             }
         } else if ctx.kind(from)? != EntryKind::File {
-            Step::NoRestore {
-                path: path.clone(),
-                why: format!("its backup {from} is missing"),
-            }
+            let expected = entry
+                .digest
+                .clone()
+                .unwrap_or_else(|| "a file; the record has no digest".to_string());
+            bad.push((
+                path.clone(),
+                format!("its backup {from} is missing (expected {expected})"),
+                "its backup is missing",
+            ));
+            continue;
         } else {
+            let found = dest_state(ctx, from)?;
+            match (&entry.digest, found) {
+                (Some(want), Dest::File(have)) if have != *want => {
+                    bad.push((
+                        path.clone(),
+                        format!(
+                            "its backup {from} is not what install saved (expected {want}, found {have})"
+                        ),
+                        "its backup is not what install saved",
+                    ));
+                    continue;
+                }
+                (None, _) => unchecked.push(path.clone()),
+                _ => {}
+            }
             Step::Restore {
                 path: path.clone(),
                 from: from.clone(),
             }
         };
         steps.push(step);
+    }
+    if !bad.is_empty() && !keep_unrestored {
+        let mut failure =
+            Failure::new("uninstall cannot put back what install replaced; nothing was changed:");
+        for (path, what, _) in &bad {
+            failure.lines.push(format!("  {path}: {what}"));
+        }
+        failure.lines.push(
+            "Put the backups back, or uninstall the rest and keep these files as they are: uninstall --keep-unrestored"
+                .to_string(),
+        );
+        return Err(failure);
+    }
+    // Asked to go on: the file in place stays, whatever it is.
+    for (path, _, why) in &bad {
+        steps.retain(|s| !matches!(s, Step::Remove(p) if p == path));
+        steps.push(Step::Kept(path.clone(), why));
+    }
+    // Backups that are not put back stay, and are named: the copies of what
+    // install replaced that are ours or changed, or could not be restored.
+    let backup_dir = format!("{prefix}.backup");
+    let mut left_backups = 0;
+    if !purge && ctx.kind(&backup_dir)? == EntryKind::Dir && reached_directly(ctx, &backup_dir)? {
+        left_backups = entries_without_links(ctx, &backup_dir)?
+            .iter()
+            .filter(|f| {
+                !steps
+                    .iter()
+                    .any(|s| matches!(s, Step::Restore { from, .. } if from == *f))
+            })
+            .count();
     }
 
     // Then carry it out, a line per step.
@@ -215,6 +275,11 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                         .map_err(|e| Failure::new(format!("cannot remove {from}: {e}")))?;
                     emptied.push(from.clone());
                 }
+                if unchecked.iter().any(|p| p == path) {
+                    ctx.console.err(format!(
+                        "[warn] restored without a check: {path}: the record of an earlier install has no digest of its backup"
+                    ));
+                }
                 ctx.console.out(format!("  restore: {path}{dry_note}"));
                 restored += 1;
             }
@@ -225,7 +290,21 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             }
         }
     }
+    if left_backups > 0 {
+        ctx.console.out(format!(
+            "  kept: {backup_dir}/ [{left_backups} files install replaced]"
+        ));
+        kept += 1;
+    }
+    let mut listed: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Remove(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
     let record_path = format!("{prefix}{RECORD}");
+    listed.push(&record_path);
     if record.text.is_some() {
         if !dry {
             ctx.host
@@ -248,6 +327,10 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 )));
             }
             for path in entries_without_links(ctx, dir)? {
+                if dry && listed.contains(&path.as_str()) {
+                    // Listed above already.
+                    continue;
+                }
                 if !dry {
                     ctx.host
                         .remove_file(&ctx.abs(&path))
@@ -308,27 +391,4 @@ fn entries_without_links(ctx: &Ctx, dir: &str) -> Result<Vec<String>, Failure> {
     }
     out.sort();
     Ok(out)
-}
-
-/// Remove the folders that the removals left empty, deepest first, never
-/// the repository root.
-fn remove_empty_parents(ctx: &Ctx, removed: &[String]) -> Result<(), Failure> {
-    let mut dirs: Vec<String> = Vec::new();
-    for path in removed {
-        let mut p = path.as_str();
-        while let Some(i) = p.rfind('/') {
-            p = &p[..i];
-            if !dirs.iter().any(|d| d == p) {
-                dirs.push(p.to_string());
-            }
-        }
-    }
-    // Deepest first: a folder's children are longer paths.
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
-    for dir in dirs {
-        if ctx.kind(&dir)? == EntryKind::Dir {
-            ctx.host.remove_dir(&ctx.abs(&dir))?;
-        }
-    }
-    Ok(())
 }
