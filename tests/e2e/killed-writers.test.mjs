@@ -1,6 +1,8 @@
-// Issue 3: a writer killed at any point (SIGKILL at its first, second, ...
-// write, open, fsync, rename or unlink) leaves a registry that parses and holds
-// every earlier target, and the next command succeeds without manual cleanup.
+// A writer killed at any point (SIGKILL at its first, second, ... write, open,
+// fsync, rename, unlink, link, mkdir, chdir or getcwd: every kind of system call
+// the lock protocol and the one write path make) leaves a registry that parses
+// and holds every earlier target, and the next command succeeds without manual
+// cleanup.
 //
 // The kill is injected with strace: `-e inject=<set>:signal=KILL:when=N` stops
 // the CLI on entry to the Nth call of that syscall (counted per thread), for
@@ -25,6 +27,12 @@ const SETS = {
   fsync: ['fsync', '?fdatasync'],
   rename: ['?rename', '?renameat', '?renameat2'],
   unlink: ['?unlink', '?unlinkat'],
+  // The lock and a seeded Dockerfile are linked into place (exclusive create).
+  link: ['?link', '?linkat'],
+  mkdir: ['?mkdir', '?mkdirat'],
+  // Each write happens in its folder, entered and checked (the real path at write time).
+  chdir: ['chdir', '?fchdir'],
+  getcwd: ['getcwd'],
 };
 const TRACED = Object.values(SETS).flat().join(',');
 const MAX_N = 150;
