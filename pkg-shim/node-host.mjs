@@ -508,6 +508,16 @@ export const host = {
       return e.code === 'EPERM';
     }
   },
+  // Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); the
+  // command name before it is in parentheses and may hold spaces.
+  processStarted(pid) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+    } catch {
+      return '';
+    }
+  },
   sleepMs: (ms) => { Atomics.wait(pause, 0, 0, ms); },
   allow(dir) { allowedDirs.push(fs.realpathSync(dir)); },
   // A new folder only this user can enter (mkdtemp: mode 0700, a random name).

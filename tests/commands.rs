@@ -669,6 +669,50 @@ fn a_stale_lock_is_taken_over_and_a_live_one_waited_for() {
 }
 
 #[test]
+fn a_pid_that_now_names_another_process_holds_no_lock() {
+    let lock = format!("{REG}.lock");
+    // A repository whose lock names `pid`, started at `then`; the host says
+    // the pid runs (`alive`) and started at `now` ("": cannot tell).
+    let held = |pid: u32, then: &str, alive: bool, now: &str| {
+        let mut host = repo();
+        if alive {
+            host.alive.insert(pid);
+        }
+        if !now.is_empty() {
+            host.started.insert(pid, now.into());
+        }
+        host.env
+            .insert("PACKAGING_LOCK_TIMEOUT_MS".into(), "200".into());
+        host.add_file(
+            &lock,
+            &format!(r#"{{"pid":{pid},"host":"memhost","since":"then","command":"add","start":"{then}"}}"#),
+        );
+        host
+    };
+    // A running pid started at another time than the lock says: the holder is
+    // gone and its pid reused; the lock is taken over. So is a lock with this
+    // process's own pid (4242 on the memory host) written by an earlier one.
+    for host in [
+        held(777, "4000", true, "5000"),
+        held(4242, "8000", true, "9000"),
+    ] {
+        ok(&host, &["add-service", "--id", "a"]);
+        assert!(host.file(&lock).is_none());
+    }
+    // The same start, or a start unknown on either side: a running pid is the
+    // holder; the lock is waited for and never removed.
+    for host in [
+        held(777, "4000", true, "4000"),
+        held(777, "", true, "5000"),
+        held(777, "4000", true, ""),
+    ] {
+        let e = err(&host, &["add-service", "--id", "a"]);
+        assert!(e.contains("is held by process 777"), "{e}");
+        assert!(host.file(&lock).is_some(), "a live lock is never removed");
+    }
+}
+
+#[test]
 fn a_lock_timeout_that_is_not_whole_milliseconds_is_refused() {
     for bad in ["abc", "-5", "1.5", "", " 10", "3600001"] {
         let mut host = repo();

@@ -44,6 +44,7 @@ export function makeHost() {
     removeFile(p) { if (!files.delete(p)) throw new Error('ENOENT: ' + p); },
     realPath: (p) => (files.has(p) || dirs.has(p)) ? p : null,
     processAlive: () => false,
+    processStarted: () => '',
     sleepMs() {},
     spawn(program, args, cwd) { h.spawned.push([program, ...args].join(' ') + ' @' + cwd); return { code: 0 }; },
     capture() { return { notFound: true }; },

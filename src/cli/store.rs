@@ -104,6 +104,10 @@ struct LockInfo {
     /// older versions have none and are judged by host and pid alone.
     #[serde(default)]
     ns: String,
+    /// When the holder started ([`Host::process_started`]); older locks and
+    /// hosts that cannot tell have none.
+    #[serde(default)]
+    start: String,
 }
 
 impl LockInfo {
@@ -111,6 +115,20 @@ impl LockInfo {
     /// and PID namespace where both are known.
     fn checkable_by(&self, me: &LockInfo) -> bool {
         self.host == me.host && (self.ns.is_empty() || me.ns.is_empty() || self.ns == me.ns)
+    }
+
+    /// Whether the holder of a lock [`LockInfo::checkable_by`] `me` is gone:
+    /// its pid runs no process, or now names another one (started at
+    /// another time than the lock says; this process itself is one, as it
+    /// does not hold the lock it is waiting for). Without start times on
+    /// both sides, a running pid counts as the holder.
+    fn holder_gone(&self, me: &LockInfo, host: &dyn Host) -> bool {
+        let other_start =
+            |now: &str| !self.start.is_empty() && !now.is_empty() && now != self.start;
+        if self.pid == me.pid {
+            return other_start(&me.start);
+        }
+        !host.process_alive(self.pid) || other_start(&host.process_started(self.pid))
     }
 }
 
@@ -234,6 +252,7 @@ fn acquire(
         command: command.to_string(),
         token: host.token(),
         ns: host.namespace(),
+        start: host.process_started(host.pid()),
     };
     let content = serde_json::to_string(&me).unwrap_or_default();
     let start = host.now_ms();
@@ -272,10 +291,7 @@ fn acquire(
                 match serde_json::from_str::<LockInfo>(&text) {
                     Ok(info) => {
                         garbled = Seen::default();
-                        if info.checkable_by(&me)
-                            && info.pid != me.pid
-                            && !host.process_alive(info.pid)
-                        {
+                        if info.checkable_by(&me) && info.holder_gone(&me, host) {
                             take_over(host, &path, &rel, tool, &text, &mut breaker)?;
                         }
                         holder = Some(info);

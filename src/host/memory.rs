@@ -39,6 +39,8 @@ pub struct MemHost {
     pub pid: u32,
     pub env: BTreeMap<String, String>,
     pub alive: BTreeSet<u32>,
+    /// What [`Host::process_started`] answers for a pid (none: unknown).
+    pub started: BTreeMap<u32, String>,
     /// What [`Host::skill_dir`] answers (`None`: not known).
     pub skill_dir: Option<String>,
 }
@@ -61,6 +63,7 @@ impl MemHost {
             pid: 4242,
             env: BTreeMap::new(),
             alive: BTreeSet::new(),
+            started: BTreeMap::new(),
             skill_dir: None,
         };
         host.add_dir(cwd);
@@ -380,6 +383,9 @@ impl Host for MemHost {
     }
     fn process_alive(&self, pid: u32) -> bool {
         pid == self.pid || self.alive.contains(&pid)
+    }
+    fn process_started(&self, pid: u32) -> String {
+        self.started.get(&pid).cloned().unwrap_or_default()
     }
     fn sleep_ms(&self, ms: u32) {
         self.state.borrow_mut().now_ms += f64::from(ms);

@@ -146,6 +146,14 @@ pub trait Host {
 
     /// Whether a process with this id is running on this machine.
     fn process_alive(&self, pid: u32) -> bool;
+    /// When the process with this id started, in the host's own terms
+    /// (Linux: its start time in clock ticks since boot, from
+    /// `/proc/<pid>/stat`), written into lock files: a pid that now names a
+    /// process started at another time names another process. Empty where
+    /// unknown.
+    fn process_started(&self, _pid: u32) -> String {
+        String::new()
+    }
     /// Block for a while (lock waits).
     fn sleep_ms(&self, ms: u32);
 

@@ -71,6 +71,8 @@ extern "C" {
     fn skill_dir(this: &JsHost) -> Option<String>;
     #[wasm_bindgen(method, js_name = processAlive)]
     fn process_alive(this: &JsHost, pid: u32) -> bool;
+    #[wasm_bindgen(method, js_name = processStarted)]
+    fn process_started(this: &JsHost, pid: u32) -> String;
     #[wasm_bindgen(method, js_name = sleepMs)]
     fn sleep_ms(this: &JsHost, ms: u32);
     #[cfg(feature = "ops")]
@@ -368,6 +370,9 @@ impl Host for JsHost {
     }
     fn process_alive(&self, pid: u32) -> bool {
         JsHost::process_alive(self, pid)
+    }
+    fn process_started(&self, pid: u32) -> String {
+        JsHost::process_started(self, pid)
     }
     fn sleep_ms(&self, ms: u32) {
         JsHost::sleep_ms(self, ms)

@@ -121,6 +121,34 @@ test('a live lock makes a writer give up after the timeout, naming holder and lo
   }
 });
 
+// Linux: field 22 of /proc/<pid>/stat, as the host reads it.
+function startOf(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+test('a lock whose pid now names another process (pid reused) is taken over; its own holder is waited for', { skip: !fs.existsSync('/proc/self/stat') && 'no /proc here' }, () => {
+  const repo = initialised();
+  try {
+    // This test's own process is running, but it started at another time than
+    // the lock says: the lock's writer is gone and its pid was given again.
+    const held = (start) => JSON.stringify({ pid: process.pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', command: 'add', start });
+    fs.writeFileSync(repo.abs(LOCK), held(String(Number(startOf(process.pid)) - 1)));
+    const r = bounded(repo, ['add-service', '--id', 'svc']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(registryIds(repo), ['svc']);
+    assert.deepEqual(leftovers(repo), []);
+    // The true start: the holder runs, and its lock is never broken.
+    fs.writeFileSync(repo.abs(LOCK), held(startOf(process.pid)));
+    const w = bounded(repo, ['add-service', '--id', 'other']);
+    assert.notEqual(w.code, 0);
+    assert.match(w.stderr, /registry\.json\.lock is held by process/);
+    assert.deepEqual(registryIds(repo), ['svc']);
+  } finally {
+    repo.cleanup();
+  }
+});
+
 for (const bad of ['abc', '-5', '1.5', '', '99999999999999']) {
   test(`PACKAGING_LOCK_TIMEOUT_MS=${JSON.stringify(bad)} is refused, naming the variable`, () => {
     const repo = initialised();
