@@ -747,3 +747,106 @@ fn a_stale_lock_and_an_abandoned_breaker_are_taken_over_within_the_timeout() {
     assert!(host.file(&format!("{REG}.lock")).is_none());
     assert!(host.file(&format!("{REG}.lock.break")).is_none());
 }
+
+/// A lock written on another host (or in another PID namespace or boot:
+/// nothing here can check its pid), last renewed `age_ms` ago (`None`: by a
+/// version that did not renew).
+fn foreign_lock(age_ms: Option<f64>, env: &[(&str, &str)]) -> MemHost {
+    let mut host = repo();
+    for (k, v) in env {
+        host.env.insert((*k).into(), (*v).into());
+    }
+    let beat = age_ms.map_or(String::new(), |age| {
+        format!(r#","beat":{}"#, (1_795_689_104_123.0 - age) as u64)
+    });
+    host.add_file(
+        &format!("{REG}.lock"),
+        &format!(r#"{{"pid":1,"host":"ci-runner-7","since":"then","command":"add","token":"theirs"{beat}}}"#),
+    );
+    host
+}
+
+#[test]
+fn a_lock_nobody_here_can_check_is_taken_over_once_its_holder_stops_renewing_it() {
+    let lock = format!("{REG}.lock");
+    let timeout = ("PACKAGING_LOCK_TIMEOUT_MS", "200");
+    // Silent for longer than the bound (60 s by default, or the variable):
+    // its holder is gone, the lock is taken over.
+    for host in [
+        foreign_lock(Some(60_001.0), &[timeout]),
+        foreign_lock(
+            Some(1_500.0),
+            &[timeout, ("PACKAGING_LOCK_STALE_MS", "1000")],
+        ),
+    ] {
+        ok(&host, &["add-service", "--id", "a"]);
+        assert!(host.file(&lock).is_none());
+        assert_eq!(registry(&host)["targets"][0]["id"], "a");
+    }
+    // Renewed within the bound: waited for, never removed; the message says
+    // when it will be taken over.
+    let host = foreign_lock(Some(59_000.0), &[timeout]);
+    let before = host.file(&lock);
+    let e = err(&host, &["add-service", "--id", "a"]);
+    assert_eq!(
+        e,
+        "[error] docs/packaging/registry.json.lock is held by process 1 on host \"ci-runner-7\" (add, since then); gave up after 200 ms. Unless its holder renews it, it is taken over at 2026-11-26T10:31:45.123Z (60000 ms after its last renewal, PACKAGING_LOCK_STALE_MS). If no ctl-packaging command is running, delete docs/packaging/registry.json.lock\n"
+    );
+    assert_eq!(host.file(&lock), before, "a live lock is never touched");
+    // A renewal in the future (clocks apart) is not silence.
+    let host = foreign_lock(Some(-120_000.0), &[timeout]);
+    assert!(err(&host, &["add-service", "--id", "a"]).contains("is held by process 1"));
+    // A lock that records no renewal (an older version) is never taken over by age.
+    let host = foreign_lock(None, &[timeout]);
+    let e = err(&host, &["add-service", "--id", "a"]);
+    assert!(
+        e.contains("records no renewal, so it is never taken over by age"),
+        "{e}"
+    );
+    assert!(host.file(&lock).is_some());
+}
+
+#[test]
+fn a_lock_stale_bound_that_is_not_whole_milliseconds_is_refused() {
+    for bad in ["abc", "-5", "1.5", "", "999", "3600001"] {
+        let host = foreign_lock(Some(0.0), &[("PACKAGING_LOCK_STALE_MS", bad)]);
+        let before = host.file(REG);
+        let e = err(&host, &["add-service", "--id", "svc"]);
+        assert!(e.contains("PACKAGING_LOCK_STALE_MS"), "{bad:?}: {e}");
+        assert_eq!(host.file(REG), before, "{bad:?}");
+    }
+}
+
+#[test]
+fn a_holder_renews_its_lock_between_steps_and_never_renews_one_taken_from_it() {
+    use ctl_packaging::cli::store::with_lock;
+    let host = repo();
+    let path = "/repo/docs/packaging/registry.json";
+    let lock = format!("{path}.lock");
+    let beat = |host: &MemHost| -> u64 {
+        let v: serde_json::Value = serde_json::from_str(&host.file(&lock).unwrap()).unwrap();
+        v["beat"].as_u64().expect("the lock records its renewal")
+    };
+    let t0 = 1_795_689_104_123.0;
+    with_lock(&host, path, "docs/packaging/registry.json", "ctl-packaging", "add", |held| {
+        assert_eq!(beat(&host), t0 as u64, "a new lock is renewed now");
+        // A quarter of the bound later a check renews it.
+        host.set_now(t0 + 10_000.0);
+        held.check(&host)?;
+        assert_eq!(beat(&host), t0 as u64, "not yet due");
+        host.set_now(t0 + 15_000.0);
+        held.check(&host)?;
+        assert_eq!(beat(&host), (t0 + 15_000.0) as u64, "renewed");
+        // Taken over behind its back: the check fails and leaves the new
+        // holder's lock as it is.
+        let theirs = r#"{"pid":1,"host":"ci-runner-7","since":"then","command":"add","token":"theirs","beat":1}"#;
+        host.add_file(&lock, theirs);
+        host.set_now(t0 + 40_000.0);
+        let e = held.check(&host).unwrap_err();
+        assert!(e.lines[0].contains("was taken over by another command"), "{:?}", e.lines);
+        assert_eq!(host.file(&lock).as_deref(), Some(theirs));
+        Ok(())
+    })
+    .unwrap();
+    assert!(host.file(&lock).is_some(), "another's lock is not released");
+}

@@ -89,6 +89,13 @@ const GARBLED_LOCK_MS: f64 = 1_000.0;
 const STALE_BREAKER_MS: f64 = 2_000.0;
 /// The longest single sleep of a lock wait.
 const MAX_SLEEP_MS: u32 = 40;
+/// A lock whose pid nobody here can check (another host, PID namespace or
+/// boot) is taken over once its holder has not renewed it for this long;
+/// `PACKAGING_LOCK_STALE_MS` changes it. A holder renews its lock at its
+/// checks when a quarter of this has passed since the last renewal.
+const DEFAULT_LOCK_STALE_MS: u32 = 60_000;
+/// The shortest `PACKAGING_LOCK_STALE_MS`: one second.
+const MIN_LOCK_STALE_MS: u32 = 1_000;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct LockInfo {
@@ -108,6 +115,10 @@ struct LockInfo {
     /// hosts that cannot tell have none.
     #[serde(default)]
     start: String,
+    /// When the holder last renewed the lock, in milliseconds since the
+    /// epoch on its clock; 0 in locks of versions that did not renew.
+    #[serde(default)]
+    beat: u64,
 }
 
 impl LockInfo {
@@ -130,13 +141,29 @@ impl LockInfo {
         }
         !host.process_alive(self.pid) || other_start(&host.process_started(self.pid))
     }
+
+    /// How long the holder of a lock nobody here can check has been silent
+    /// at `now`: `None` when the lock records no renewal; a renewal ahead of
+    /// this clock is no silence.
+    fn silent_for(&self, now: f64) -> Option<f64> {
+        (self.beat > 0).then(|| (now - self.beat as f64).max(0.0))
+    }
 }
 
-/// Holds the registry lock until [`Lock::release`].
-struct Lock {
+/// Milliseconds since the epoch as a lock's renewal time.
+fn beat_at(now: f64) -> u64 {
+    now.max(0.0) as u64
+}
+
+/// Holds a lock until it is released. Its holder calls [`Lock::check`]
+/// before every write, which also renews it when due.
+pub struct Lock {
     path: String,
     rel: String,
-    token: String,
+    /// The lock's content as this holder wrote it last.
+    info: std::cell::RefCell<LockInfo>,
+    /// Renew the lock when this long has passed since the last renewal.
+    renew_ms: f64,
 }
 
 /// The token of the lock at `path`, if it is a lock this tool wrote.
@@ -148,39 +175,78 @@ fn token_of(host: &dyn Host, path: &str) -> Option<String> {
 }
 
 impl Lock {
+    fn ours(&self, host: &dyn Host) -> bool {
+        token_of(host, &self.path).as_deref() == Some(self.info.borrow().token.as_str())
+    }
+
     /// Fail unless the lock still holds our token (a lock taken over
-    /// behind our back must not be written under).
-    fn check(&self, host: &dyn Host) -> Result<(), Failure> {
-        if token_of(host, &self.path).as_deref() == Some(self.token.as_str()) {
-            return Ok(());
+    /// behind our back must not be written under); then renew it when a
+    /// renewal is due ([`Lock::renew`]).
+    pub fn check(&self, host: &dyn Host) -> Result<(), Failure> {
+        if !self.ours(host) {
+            return Err(self.taken_over());
         }
-        Err(Failure::new(format!(
+        self.renew(host)
+    }
+
+    fn taken_over(&self) -> Failure {
+        Failure::new(format!(
             "{} was taken over by another command while this one held it; nothing was written. Run the command again",
             self.rel
-        )))
+        ))
+    }
+
+    /// Between the steps of a long hold: when a quarter of the stale bound
+    /// has passed since the last renewal, write the lock again with the
+    /// time now (only while it is still ours), so that writers who cannot
+    /// check this process see it alive. Costs a clock read otherwise.
+    pub fn renew(&self, host: &dyn Host) -> Result<(), Failure> {
+        let now = host.now_ms();
+        if now - (self.info.borrow().beat as f64) < self.renew_ms {
+            return Ok(());
+        }
+        if !self.ours(host) {
+            return Err(self.taken_over());
+        }
+        let content = {
+            let mut info = self.info.borrow_mut();
+            info.beat = beat_at(now);
+            serde_json::to_string(&*info).unwrap_or_default()
+        };
+        host.write_atomic(&self.path, &content).map_err(|e| {
+            Failure::new(format!(
+                "cannot renew {}: {e}; nothing was written. Run the command again",
+                self.rel
+            ))
+        })
     }
 
     fn release(self, host: &dyn Host) {
         // Remove the lock only while it is still ours.
-        if token_of(host, &self.path).as_deref() == Some(self.token.as_str()) {
+        if self.ours(host) {
             let _ = host.remove_file(&self.path);
         }
     }
 }
 
-/// The lock wait in whole milliseconds: `PACKAGING_LOCK_TIMEOUT_MS`, a whole
-/// number from 0 to one hour, or the default. Anything else is refused, not
-/// silently replaced by the default.
-fn lock_timeout(host: &dyn Host) -> Result<u32, Failure> {
-    let Some(value) = host.env("PACKAGING_LOCK_TIMEOUT_MS") else {
-        return Ok(DEFAULT_LOCK_TIMEOUT_MS);
+/// A lock setting in whole milliseconds: the variable `name`, a whole
+/// number from `min` to one hour, or `default`. Anything else is refused,
+/// not silently replaced by the default.
+fn lock_ms(host: &dyn Host, name: &str, min: u32, default: u32) -> Result<u32, Failure> {
+    let Some(value) = host.env(name) else {
+        return Ok(default);
     };
     // Whole milliseconds: parsing decimals would bring in float tables
     // (about 14 KB of the module) for one setting.
     match value.parse::<u32>() {
-        Ok(ms) if ms <= MAX_LOCK_TIMEOUT_MS && value.bytes().all(|b| b.is_ascii_digit()) => Ok(ms),
+        Ok(ms)
+            if (min..=MAX_LOCK_TIMEOUT_MS).contains(&ms)
+                && value.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(ms)
+        }
         _ => Err(Failure::new(format!(
-            "PACKAGING_LOCK_TIMEOUT_MS={} is not a whole number of milliseconds from 0 to {MAX_LOCK_TIMEOUT_MS}; set one, or unset it for the default ({DEFAULT_LOCK_TIMEOUT_MS})",
+            "{name}={} is not a whole number of milliseconds from {min} to {MAX_LOCK_TIMEOUT_MS}; set one, or unset it for the default ({default})",
             quote(&value)
         ))),
     }
@@ -190,18 +256,19 @@ fn lock_timeout(host: &dyn Host) -> Result<u32, Failure> {
 /// exclusively, holding this process's pid, host, time, `command` and a
 /// random token. A lock whose process is gone is taken over; waiting is
 /// bounded. `rel` (the file's repository path) and `tool` (the program a user
-/// would look for) name the lock in messages. The lock is released whatever
-/// `f` returns.
+/// would look for) name the lock in messages. `f` gets the lock to
+/// [`Lock::check`] before each write. The lock is released whatever `f`
+/// returns.
 pub fn with_lock<T>(
     host: &dyn Host,
     path: &str,
     rel: &str,
     tool: &str,
     command: &str,
-    f: impl FnOnce() -> Result<T, Failure>,
+    f: impl FnOnce(&Lock) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let lock = acquire(host, path, rel, tool, command)?;
-    let result = f();
+    let result = f(&lock);
     lock.release(host);
     result
 }
@@ -242,20 +309,32 @@ fn acquire(
     tool: &str,
     command: &str,
 ) -> Result<Lock, Failure> {
-    let timeout = lock_timeout(host)?;
+    let timeout = lock_ms(
+        host,
+        "PACKAGING_LOCK_TIMEOUT_MS",
+        0,
+        DEFAULT_LOCK_TIMEOUT_MS,
+    )?;
+    let stale = f64::from(lock_ms(
+        host,
+        "PACKAGING_LOCK_STALE_MS",
+        MIN_LOCK_STALE_MS,
+        DEFAULT_LOCK_STALE_MS,
+    )?);
     let path = format!("{file_path}{LOCK_SUFFIX}");
     let rel = format!("{file_rel}{LOCK_SUFFIX}");
+    let start = host.now_ms();
     let me = LockInfo {
         pid: host.pid(),
         host: host.hostname(),
-        since: iso_utc(host.now_ms()),
+        since: iso_utc(start),
         command: command.to_string(),
         token: host.token(),
         ns: host.namespace(),
         start: host.process_started(host.pid()),
+        beat: beat_at(start),
     };
     let content = serde_json::to_string(&me).unwrap_or_default();
-    let start = host.now_ms();
     let deadline = start + f64::from(timeout);
     let mut wait = 2u32 + host.pid() % 5;
     // Both graces fit in half the timeout, one after the other.
@@ -267,11 +346,12 @@ fn acquire(
             let lock = Lock {
                 path,
                 rel,
-                token: me.token,
+                info: std::cell::RefCell::new(me),
+                renew_ms: stale / 4.0,
             };
             // The lock appeared complete (the host links a flushed file into
             // place); reading our token back proves it is ours.
-            if lock.check(host).is_ok() {
+            if lock.ours(host) {
                 return Ok(lock);
             }
             return Err(Failure::new(format!(
@@ -291,7 +371,14 @@ fn acquire(
                 match serde_json::from_str::<LockInfo>(&text) {
                     Ok(info) => {
                         garbled = Seen::default();
-                        if info.checkable_by(&me) && info.holder_gone(&me, host) {
+                        // A pid checkable here is judged by its process; any
+                        // other holder by its renewals.
+                        let gone = if info.checkable_by(&me) {
+                            info.holder_gone(&me, host)
+                        } else {
+                            info.silent_for(host.now_ms()).is_some_and(|s| s >= stale)
+                        };
+                        if gone {
                             take_over(host, &path, &rel, tool, &text, &mut breaker)?;
                         }
                         holder = Some(info);
@@ -311,19 +398,7 @@ fn acquire(
         }
         if host.now_ms() >= deadline {
             return Err(match holder {
-                Some(info) => {
-                    let other_host = if info.host != me.host {
-                        format!(" on host {}", quote(&info.host))
-                    } else if !info.checkable_by(&me) {
-                        " in another PID namespace (a container) or boot of this host".to_string()
-                    } else {
-                        String::new()
-                    };
-                    Failure::new(format!(
-                        "{rel} is held by process {}{other_host} ({}, since {}); gave up after {} ms. If no {tool} command is running, delete {rel}",
-                        info.pid, info.command, info.since, timeout
-                    ))
-                }
+                Some(info) => held_by(&info, &me, &rel, tool, timeout, stale),
                 None => Failure::new(format!(
                     "{rel} exists but is unreadable; gave up after {timeout} ms. If no {tool} command is running, delete {rel}"
                 )),
@@ -332,6 +407,40 @@ fn acquire(
         host.sleep_ms(wait);
         wait = (wait * 2).min(MAX_SLEEP_MS);
     }
+}
+
+/// The refusal of a writer that waited `timeout` ms for the lock `info`.
+fn held_by(
+    info: &LockInfo,
+    me: &LockInfo,
+    rel: &str,
+    tool: &str,
+    timeout: u32,
+    stale: f64,
+) -> Failure {
+    let (other_host, by_age) = if info.checkable_by(me) {
+        (String::new(), String::new())
+    } else {
+        let place = if info.host != me.host {
+            format!(" on host {}", quote(&info.host))
+        } else {
+            " in another PID namespace (a container) or boot of this host".to_string()
+        };
+        let age = if info.beat > 0 {
+            format!(
+                " Unless its holder renews it, it is taken over at {} ({stale} ms after its last renewal, PACKAGING_LOCK_STALE_MS).",
+                iso_utc(info.beat as f64 + stale)
+            )
+        } else {
+            " It records no renewal, so it is never taken over by age (an older version wrote it)."
+                .to_string()
+        };
+        (place, age)
+    };
+    Failure::new(format!(
+        "{rel} is held by process {}{other_host} ({}, since {}); gave up after {timeout} ms.{by_age} If no {tool} command is running, delete {rel}",
+        info.pid, info.command, info.since
+    ))
 }
 
 /// Remove a stale lock. A second lock (`.lock.break`) makes sure that of two
@@ -433,6 +542,7 @@ pub fn update<T>(
             Some(loaded) => (loaded.registry, true),
             None => (Registry::new(), false),
         };
+        lock.renew(host)?;
         let out = change(&mut registry)?;
         if exists || create {
             registry.updated_at = Some(iso_utc(host.now_ms()).into());
@@ -472,13 +582,14 @@ pub fn create_if_missing(host: &dyn Host, root: &str) -> Result<bool, Failure> {
     if host.stat(&dir)? != EntryKind::Dir {
         host.mkdir_all(&dir)?;
     }
-    with_lock(host, &path, REGISTRY_PATH, TOOL, "init", || {
+    with_lock(host, &path, REGISTRY_PATH, TOOL, "init", |lock| {
         sweep_temporaries(host, &path);
         if host.stat(&path)? != EntryKind::Missing {
             return Ok(false);
         }
         let mut registry = Registry::new();
         registry.updated_at = Some(iso_utc(host.now_ms()).into());
+        lock.check(host)?;
         host.write_atomic(&path, &registry.render())
             .map_err(|e| Failure::new(format!("cannot write {REGISTRY_PATH}: {e}")))?;
         Ok(true)

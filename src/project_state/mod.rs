@@ -417,10 +417,11 @@ impl Repo<'_> {
     ) -> Result<(), Failure> {
         self.ensure_dir()?;
         let path = self.path();
-        with_lock(self.host, &path, STATE_PATH, TOOL, command, || {
+        with_lock(self.host, &path, STATE_PATH, TOOL, command, |lock| {
             let mut doc = self.load()?.unwrap_or_else(|| new_state(&self.now()));
             change(&mut doc)?;
             doc.insert("updatedAt".into(), Value::from(self.now()));
+            lock.check(self.host)?;
             self.host
                 .write_atomic(&path, &render(&doc))
                 .map_err(|e| Failure::new(format!("cannot write {STATE_PATH}: {e}")))
@@ -461,10 +462,11 @@ impl Repo<'_> {
                 lines.push(format!("  mkdir: {STATE_DIR}"));
             }
             let path = self.path();
-            let wrote = with_lock(self.host, &path, STATE_PATH, TOOL, "init", || {
+            let wrote = with_lock(self.host, &path, STATE_PATH, TOOL, "init", |lock| {
                 if self.host.stat(&path)? != EntryKind::Missing {
                     return Ok(false);
                 }
+                lock.check(self.host)?;
                 self.host
                     .write_atomic(&path, &render(&new_state(&self.now())))
                     .map_err(|e| Failure::new(format!("cannot write {STATE_PATH}: {e}")))?;

@@ -69,3 +69,76 @@ test('writers in separate PID namespaces sharing a hostname lose no acknowledged
     repo.cleanup();
   }
 });
+
+// A writer killed (SIGKILL, injected with strace) while it holds the lock,
+// inside its own PID namespace: the container is gone and nothing here can
+// check its pid. The lock is taken over once its holder has not renewed it
+// for PACKAGING_LOCK_STALE_MS, never before.
+const straceOk = spawnSync('strace', ['-V']).status === 0 ? true : 'strace is not installed';
+const CTL_PATH = fs.realpathSync(process.env.CTL_UNDER_TEST ?? new URL('../../dist/packaging/scripts/ctl-packaging.mjs', import.meta.url).pathname);
+
+function killedContainerLock(repo) {
+  const r = repo.exec('unshare', ['--pid', '--fork', '--mount-proc', 'strace', '-f', '-qq', '-o', '/dev/null',
+    '-e', 'trace=rename,renameat,renameat2', '-e', 'inject=rename,renameat,renameat2:signal=KILL:when=1',
+    process.execPath, CTL_PATH, 'add-service', '--id', 'lost']);
+  assert.ok(r.signal === 'SIGKILL' || r.code === 137, `the writer was killed: ${r.code} ${r.signal} ${r.stderr}`);
+  const lock = JSON.parse(repo.read(LOCK));
+  assert.match(lock.ns, /pid:\[\d+\]$/, 'the lock records the dead namespace');
+  assert.ok(lock.beat > 0, 'the lock records its renewal');
+  return lock;
+}
+
+test('a lock left by a killed container is taken over once its holder stops renewing it', { skip: (canUnshare !== true && String(canUnshare)) || (straceOk !== true && straceOk) }, () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    const before = repo.read(REGISTRY);
+    const lock = killedContainerLock(repo);
+    // Within the bound: waited for, refused, untouched, and the message says when.
+    const early = repo.run(['add-service', '--id', 'svc'], { env: { PACKAGING_LOCK_TIMEOUT_MS: '300' }, timeout: 5300 });
+    assert.equal(early.code, 1, early.stdout + early.stderr);
+    assert.match(early.stderr, /in another PID namespace .* Unless its holder renews it, it is taken over at \S+ \(60000 ms after its last renewal, PACKAGING_LOCK_STALE_MS\)/);
+    assert.equal(repo.read(REGISTRY), before);
+    assert.deepEqual(JSON.parse(repo.read(LOCK)), lock);
+    // With a one-second bound the next writer takes it over inside its wait.
+    const t0 = Date.now();
+    const r = repo.run(['add-service', '--id', 'svc'], { env: { PACKAGING_LOCK_TIMEOUT_MS: '4000', PACKAGING_LOCK_STALE_MS: '1000' }, timeout: 9000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '[ok] Added packaging target: svc (service)\n');
+    assert.ok(Date.now() - t0 < 9000);
+    assert.deepEqual(JSON.parse(repo.read(REGISTRY)).targets.map((t) => t.id), ['svc'], 'the killed add never landed; no registry is torn');
+    assert.equal(repo.exists(LOCK), false);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('a holder in another PID namespace that keeps renewing its lock is never taken over', { skip: canUnshare !== true && String(canUnshare) }, async () => {
+  const repo = makeRepo({ templates: true });
+  // The holder: a live process in its own namespace that renews the lock
+  // every 200 ms, as a long-running writer does between its steps.
+  const renew = `
+    const fs = require('node:fs');
+    const [lockPath, ns, host] = process.argv.slice(1);
+    const write = () => { const t = lockPath + '.' + process.pid + '.tmp'; fs.writeFileSync(t, JSON.stringify({ pid: 1, host, since: '2026-01-01T00:00:00.000Z', command: 'add', token: 'theirs', ns, beat: Date.now() })); fs.renameSync(t, lockPath); };
+    write(); process.stdout.write('held\\n'); setInterval(write, 200);`;
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const nsOf = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'readlink', '/proc/self/ns/pid'], { encoding: 'utf8' }).stdout.trim();
+    const holder = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, '-e', renew, repo.abs(LOCK), `${boot} ${nsOf}`, os.hostname()], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve, reject) => { holder.stdout.once('data', resolve); holder.on('error', reject); });
+      const before = repo.read(REGISTRY);
+      const r = await repo.runAsync(['add-service', '--id', 'svc'], { env: { PACKAGING_LOCK_TIMEOUT_MS: '3000', PACKAGING_LOCK_STALE_MS: '1000' } });
+      assert.equal(r.code, 1, `a renewed lock was taken over: ${r.stdout}`);
+      assert.match(r.stderr, /is held by process 1 in another PID namespace/);
+      assert.equal(repo.read(REGISTRY), before);
+      assert.equal(JSON.parse(repo.read(LOCK)).token, 'theirs');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
