@@ -941,7 +941,7 @@ fn buildx_dry_runs_print_one_bake_or_one_build() {
     );
     assert_eq!(
         out,
-        "[dry-run] docker buildx build -f ops/packaging/services/api.Dockerfile -t registry.example.com/team/api:latest --metadata-file '$TMPDIR/ctl-packaging-XXXXXX/metadata.json' --push apps/api\n"
+        "[dry-run] docker buildx build -f ops/packaging/services/api.Dockerfile -t registry.example.com/team/api:latest --metadata-file '$TMPDIR/ctl-packaging-XXXXXX/metadata.json' --push -- apps/api\n"
     );
     assert!(host.spawned().is_empty());
 }
@@ -1125,7 +1125,7 @@ fn buildx_is_the_standalone_binary_without_docker_and_an_error_without_either() 
     assert_eq!(host.spawned()[0].program, "buildx");
     assert_eq!(
         host.spawned()[0].args,
-        words("build -f ops/packaging/apps/web.Dockerfile -t web:latest --metadata-file /tmp/ctl-packaging-1/metadata.json --builder remote1 --push apps/web")
+        words("build -f ops/packaging/apps/web.Dockerfile -t web:latest --metadata-file /tmp/ctl-packaging-1/metadata.json --builder remote1 --push -- apps/web")
     );
     assert!(out.stderr.starts_with(
         "[info] Using buildx (github.com/docker/buildx v0.36.1), builder remote1; docker is not on PATH\n"

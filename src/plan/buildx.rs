@@ -188,7 +188,8 @@ fn common(req: &Request, metadata: &str, a: &mut Vec<String>) {
 }
 
 /// `build -f F -t T [settings] --metadata-file M [--builder B] [--push]
-/// [--output O] C`, after the program's prefix.
+/// [--output O] -- C`, after the program's prefix (`--`: a context is never
+/// read as an option, whatever it is).
 pub fn build_argv(plan: &Plan, req: &Request, metadata: &str) -> Vec<String> {
     let mut a: Vec<String> = vec![
         "build".into(),
@@ -202,7 +203,7 @@ pub fn build_argv(plan: &Plan, req: &Request, metadata: &str) -> Vec<String> {
     if let Some(spec) = &req.output {
         a.extend(["--output".into(), output_for(spec, &plan.id)]);
     }
-    a.push(plan.context.clone());
+    a.extend(["--".into(), plan.context.clone()]);
     a
 }
 

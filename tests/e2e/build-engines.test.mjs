@@ -407,6 +407,36 @@ describe('engine commands', () => {
     }
   });
 
+  test('the helper refuses a context or Dockerfile that begins with -, for every engine, and runs nothing', () => {
+    const { repo } = scratchRepo();
+    try {
+      const bin = path.join(repo.base, 'rec-bin');
+      fs.mkdirSync(bin);
+      const log = path.join(repo.base, 'engine.log');
+      for (const engine of ['docker', 'podman', 'buildah']) {
+        fs.writeFileSync(path.join(bin, engine), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${JSON.stringify(log)}\n`, { mode: 0o755 });
+      }
+      const cases = [
+        [['--context', '-q'], '--context "-q"'],
+        [['--context=-otype=local,dest=/tmp/x'], '--context "-otype=local,dest=/tmp/x"'],
+        [['--context', '-'], '--context "-"'],
+        [['--dockerfile', '-'], '--dockerfile "-"'],
+      ];
+      for (const engine of ['docker', 'podman', 'buildah']) {
+        for (const [extra, named] of cases) {
+          const args = ['--dockerfile', 'ops/packaging/jobs/worker.Dockerfile', '--tag', 'x', '--engine', engine, ...extra];
+          const h = spawnSync(process.execPath, ['ops/packaging/scripts/docker-build.mjs', ...args], { cwd: repo.root, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
+          assert.equal(h.status, 2, `${engine} ${extra}: ${h.stdout}${h.stderr}`);
+          assert.equal(h.stdout, '');
+          assert.equal(h.stderr, `[error] ${named} begins with "-", which ${engine} would read as an option; name the path as ./${named.split('"')[1]}\n`);
+        }
+      }
+      assert.equal(fs.existsSync(log), false, 'no engine ran');
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   test('build-all --changed-since builds only the targets that changed since a git ref', () => {
     const { repo, git } = scratchRepo();
     try {

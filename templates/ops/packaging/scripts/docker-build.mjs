@@ -92,6 +92,15 @@ if (!ENGINES.includes(engine)) {
   fail(`Unknown engine "${engine}"; use one of: ${ENGINES.join(', ')}`, 2);
 }
 
+// A path that begins with "-" would reach the engine as an option ("-" alone
+// is standard input): refused, never passed on.
+for (const key of ['dockerfile', 'context']) {
+  const value = opts[key];
+  if (value && value.startsWith('-')) {
+    fail(`--${key} ${JSON.stringify(value)} begins with "-", which ${engine} would read as an option; name the path as ./${value}`, 2);
+  }
+}
+
 const args = [];
 if (engine === 'buildah') {
   const globalFlags = (process.env.PACKAGING_BUILDAH_ARGS || '').trim();
