@@ -850,3 +850,36 @@ fn a_holder_renews_its_lock_between_steps_and_never_renews_one_taken_from_it() {
     .unwrap();
     assert!(host.file(&lock).is_some(), "another's lock is not released");
 }
+
+#[test]
+fn an_add_whose_registry_write_fails_leaves_no_dockerfile_and_no_folder_it_made() {
+    let host = repo();
+    host.add_dir("/repo/ops/packaging/kept");
+    host.deny_writes(REG);
+    let before = host.file(REG);
+    for dockerfile in [
+        "ops/packaging/new/deep/svc.Dockerfile",
+        "ops/packaging/kept/svc.Dockerfile",
+    ] {
+        let e = err(
+            &host,
+            &["add-service", "--id", "svc", "--dockerfile", dockerfile],
+        );
+        assert!(
+            e.contains("cannot write docs/packaging/registry.json"),
+            "{e}"
+        );
+        assert!(!e.contains("[ok]"), "{e}");
+        assert_eq!(host.file(REG), before);
+        assert!(host.file(&format!("/repo/{dockerfile}")).is_none());
+    }
+    assert!(
+        !host.has_dir("/repo/ops/packaging/new"),
+        "the folders add made are gone"
+    );
+    assert!(
+        host.has_dir("/repo/ops/packaging/kept"),
+        "a folder that was there stays"
+    );
+    assert!(host.has_dir("/repo/ops/packaging"));
+}

@@ -124,7 +124,7 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     // All or nothing as the user sees it: the Dockerfile is seeded under the
     // registry lock, before the registry is written; when the write fails the
     // seeded file is removed again, and `[ok]` comes only after both.
-    let seeded = std::cell::Cell::new(None::<String>);
+    let mut seeded = Seeded::default();
     let mut warning = None;
     let result = store::update(ctx.host, &ctx.root, "add", true, |registry| {
         if registry.find(&id).is_some() {
@@ -133,29 +133,26 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
                 quote(&id)
             )));
         }
-        let (created, warn) = seed_dockerfile(
+        warning = seed_dockerfile(
             ctx,
+            &mut seeded,
             &dockerfile,
             template.as_deref(),
             &id,
             &kind,
             module.as_deref(),
         )?;
-        seeded.set(created);
-        warning = warn;
         registry.targets.push(target);
         Ok(())
     });
     if let Err(e) = result {
-        if let Some(path) = seeded.take() {
-            let _ = ctx.host.remove_file(&path);
-        }
+        seeded.undo(ctx);
         return Err(e);
     }
     if let Some(w) = warning {
         ctx.console.err(w);
     }
-    if seeded.take().is_some() {
+    if seeded.file.is_some() {
         files.push(dockerfile.clone());
     }
     if json {
@@ -167,20 +164,43 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     Ok(0)
 }
 
+/// What `add` created for its target: removed again when the target is not
+/// added, so that a refusal leaves the repository as it was.
+#[derive(Default)]
+struct Seeded {
+    /// The seeded Dockerfile.
+    file: Option<String>,
+    /// The folders made for it, deepest first.
+    dirs: Vec<String>,
+}
+
+impl Seeded {
+    fn undo(&self, ctx: &Ctx) {
+        if let Some(file) = &self.file {
+            let _ = ctx.host.remove_file(file);
+        }
+        // Only while empty: anything another process put there stays.
+        for dir in &self.dirs {
+            let _ = ctx.host.remove_dir(dir);
+        }
+    }
+}
+
 /// Create the Dockerfile when it does not exist: from the template when that
 /// file exists, else a placeholder. An existing file is never touched.
-/// Returns the path it created, if any, and a warning to print.
+/// Records in `seeded` what it created; returns a warning to print.
 fn seed_dockerfile(
     ctx: &Ctx,
+    seeded: &mut Seeded,
     dockerfile: &str,
     template: Option<&str>,
     id: &str,
     kind: &str,
     module: Option<&str>,
-) -> Result<(Option<String>, Option<String>), Failure> {
+) -> Result<Option<String>, Failure> {
     let path = ctx.abs(dockerfile);
     if ctx.host.stat(&path)? != EntryKind::Missing {
-        return Ok((None, None));
+        return Ok(None);
     }
     let from_template = match template {
         Some(t) if ctx.kind(t)? == EntryKind::File => ctx.host.read_file(&ctx.abs(t))?,
@@ -200,12 +220,19 @@ fn seed_dockerfile(
             quote(dockerfile)
         ))
     };
-    if let Some(slash) = path.rfind('/') {
-        ctx.host.mkdir_all(&path[..slash]).map_err(cannot)?;
+    let mut dir = path.as_str();
+    while let Some(slash) = dir.rfind('/') {
+        dir = &dir[..slash];
+        if dir.len() <= ctx.root.len() || ctx.host.stat(dir)? != EntryKind::Missing {
+            break;
+        }
+        seeded.dirs.push(dir.to_string());
     }
-    Ok(if ctx.host.create_new(&path, &text).map_err(cannot)? {
-        (Some(path), warning)
-    } else {
-        (None, warning)
-    })
+    if let Some(deepest) = seeded.dirs.first() {
+        ctx.host.mkdir_all(deepest).map_err(cannot)?;
+    }
+    if ctx.host.create_new(&path, &text).map_err(cannot)? {
+        seeded.file = Some(path);
+    }
+    Ok(warning)
 }
