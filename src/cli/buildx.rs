@@ -245,14 +245,15 @@ impl Buildx {
     }
 }
 
-/// `PACKAGING_BUILD_TIMEOUT_S`: whole seconds, 1 to 86400; refused otherwise.
-fn build_limit_ms(host: &dyn Host) -> Result<u32, Failure> {
-    match host.env("PACKAGING_BUILD_TIMEOUT_S") {
-        None => Ok(BUILD_LIMIT_S * 1000),
+/// A time limit in milliseconds from the variable `name`: whole seconds, 1
+/// to 86400, or `default_s`; anything else is refused.
+pub fn limit_ms(host: &dyn Host, name: &str, default_s: u32) -> Result<u32, Failure> {
+    match host.env(name) {
+        None => Ok(default_s * 1000),
         Some(v) => match v.trim().parse::<u32>() {
             Ok(s) if (1..=86_400).contains(&s) && v.trim() == v => Ok(s * 1000),
             _ => Err(Failure::new(format!(
-                "PACKAGING_BUILD_TIMEOUT_S must be a whole number of seconds from 1 to 86400 (got {})",
+                "{name} must be a whole number of seconds from 1 to 86400 (got {})",
                 quote(&v)
             ))),
         },
@@ -275,7 +276,7 @@ pub fn find(ctx: &mut Ctx, req: &Request, dry_run: bool) -> Result<Buildx, Failu
         .builder
         .clone()
         .or_else(|| ctx.host.env("BUILDX_BUILDER").filter(|b| !b.is_empty()));
-    let limit_ms = build_limit_ms(ctx.host)?;
+    let limit_ms = limit_ms(ctx.host, "PACKAGING_BUILD_TIMEOUT_S", BUILD_LIMIT_S)?;
     let docker = Buildx {
         program: "docker",
         prefix: &["buildx"],

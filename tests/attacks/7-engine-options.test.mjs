@@ -84,3 +84,41 @@ test('an untrusted .git/config core.fsmonitor runs no program in a dry run with 
     repo.cleanup();
   }
 });
+
+test('a git that never answers is stopped after PACKAGING_GIT_TIMEOUT_S, with its children, and the command says so', () => {
+  const repo = makeRepo({ templates: true, fakeDocker: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    assert.equal(repo.run(['add-service', '--id', 'svc']).code, 0);
+    repo.write('ops/packaging/services/svc.Dockerfile', 'FROM alpine:3.20\nUSER 1000\n');
+    // A git (a hung credential helper, a network filesystem) that spawns a
+    // child and waits for ever; the child records its pid.
+    const bin = path.join(repo.base, 'hung-bin');
+    fs.mkdirSync(bin);
+    const pids = path.join(repo.base, 'child.pid');
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nsleep 300 &\necho $! >> ${JSON.stringify(pids)}\nwait\n`, { mode: 0o755 });
+    const env = { PATH: `${bin}:${repo.env().PATH}`, PACKAGING_GIT_TIMEOUT_S: '1' };
+    const cases = [
+      [['build', '--target', 'svc', '--dry-run'], 0, /\[warn\] provenance: .* git ran longer than 1 s and was stopped \(PACKAGING_GIT_TIMEOUT_S\)/],
+      [['build-all', '--dry-run', '--changed-since', 'HEAD'], 1, /\[error\] .*git ran longer than 1 s and was stopped \(PACKAGING_GIT_TIMEOUT_S\)/],
+    ];
+    for (const [args, code, message] of cases) {
+      const t0 = Date.now();
+      const r = repo.run(args, { env, timeout: 30_000 });
+      assert.equal(r.signal, null, `${args.join(' ')} hung`);
+      assert.ok(Date.now() - t0 < 20_000, `${args.join(' ')} took ${Date.now() - t0} ms`);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    // Gone, or a zombie nobody reaped yet: not running.
+    const running = (pid) => { try { return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
+    for (const pid of fs.readFileSync(pids, 'utf8').trim().split('\n').map(Number)) {
+      assert.equal(running(pid), false, `git's child ${pid} was stopped too`);
+    }
+    const bad = repo.run(['build', '--target', 'svc', '--dry-run'], { env: { PACKAGING_GIT_TIMEOUT_S: 'soon' } });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /PACKAGING_GIT_TIMEOUT_S must be a whole number of seconds from 1 to 86400 \(got "soon"\)/);
+  } finally {
+    repo.cleanup();
+  }
+});

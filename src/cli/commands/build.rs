@@ -57,15 +57,15 @@ fn preflight(ctx: &Ctx, opts: &Options) -> Result<(), Failure> {
 }
 
 /// Ask git once per command; say once what is left out.
-fn git_facts(ctx: &mut Ctx, opts: &Options) -> GitFacts {
+fn git_facts(ctx: &mut Ctx, opts: &Options) -> Result<GitFacts, Failure> {
     if !opts.provenance {
-        return GitFacts::default();
+        return Ok(GitFacts::default());
     }
-    let facts = git::facts(ctx.host, &ctx.root);
+    let facts = git::facts(ctx.host, &ctx.root, git::limit_ms(ctx.host)?);
     for note in &facts.notes {
         ctx.console.err(format!("[warn] {note}"));
     }
-    facts
+    Ok(facts)
 }
 
 /// The plan of one target, with its Dockerfile present and a helper that
@@ -263,7 +263,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let (id, image) = shown(target, &opts.tag);
     if let Some(req) = req {
         let bx = buildx::find(ctx, &req, opts.dry_run)?;
-        let facts = git_facts(ctx, &opts);
+        let facts = git_facts(ctx, &opts)?;
         if opts.provenance {
             plan.add_provenance(&facts, ctx.host.now_ms(), &opts.tag);
         }
@@ -287,7 +287,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         };
         return Ok(report(ctx, &opts, Some(&bx), &[row], failure));
     }
-    let facts = git_facts(ctx, &opts);
+    let facts = git_facts(ctx, &opts)?;
     let start = ctx.host.now_ms();
     let mut exit = None;
     let result = execute(ctx, plan, &opts, &facts, &mut exit);
@@ -480,12 +480,7 @@ fn is_under(path: &str, dir: &str) -> bool {
 
 /// Run git for `--changed-since`; its failure is the command's.
 fn git_for_changes(ctx: &Ctx, args: &[&str]) -> Result<String, Failure> {
-    let argv: Vec<String> = crate::cli::git::SAFE
-        .iter()
-        .chain(args)
-        .map(|s| s.to_string())
-        .collect();
-    let c = ctx.host.capture("git", &argv, &ctx.root)?;
+    let c = git::capture(ctx.host, &ctx.root, args, git::limit_ms(ctx.host)?)?;
     match c.exit {
         Exit::Code(0) => Ok(c.stdout),
         Exit::NotFound => Err(Failure::new(
@@ -529,7 +524,13 @@ fn changed_since<'r>(
     let argv = ["rev-parse", "--verify", "--quiet", spec.as_str()];
     let commit = match git_for_changes(ctx, &argv) {
         Ok(out) => out.trim().to_string(),
-        Err(f) if f.lines.iter().any(|l| l.contains("not found on PATH")) => return Err(f),
+        Err(f)
+            if f.lines.iter().any(|l| {
+                l.contains("not found on PATH") || l.contains("(PACKAGING_GIT_TIMEOUT_S)")
+            }) =>
+        {
+            return Err(f)
+        }
         Err(_) => {
             return Err(Failure::new(format!(
                 "--changed-since {}: git cannot resolve it to a commit here (is it fetched? name a branch, tag or commit that exists in this clone)",
@@ -655,7 +656,7 @@ pub fn run_all(ctx: &mut Ctx) -> Result<i32, Failure> {
         return bake_all(ctx, &opts, &req, &selected);
     }
     preflight(ctx, &opts)?;
-    let facts = git_facts(ctx, &opts);
+    let facts = git_facts(ctx, &opts)?;
     let n = selected.len();
     let mut rows: Vec<Row> = Vec::with_capacity(n);
     let mut stopped: Option<Failure> = None;
@@ -756,7 +757,7 @@ fn bake_all(
         return Err(Failure { lines: problems });
     }
     let bx = buildx::find(ctx, req, opts.dry_run)?;
-    let facts = git_facts(ctx, opts);
+    let facts = git_facts(ctx, opts)?;
     if opts.provenance {
         let now = ctx.host.now_ms();
         for plan in &mut plans {

@@ -84,7 +84,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         return Err(Failure { lines: problems });
     }
     if with_provenance {
-        let facts = git::facts(ctx.host, &ctx.root);
+        let facts = git::facts(ctx.host, &ctx.root, git::limit_ms(ctx.host)?);
         for note in &facts.notes {
             ctx.console.err(format!("[warn] {note}"));
         }
