@@ -793,9 +793,12 @@ fn a_lock_nobody_here_can_check_is_taken_over_once_its_holder_stops_renewing_it(
         "[error] docs/packaging/registry.json.lock is held by process 1 on host \"ci-runner-7\" (add, since then); gave up after 200 ms. Unless its holder renews it, it is taken over at 2026-11-26T10:31:45.123Z (60000 ms after its last renewal, PACKAGING_LOCK_STALE_MS). If no ctl-packaging command is running, delete docs/packaging/registry.json.lock\n"
     );
     assert_eq!(host.file(&lock), before, "a live lock is never touched");
-    // A renewal in the future (clocks apart) is not silence.
-    let host = foreign_lock(Some(-120_000.0), &[timeout]);
+    // A renewal ahead of this clock by less than the bound is fresh; by more,
+    // the clocks are further apart than the protocol allows: taken over.
+    let host = foreign_lock(Some(-59_000.0), &[timeout]);
     assert!(err(&host, &["add-service", "--id", "a"]).contains("is held by process 1"));
+    let host = foreign_lock(Some(-60_001.0), &[timeout]);
+    ok(&host, &["add-service", "--id", "a"]);
     // A lock that records no renewal (an older version) is never taken over by age.
     let host = foreign_lock(None, &[timeout]);
     let e = err(&host, &["add-service", "--id", "a"]);
@@ -882,4 +885,124 @@ fn an_add_whose_registry_write_fails_leaves_no_dockerfile_and_no_folder_it_made(
         "a folder that was there stays"
     );
     assert!(host.has_dir("/repo/ops/packaging"));
+}
+
+#[test]
+fn a_waiter_judges_a_lock_by_the_longer_of_its_own_and_the_holders_stale_bound() {
+    let timeout = ("PACKAGING_LOCK_TIMEOUT_MS", "200");
+    // The holder said it renews within an hour: 61 s of silence is not enough.
+    let host = repo();
+    host.add_file(
+        &format!("{REG}.lock"),
+        &format!(
+            r#"{{"pid":1,"host":"ci-runner-7","since":"then","command":"add","token":"theirs","beat":{},"stale":3600000}}"#,
+            (1_795_689_104_123.0 - 61_000.0) as u64
+        ),
+    );
+    let mut host = host;
+    host.env.insert(timeout.0.into(), timeout.1.into());
+    let e = err(&host, &["add-service", "--id", "a"]);
+    assert!(e.contains("(3600000 ms after its last renewal"), "{e}");
+    // A holder with a shorter bound than the waiter's: the waiter's counts.
+    let host = foreign_lock(
+        Some(30_000.0),
+        &[timeout, ("PACKAGING_LOCK_STALE_MS", "60000")],
+    );
+    assert!(err(&host, &["add-service", "--id", "a"]).contains("is held by process 1"));
+}
+
+#[test]
+fn a_lock_whose_renewal_is_not_a_whole_number_is_judged_as_one_that_records_none() {
+    for beat in ["-1", "1.5", "\"1795689104123\"", "null", "1e30", "{}"] {
+        // Its pid alive here: never taken over, whatever the beat says.
+        let mut host = repo();
+        host.alive.insert(77);
+        host.env
+            .insert("PACKAGING_LOCK_TIMEOUT_MS".into(), "1500".into());
+        let lock = format!(
+            r#"{{"pid":77,"host":"memhost","since":"then","command":"add","token":"theirs","beat":{beat}}}"#
+        );
+        host.add_file(&format!("{REG}.lock"), &lock);
+        let e = err(&host, &["add-service", "--id", "a"]);
+        assert!(
+            e.contains("is held by process 77 (add, since then)"),
+            "{beat}: {e}"
+        );
+        assert_eq!(
+            host.file(&format!("{REG}.lock")).as_deref(),
+            Some(lock.as_str())
+        );
+        // Another host's: no renewal recorded, never taken over by age.
+        let mut host = repo();
+        host.env
+            .insert("PACKAGING_LOCK_TIMEOUT_MS".into(), "1500".into());
+        host.add_file(
+            &format!("{REG}.lock"),
+            &lock.replace("memhost", "ci-runner-7"),
+        );
+        let e = err(&host, &["add-service", "--id", "a"]);
+        assert!(e.contains("records no renewal"), "{beat}: {e}");
+    }
+}
+
+#[test]
+fn a_lock_taken_after_a_wait_records_when_it_was_taken() {
+    use ctl_packaging::cli::store::with_lock;
+    use ctl_packaging::host::Host;
+    let mut host = MemHost::default();
+    host.env
+        .insert("PACKAGING_LOCK_STALE_MS".into(), "1000".into());
+    let path = "/repo/docs/packaging/registry.json";
+    // A garbled lock, waited out (a second) before it is taken over.
+    host.add_file(&format!("{path}.lock"), "garbled by an older version");
+    let t0 = host.now_ms();
+    with_lock(
+        &host,
+        path,
+        "docs/packaging/registry.json",
+        "ctl-packaging",
+        "add",
+        |_| {
+            let now = host.now_ms();
+            assert!(now - t0 >= 1000.0, "waited {} ms", now - t0);
+            let v: serde_json::Value =
+                serde_json::from_str(&host.file(&format!("{path}.lock")).unwrap()).unwrap();
+            assert_eq!(
+                v["beat"].as_f64(),
+                Some(now.floor()),
+                "renewed when taken, not when the wait began"
+            );
+            assert_eq!(v["since"], ctl_packaging::values::time::iso_utc(now));
+            Ok(())
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_holder_that_went_its_stale_bound_without_renewing_writes_nothing() {
+    use ctl_packaging::cli::store::with_lock;
+    let host = repo();
+    let path = "/repo/docs/packaging/registry.json";
+    let t0 = 1_795_689_104_123.0;
+    let e = with_lock(
+        &host,
+        path,
+        "docs/packaging/registry.json",
+        "ctl-packaging",
+        "add",
+        |held| {
+            // A step that stalled past the bound: another host may have taken
+            // the lock over and let it go meanwhile.
+            host.set_now(t0 + 60_000.0);
+            held.check(&host)?;
+            Ok(())
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.lines,
+        ["this command held docs/packaging/registry.json.lock for 60000 ms without renewing it, longer than its stale bound (60000 ms, PACKAGING_LOCK_STALE_MS), so another command may have taken it over; nothing was written. Run the command again"]
+    );
+    assert!(host.file(&format!("{path}.lock")).is_none(), "released");
 }

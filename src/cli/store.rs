@@ -116,9 +116,20 @@ struct LockInfo {
     #[serde(default)]
     start: String,
     /// When the holder last renewed the lock, in milliseconds since the
-    /// epoch on its clock; 0 in locks of versions that did not renew.
-    #[serde(default)]
+    /// epoch on its clock; 0 in locks of versions that did not renew (and
+    /// in locks whose value is not a whole number: nothing is guessed).
+    #[serde(default, deserialize_with = "whole_ms")]
     beat: u64,
+    /// The holder's stale bound (`PACKAGING_LOCK_STALE_MS`): a waiter
+    /// judges the lock by the longer of this and its own.
+    #[serde(default, deserialize_with = "whole_ms")]
+    stale: u64,
+}
+
+/// A whole number of milliseconds, or 0 for any other JSON value.
+fn whole_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    use serde::Deserialize;
+    Ok(serde_json::Value::deserialize(d)?.as_u64().unwrap_or(0))
 }
 
 impl LockInfo {
@@ -142,11 +153,19 @@ impl LockInfo {
         !host.process_alive(self.pid) || other_start(&host.process_started(self.pid))
     }
 
-    /// How long the holder of a lock nobody here can check has been silent
-    /// at `now`: `None` when the lock records no renewal; a renewal ahead of
-    /// this clock is no silence.
-    fn silent_for(&self, now: f64) -> Option<f64> {
-        (self.beat > 0).then(|| (now - self.beat as f64).max(0.0))
+    /// The bound a waiter whose own is `mine` judges this lock by.
+    fn bound(&self, mine: f64) -> f64 {
+        mine.max(self.stale as f64)
+    }
+
+    /// Whether the holder of a lock nobody here can check is gone at `now`:
+    /// it has not renewed the lock for [`LockInfo::bound`], or its last
+    /// renewal lies further ahead of this clock than that (clocks further
+    /// apart than the bound, which the protocol rules out). A lock that
+    /// records no renewal is never judged by age.
+    fn silent_past(&self, now: f64, mine: f64) -> bool {
+        let (beat, bound) = (self.beat as f64, self.bound(mine));
+        self.beat > 0 && (now - beat >= bound || beat - now > bound)
     }
 }
 
@@ -162,8 +181,10 @@ pub struct Lock {
     rel: String,
     /// The lock's content as this holder wrote it last.
     info: std::cell::RefCell<LockInfo>,
-    /// Renew the lock when this long has passed since the last renewal.
-    renew_ms: f64,
+    /// This holder's stale bound: it renews the lock when a quarter of it
+    /// has passed since the last renewal, and writes nothing once it has
+    /// gone this long without one (it may have been taken over meanwhile).
+    stale_ms: f64,
 }
 
 /// The token of the lock at `path`, if it is a lock this tool wrote.
@@ -180,12 +201,14 @@ impl Lock {
     }
 
     /// Fail unless the lock still holds our token (a lock taken over
-    /// behind our back must not be written under); then renew it when a
+    /// behind our back must not be written under) and this holder has not
+    /// gone the stale bound without renewing it; then renew it when a
     /// renewal is due ([`Lock::renew`]).
     pub fn check(&self, host: &dyn Host) -> Result<(), Failure> {
         if !self.ours(host) {
             return Err(self.taken_over());
         }
+        self.fresh(host, self.info.borrow().beat)?;
         self.renew(host)
     }
 
@@ -196,13 +219,33 @@ impl Lock {
         ))
     }
 
+    /// Fail when the stale bound has passed since the renewal at `beat`: a
+    /// writer that cannot check this process may have taken the lock over
+    /// in that time (and a renewal written since may have put it back).
+    fn fresh(&self, host: &dyn Host, beat: u64) -> Result<(), Failure> {
+        let silent = host.now_ms() - beat as f64;
+        if silent < self.stale_ms {
+            return Ok(());
+        }
+        Err(Failure::new(format!(
+            "this command held {} for {} ms without renewing it, longer than its stale bound ({} ms, PACKAGING_LOCK_STALE_MS), so another command may have taken it over; nothing was written. Run the command again",
+            self.rel, silent as u64, self.stale_ms
+        )))
+    }
+
     /// Between the steps of a long hold: when a quarter of the stale bound
     /// has passed since the last renewal, write the lock again with the
     /// time now (only while it is still ours), so that writers who cannot
     /// check this process see it alive. Costs a clock read otherwise.
+    ///
+    /// The token check and the rename are two steps: a holder stalled
+    /// between them past the bound can rename its lock back over one taken
+    /// over meanwhile. It then fails here, measured from the renewal before,
+    /// and writes nothing.
     pub fn renew(&self, host: &dyn Host) -> Result<(), Failure> {
         let now = host.now_ms();
-        if now - (self.info.borrow().beat as f64) < self.renew_ms {
+        let before = self.info.borrow().beat;
+        if now - (before as f64) < self.stale_ms / 4.0 {
             return Ok(());
         }
         if !self.ours(host) {
@@ -218,7 +261,8 @@ impl Lock {
                 "cannot renew {}: {e}; nothing was written. Run the command again",
                 self.rel
             ))
-        })
+        })?;
+        self.fresh(host, before)
     }
 
     fn release(self, host: &dyn Host) {
@@ -324,7 +368,7 @@ fn acquire(
     let path = format!("{file_path}{LOCK_SUFFIX}");
     let rel = format!("{file_rel}{LOCK_SUFFIX}");
     let start = host.now_ms();
-    let me = LockInfo {
+    let mut me = LockInfo {
         pid: host.pid(),
         host: host.hostname(),
         since: iso_utc(start),
@@ -333,8 +377,8 @@ fn acquire(
         ns: host.namespace(),
         start: host.process_started(host.pid()),
         beat: beat_at(start),
+        stale: stale as u64,
     };
-    let content = serde_json::to_string(&me).unwrap_or_default();
     let deadline = start + f64::from(timeout);
     let mut wait = 2u32 + host.pid() % 5;
     // Both graces fit in half the timeout, one after the other.
@@ -342,16 +386,24 @@ fn acquire(
     let mut garbled = Seen::default();
     let mut breaker = Seen(None, STALE_BREAKER_MS.min(quarter));
     loop {
+        // The lock records when it was taken, not when the wait began: a
+        // lock taken after a long wait must not look silent to a writer that
+        // cannot check its pid.
+        let now = host.now_ms();
+        me.since = iso_utc(now);
+        me.beat = beat_at(now);
+        let content = serde_json::to_string(&me).unwrap_or_default();
         if host.create_new(&path, &content)? {
             let lock = Lock {
                 path,
                 rel,
                 info: std::cell::RefCell::new(me),
-                renew_ms: stale / 4.0,
+                stale_ms: stale,
             };
             // The lock appeared complete (the host links a flushed file into
             // place); reading our token back proves it is ours.
             if lock.ours(host) {
+                sweep_temporaries(host, file_path);
                 return Ok(lock);
             }
             return Err(Failure::new(format!(
@@ -376,7 +428,7 @@ fn acquire(
                         let gone = if info.checkable_by(&me) {
                             info.holder_gone(&me, host)
                         } else {
-                            info.silent_for(host.now_ms()).is_some_and(|s| s >= stale)
+                            info.silent_past(host.now_ms(), stale)
                         };
                         if gone {
                             take_over(host, &path, &rel, tool, &text, &mut breaker)?;
@@ -398,7 +450,7 @@ fn acquire(
         }
         if host.now_ms() >= deadline {
             return Err(match holder {
-                Some(info) => held_by(&info, &me, &rel, tool, timeout, stale),
+                Some(info) => held_by(&info, &me, &rel, tool, timeout, stale, host.now_ms()),
                 None => Failure::new(format!(
                     "{rel} exists but is unreadable; gave up after {timeout} ms. If no {tool} command is running, delete {rel}"
                 )),
@@ -417,6 +469,7 @@ fn held_by(
     tool: &str,
     timeout: u32,
     stale: f64,
+    now: f64,
 ) -> Failure {
     let (other_host, by_age) = if info.checkable_by(me) {
         (String::new(), String::new())
@@ -426,10 +479,16 @@ fn held_by(
         } else {
             " in another PID namespace (a container) or boot of this host".to_string()
         };
-        let age = if info.beat > 0 {
+        let bound = info.bound(stale);
+        let due = info.beat as f64 + bound;
+        let age = if info.beat > 0 && due > now {
             format!(
-                " Unless its holder renews it, it is taken over at {} ({stale} ms after its last renewal, PACKAGING_LOCK_STALE_MS).",
-                iso_utc(info.beat as f64 + stale)
+                " Unless its holder renews it, it is taken over at {} ({bound} ms after its last renewal, PACKAGING_LOCK_STALE_MS).",
+                iso_utc(due)
+            )
+        } else if info.beat > 0 {
+            format!(
+                " It has not been renewed for {bound} ms (PACKAGING_LOCK_STALE_MS) and is due to be taken over; run the command again."
             )
         } else {
             " It records no renewal, so it is never taken over by age (an older version wrote it)."
@@ -537,7 +596,6 @@ pub fn update<T>(
     }
     let lock = acquire(host, &path, REGISTRY_PATH, TOOL, command)?;
     let result = (|| {
-        sweep_temporaries(host, &path);
         let (mut registry, exists) = match load(host, root)? {
             Some(loaded) => (loaded.registry, true),
             None => (Registry::new(), false),
@@ -583,7 +641,6 @@ pub fn create_if_missing(host: &dyn Host, root: &str) -> Result<bool, Failure> {
         host.mkdir_all(&dir)?;
     }
     with_lock(host, &path, REGISTRY_PATH, TOOL, "init", |lock| {
-        sweep_temporaries(host, &path);
         if host.stat(&path)? != EntryKind::Missing {
             return Ok(false);
         }

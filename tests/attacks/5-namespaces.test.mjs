@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { test } from 'node:test';
 
-import { deadPid, LOCK, makeRepo, REGISTRY } from '../e2e/helpers.mjs';
+import { CTL, deadPid, LOCK, makeRepo, REGISTRY } from '../e2e/helpers.mjs';
 
 const TIMEOUT_MS = 1000;
 
@@ -75,20 +75,21 @@ test('writers in separate PID namespaces sharing a hostname lose no acknowledged
 // check its pid. The lock is taken over once its holder has not renewed it
 // for PACKAGING_LOCK_STALE_MS, never before.
 const straceOk = spawnSync('strace', ['-V']).status === 0 ? true : 'strace is not installed';
-const CTL_PATH = fs.realpathSync(process.env.CTL_UNDER_TEST ?? new URL('../../dist/packaging/scripts/ctl-packaging.mjs', import.meta.url).pathname);
+const skipRaces = (canUnshare !== true && String(canUnshare)) || (straceOk !== true && straceOk);
 
 function killedContainerLock(repo) {
   const r = repo.exec('unshare', ['--pid', '--fork', '--mount-proc', 'strace', '-f', '-qq', '-o', '/dev/null',
     '-e', 'trace=rename,renameat,renameat2', '-e', 'inject=rename,renameat,renameat2:signal=KILL:when=1',
-    process.execPath, CTL_PATH, 'add-service', '--id', 'lost']);
+    process.execPath, CTL, 'add-service', '--id', 'lost'], { env: { PACKAGING_LOCK_STALE_MS: '1000' } });
   assert.ok(r.signal === 'SIGKILL' || r.code === 137, `the writer was killed: ${r.code} ${r.signal} ${r.stderr}`);
   const lock = JSON.parse(repo.read(LOCK));
   assert.match(lock.ns, /pid:\[\d+\]$/, 'the lock records the dead namespace');
   assert.ok(lock.beat > 0, 'the lock records its renewal');
+  assert.equal(lock.stale, 1000, 'and its holder\'s bound');
   return lock;
 }
 
-test('a lock left by a killed container is taken over once its holder stops renewing it', { skip: (canUnshare !== true && String(canUnshare)) || (straceOk !== true && straceOk) }, () => {
+test('a lock left by a killed container is taken over once its holder stops renewing it', { skip: skipRaces }, () => {
   const repo = makeRepo({ templates: true });
   try {
     assert.equal(repo.run(['init']).code, 0);
@@ -100,7 +101,8 @@ test('a lock left by a killed container is taken over once its holder stops rene
     assert.match(early.stderr, /in another PID namespace .* Unless its holder renews it, it is taken over at \S+ \(60000 ms after its last renewal, PACKAGING_LOCK_STALE_MS\)/);
     assert.equal(repo.read(REGISTRY), before);
     assert.deepEqual(JSON.parse(repo.read(LOCK)), lock);
-    // With a one-second bound the next writer takes it over inside its wait.
+    // Where every writer has a one-second bound (the killed one had), the
+    // next writer takes it over inside its wait.
     const t0 = Date.now();
     const r = repo.run(['add-service', '--id', 'svc'], { env: { PACKAGING_LOCK_TIMEOUT_MS: '4000', PACKAGING_LOCK_STALE_MS: '1000' }, timeout: 9000 });
     assert.equal(r.code, 0, r.stderr);
@@ -138,6 +140,134 @@ test('a holder in another PID namespace that keeps renewing its lock is never ta
     } finally {
       holder.kill('SIGKILL');
     }
+  } finally {
+    repo.cleanup();
+  }
+});
+
+// Races with a one-second stale bound, each writer the real CLI; strace (-P:
+// only system calls on one path) widens a race window to make it repeatable,
+// it creates none.
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Run `argv` (a command line) in `cwd`; resolves {code, out, err}. */
+function runIn(argv, cwd, env) {
+  return new Promise((resolve) => {
+    const c = spawn(argv[0], argv.slice(1), { cwd, env });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.stderr.on('data', (d) => { err += d; });
+    c.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** A registry of `n` targets: loading it takes a while. */
+function bigRegistry(n) {
+  const targets = Array.from({ length: n }, (_, i) => ({
+    id: `b${i}`, type: 'service', dockerfile: `ops/packaging/services/b${i}.Dockerfile`,
+    context: '.', image: `b${i}`, addedAt: '2026-12-01T14:24:22.896Z',
+  }));
+  return `${JSON.stringify({ version: 1, updatedAt: '2026-12-01T14:24:22.988Z', targets }, null, 2)}\n`;
+}
+
+const ids = (repo) => JSON.parse(repo.read(REGISTRY)).targets.map((t) => t.id);
+
+test('a renewal stalled past the bound after its token check puts its lock back over a taken one, and then writes nothing: no acknowledged add is lost', { skip: skipRaces }, async () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    fs.writeFileSync(repo.abs(REGISTRY), bigRegistry(5_000));
+    const dir = fs.realpathSync(repo.abs('docs/packaging'));
+    const lock = `${dir}/registry.json.lock`;
+    const env = repo.env({ PACKAGING_LOCK_STALE_MS: '1000', PACKAGING_LOCK_TIMEOUT_MS: '20000' });
+    // H, in its own PID namespace. strace -P matches syscalls on fds of the
+    // folder and of the lock: the folder fsync right after the lock is
+    // linked into place takes 400 ms (a slow disk, far below the bound), so
+    // the check after reading renews; that renewal's token check reads the
+    // lock (ours) and its close(2) (the 4th here: folder, lock, sweep's
+    // readdir, lock) stalls 2.5 s, before the renewal's temporary file and
+    // rename.
+    const h = runIn(['unshare', '--pid', '--fork', '--mount-proc', 'strace', '-f', '-tt', '-o', `${repo.base}/h.strace`, '-P', dir, '-P', lock,
+      '-e', 'trace=close,fsync', '-e', 'inject=fsync:delay_exit=400000:when=1', '-e', 'inject=close:delay_exit=2500000:when=4',
+      process.execPath, CTL, 'add-service', '--id', 'h'], repo.root, env);
+    await sleep(700);
+    // C, in the root namespace, cannot check H's pid; H is silent past the
+    // bound, so C takes the lock over (as documented), adds c, says [ok].
+    const c = await runIn([process.execPath, CTL, 'add-service', '--id', 'c'], repo.root, env);
+    const hr = await h;
+    assert.equal(c.code, 0, c.err);
+    assert.match(c.out, /\[ok\] Added packaging target: c/);
+    // H's renewal renamed its lock back over the free path; H then sees it
+    // went the bound without a renewal and writes nothing.
+    const after = ids(repo);
+    assert.ok(
+      hr.code !== 0 || after.includes('c'),
+      `both said [ok], but c is lost (${fs.readFileSync(`${repo.base}/h.strace`, 'utf8')}): H exit ${hr.code} ${hr.out.trim()}; registry has h: ${after.includes('h')}, c: ${after.includes('c')}`,
+    );
+    assert.ok(!fs.existsSync(repo.abs(LOCK)));
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('a lock taken after a wait records when it was taken: a waiter in another namespace leaves the live holder alone', { skip: skipRaces }, async () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    // A garbled lock: H waits 1 s (GARBLED_LOCK_MS) and then takes it over.
+    fs.writeFileSync(repo.abs(LOCK), 'garbled');
+    const dir = fs.realpathSync(repo.abs('docs/packaging'));
+    const env = repo.env({ PACKAGING_LOCK_STALE_MS: '1000' });
+    // H, in the root namespace: the folder fsync right after its lock is
+    // linked into place (the 2nd fsync on the folder; the 1st is the
+    // breaker's) takes 500 ms: a slow disk, less than the three quarters of
+    // the bound the docs allow a step.
+    const h = runIn(['strace', '-f', '-o', '/dev/null', '-P', dir, '-e', 'trace=fsync',
+      '-e', 'inject=fsync:delay_exit=500000:when=2',
+      process.execPath, CTL, 'add-service', '--id', 'h'], repo.root, env);
+    // Wait until H holds the lock, then start C in its own PID namespace.
+    const deadline = Date.now() + 10_000;
+    let held = null;
+    while (Date.now() < deadline) {
+      try { held = JSON.parse(fs.readFileSync(repo.abs(LOCK), 'utf8')); break; } catch { await sleep(2); }
+    }
+    assert.ok(held, 'H took the lock');
+    const ageAtTaking = Date.now() - held.beat;
+    const c = runIn(['unshare', '--pid', '--fork', '--mount-proc', process.execPath, CTL, 'add-service', '--id', 'c'], repo.root, env);
+    const [hr, cr] = [await h, await c];
+    assert.equal(cr.code, 0, cr.err);
+    // H's lock is fresh when taken (beat = now), and H, alive and within
+    // the bound, is not taken over.
+    const survivors = ['c', 'h'].filter((i) => ids(repo).includes(i));
+    assert.ok(
+      ageAtTaking < 1000 && hr.code === 0 && survivors.length === 2,
+      `H's new lock was already silent for ${ageAtTaking} ms (bound 1000) when it appeared; H exit ${hr.code}: ${(hr.err || hr.out).trim()}; registry has ${survivors}`,
+    );
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('twelve writers in two PID namespaces with a one-second stale bound: every live writer keeps its lock', { skip: skipRaces }, async () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    // Each hold reads a 20,000-target registry (some 100 ms): twelve writers
+    // queue for more than the bound; a lock taken after a wait must not look
+    // silent for that wait to the writers of the other namespace.
+    fs.writeFileSync(repo.abs(REGISTRY), bigRegistry(20_000));
+    const env = repo.env({ PACKAGING_LOCK_STALE_MS: '1000', PACKAGING_LOCK_TIMEOUT_MS: '30000' });
+    const writers = Array.from({ length: 12 }, (_, i) => {
+      const argv = [process.execPath, CTL, 'add-service', '--id', `w${i}`];
+      return runIn(i % 2 ? ['unshare', '--pid', '--fork', '--mount-proc', ...argv] : argv, repo.root, env);
+    });
+    const results = await Promise.all(writers);
+    const after = ids(repo);
+    const failed = results.map((r, i) => (r.code === 0 ? null : `w${i}: ${r.err.trim()}`)).filter(Boolean);
+    for (const [i, r] of results.entries()) if (r.code === 0) assert.ok(after.includes(`w${i}`), `acknowledged w${i} lost`);
+    assert.deepEqual(failed, [], `${failed.length} of 12 live writers were taken over`);
   } finally {
     repo.cleanup();
   }

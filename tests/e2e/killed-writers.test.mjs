@@ -67,7 +67,8 @@ for (const [name, set] of Object.entries(SETS)) {
             '-f', '-qq', '-o', '/dev/null',
             '-e', `trace=${TRACED}`,
             '-e', `inject=${set.join(',')}:signal=KILL:when=${n}`,
-            process.execPath, CTL, 'add-service', '--id', id,
+            // A Dockerfile in a folder of its own: add makes the folder too.
+            process.execPath, CTL, 'add-service', '--id', id, '--dockerfile', `ops/packaging/services/${id}/Dockerfile`,
           ]);
           const killed = r.signal === 'SIGKILL' || r.code === 137;
           const ctx = `${name} #${n} (round ${round}): code ${r.code} signal ${r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
