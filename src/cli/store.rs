@@ -585,12 +585,30 @@ pub fn update<T>(
     create: bool,
     change: impl FnOnce(&mut Registry) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
+    update_or_undo(host, root, command, create, change, || {})
+}
+
+/// [`update`], and when it fails once `change` has run, `undo` runs still
+/// under the lock: what `change` made beside the registry (`add`'s seeded
+/// Dockerfile) is gone before another command can see it.
+pub fn update_or_undo<T>(
+    host: &dyn Host,
+    root: &str,
+    command: &str,
+    create: bool,
+    change: impl FnOnce(&mut Registry) -> Result<T, Failure>,
+    undo: impl FnOnce(),
+) -> Result<T, Failure> {
     let path = join(root, REGISTRY_PATH);
     let dir = join(root, "docs/packaging");
     ensure_inside(host, root, REGISTRY_PATH, "the registry")?;
     if host.stat(&dir)? != EntryKind::Dir {
         if !create {
-            return change(&mut Registry::new());
+            let out = change(&mut Registry::new());
+            if out.is_err() {
+                undo();
+            }
+            return out;
         }
         host.mkdir_all(&dir)?;
     }
@@ -612,6 +630,9 @@ pub fn update<T>(
         release(registry);
         Ok(out)
     })();
+    if result.is_err() {
+        undo();
+    }
     lock.release(host);
     result
 }

@@ -3,10 +3,11 @@
 // and `add` is all or nothing: target and seeded Dockerfile both, or neither.
 
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'node:test';
 
-import { leftovers, makeRepo, REGISTRY } from '../e2e/helpers.mjs';
+import { CTL, leftovers, makeRepo, REGISTRY } from '../e2e/helpers.mjs';
 
 function withTarget() {
   const repo = makeRepo({ templates: true });
@@ -105,3 +106,48 @@ for (const [name, plant, why] of [
     }
   });
 }
+
+// A failed add undoes its seeded Dockerfile under the registry lock: an add
+// that takes the lock after it never sees (and keeps) a file about to go.
+// A's registry write fails (chattr +i: rename over an immutable file is
+// EPERM); strace delays one of its unlinks by 1.5 s.
+const canChattr = spawnSync('strace', ['-V']).status === 0 && spawnSync('chattr', ['--help']).status !== null;
+if (!canChattr) console.log('# SKIPPED LOUDLY: the undo race needs strace and chattr');
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('a failed add cannot delete the Dockerfile of an add that said [ok] meanwhile', { skip: !canChattr && 'needs strace and chattr' }, async () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    const reg = repo.abs(REGISTRY);
+    assert.equal(spawnSync("chattr", ["+i", reg]).status, 0, "chattr +i (needs a filesystem with immutable files)");
+    let a;
+    try {
+      // A: its registry write fails; the 5th unlink (its seeded Dockerfile, after the lock's) waits 1.5 s.
+      a = new Promise((resolve) => {
+        const c = spawn('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=unlink', '-e', 'inject=unlink:delay_enter=1500000:when=5',
+          process.execPath, CTL, 'add-service', '--id', 'a', '--dockerfile', 'ops/new/x.Dockerfile'], { cwd: repo.root, env: repo.env() });
+        let err = '';
+        c.stderr.on('data', (d) => { err += d; });
+        c.on('close', (code) => resolve({ code, err }));
+      });
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && fs.existsSync(repo.abs(`${REGISTRY}.lock`)) === false && !fs.existsSync(repo.abs('ops/new/x.Dockerfile'))) await pause(5);
+      while (Date.now() < deadline && fs.existsSync(repo.abs(`${REGISTRY}.lock`))) await pause(5);
+    } finally {
+      await pause(100);
+      spawnSync('chattr', ['-i', reg]);
+    }
+    // B, while A's undo waits: same Dockerfile path.
+    const b = repo.run(['add-service', '--id', 'b', '--dockerfile', 'ops/new/x.Dockerfile']);
+    const ar = await a;
+    assert.notEqual(ar.code, 0, 'A failed (its registry write)');
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stdout, /\[ok\]/);
+    assert.ok(fs.existsSync(repo.abs('ops/new/x.Dockerfile')),
+      `B said [ok] (${b.stdout.trim()}) and target b is registered, but its Dockerfile ops/new/x.Dockerfile was deleted by A's undo`);
+  } finally {
+    spawnSync('chattr', ['-i', repo.abs(REGISTRY)]);
+    repo.cleanup();
+  }
+});

@@ -123,10 +123,11 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     }
     // All or nothing as the user sees it: the Dockerfile is seeded under the
     // registry lock, before the registry is written; when the write fails the
-    // seeded file is removed again, and `[ok]` comes only after both.
-    let mut seeded = Seeded::default();
+    // seeded file (and the folders made for it) are removed again, still
+    // under the lock, and `[ok]` comes only after both.
+    let seeded = std::cell::RefCell::new(Seeded::default());
     let mut warning = None;
-    let result = store::update(ctx.host, &ctx.root, "add", true, |registry| {
+    let change = |registry: &mut crate::registry::Registry| {
         if registry.find(&id).is_some() {
             return Err(Failure::new(format!(
                 "Target {} already exists",
@@ -135,7 +136,7 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         }
         warning = seed_dockerfile(
             ctx,
-            &mut seeded,
+            &mut seeded.borrow_mut(),
             &dockerfile,
             template.as_deref(),
             &id,
@@ -144,11 +145,13 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         )?;
         registry.targets.push(target);
         Ok(())
-    });
-    if let Err(e) = result {
-        seeded.undo(ctx);
-        return Err(e);
-    }
+    };
+    // Undone under the lock: no other add can see (and keep) a Dockerfile
+    // this one is about to remove.
+    store::update_or_undo(ctx.host, &ctx.root, "add", true, change, || {
+        seeded.borrow().undo(ctx)
+    })?;
+    let seeded = seeded.into_inner();
     if let Some(w) = warning {
         ctx.console.err(w);
     }
