@@ -91,17 +91,24 @@ function writable(dir, real) {
   return allowedDirs.includes(real) && !within(real, boundary);
 }
 
+/** Linux's /dev/urandom: character device 1:9. */
+const URANDOM_RDEV = (1 << 8) | 9;
+
 /**
  * A name nobody can guess: the temporary files and lock tokens of this host.
- * The bytes come from /dev/urandom where there is one: `globalThis.crypto`
- * loads Web Crypto (seven internal modules, some 24M instructions of a
- * writer's 190M); elsewhere from it.
+ * The bytes come from /dev/urandom when it is Linux's random device (a
+ * regular file or anything else bind-mounted there would give every
+ * process the same token; non-blocking, so a FIFO cannot hang it);
+ * otherwise from Web Crypto, which costs more to load (seven internal
+ * modules, some 24M instructions of a writer's 190M).
  */
 function unique() {
   const b = Buffer.alloc(12);
   let fd = -1;
   try {
-    fd = fs.openSync('/dev/urandom', 'r');
+    fd = fs.openSync('/dev/urandom', fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isCharacterDevice() || st.rdev !== URANDOM_RDEV) throw new Error('not the random device');
     if (fs.readSync(fd, b, 0, 12, null) !== 12) throw new Error('short read from /dev/urandom');
   } catch {
     globalThis.crypto.getRandomValues(b);
@@ -571,8 +578,16 @@ const OLDEST = [22, 12];
 
 /** The module with every command (see scripts/build.mjs, MODULES). */
 const OPS_MODULE = 'ctl_packaging_ops';
-/** What the registry module answers for a command only the ops module has (src/commands/mod.rs). */
+/** What the registry module answers for a command only the ops module has (src/cli/mod.rs). */
 const IN_OPS_MODULE = -1;
+/**
+ * The commands only the ops module has (the core's OPS_COMMANDS, src/cli/mod.rs;
+ * tests/shim.rs holds the two equal): `runCli` goes to the ops module at once
+ * for them, without loading the registry module first to be handed over
+ * (some 11M instructions of a writer's 170M). Anything else still asks the
+ * registry module, which hands over what it does not have.
+ */
+const OPS_COMMANDS = ['init', 'add', 'add-service', 'add-job', 'add-app', 'remove', 'build', 'build-all', 'export', 'install', 'materialize', 'uninstall', 'verify'];
 
 /** Glue and wasm of one module, instantiated. */
 async function load(module) {
@@ -607,7 +622,7 @@ export async function main(name, entry, module) {
     //   module with the full check).
     v8.setFlagsFromString('--wasm-tiering-budget=2147483647 --wasm-lazy-validation');
     const argv = process.argv.slice(2);
-    code = (await load(module))[entry](argv, host);
+    code = entry === 'runCli' && OPS_COMMANDS.includes(argv[0]) ? IN_OPS_MODULE : (await load(module))[entry](argv, host);
     if (code === IN_OPS_MODULE && module !== OPS_MODULE) code = (await load(OPS_MODULE))[entry](argv, host);
   } catch (e) {
     writeAll(2, `[error] internal error in ${name}: ${(e && e.stack) || e}\n`);

@@ -272,3 +272,55 @@ test('twelve writers in two PID namespaces with a one-second stale bound: every 
     repo.cleanup();
   }
 });
+
+// Tokens and temporary names come from /dev/urandom only when it is the
+// kernel's random device: a regular file or another device bind-mounted there
+// (a chroot or an image whose /dev was copied as files) would give every
+// process the same lock token and the same temporary names.
+const canMount = spawnSync('unshare', ['--mount', 'true']).status === 0 && spawnSync('strace', ['-V']).status === 0;
+if (!canMount) console.log('# SKIPPED LOUDLY: the /dev/urandom tests need unshare --mount and strace');
+
+for (const kind of ['a regular file', '/dev/zero']) test(`two commands with ${kind} at /dev/urandom get different lock tokens`, { skip: !canMount && 'needs unshare --mount and strace' }, () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    let fake = '/dev/zero';
+    if (kind !== '/dev/zero') {
+      fake = `${repo.base}/urandom`;
+      fs.writeFileSync(fake, 'A'.repeat(64));
+    }
+    const tokens = [];
+    for (const id of ['one', 'two']) {
+      const trace = `${repo.base}/${id}.strace`;
+      const script = `mount --bind "$0" /dev/urandom && exec strace -f -qq -e trace=write -s 1000 -o "$1" "$2" "$3" add-service --id "$4"`;
+      const r = spawnSync('unshare', ['--mount', 'sh', '-c', script, fake, trace, process.execPath, CTL, id],
+        { cwd: repo.root, env: repo.env(), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const m = fs.readFileSync(trace, 'utf8').match(/\\"token\\":\\"([0-9a-f]+)\\"/);
+      assert.ok(m, 'the lock was written with a token');
+      tokens.push(m[1]);
+    }
+    assert.notEqual(tokens[0], tokens[1], `both commands locked with token ${tokens[0]} (the bytes of the file at /dev/urandom)`);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('concurrent adds with /dev/urandom a regular file wait for the lock instead of failing on a shared temporary name', { skip: !canMount && 'needs unshare --mount and strace' }, () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    const fake = `${repo.base}/urandom`;
+    fs.writeFileSync(fake, 'A'.repeat(64));
+    const script = `mount --bind "$0" /dev/urandom || exit 99
+for i in 1 2 3 4 5 6; do ( "$1" "$2" add-service --id "s$i" > "$3/out$i" 2>&1; echo "rc=$?" >> "$3/out$i" ) & done; wait`;
+    const r = spawnSync('unshare', ['--mount', 'sh', '-c', script, fake, process.execPath, CTL, repo.base],
+      { cwd: repo.root, env: repo.env({ PACKAGING_LOCK_TIMEOUT_MS: '20000' }), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const outs = [1, 2, 3, 4, 5, 6].map((i) => fs.readFileSync(`${repo.base}/out${i}`, 'utf8'));
+    const failed = outs.filter((o) => !o.includes('rc=0'));
+    assert.deepEqual(failed, [], `${failed.length} of 6 adds failed`);
+  } finally {
+    repo.cleanup();
+  }
+});
