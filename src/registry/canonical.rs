@@ -20,10 +20,22 @@ use serde_json::Value;
 
 /// Parse `text` when it has the common shape and no problem at all.
 pub fn parse(text: &str) -> Option<Registry> {
+    scan(text, true)
+}
+
+/// [`parse`]'s checks without copying the targets' values out of the text,
+/// for the commands that only count targets: every target is there, with
+/// its strings (and a string `addedAt`) empty; the top level is complete.
+pub fn check(text: &str) -> Option<Registry> {
+    scan(text, false)
+}
+
+fn scan(text: &str, values: bool) -> Option<Registry> {
     let mut s = Scanner {
         b: text.as_bytes(),
         i: 0,
         text,
+        values,
     };
     let registry = s.registry()?;
     s.ws();
@@ -87,6 +99,8 @@ struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
     text: &'a str,
+    /// Whether the targets' values are copied out (else left empty).
+    values: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -202,10 +216,17 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A string or `null`, as a JSON value.
-    fn string_or_null(&mut self) -> Option<Value> {
+    /// A plain string (after its opening quote), copied when `copy` is
+    /// set, else empty.
+    fn string(&mut self, copy: bool) -> Option<String> {
+        let s = self.plain_str()?;
+        Some(if copy { s.to_owned() } else { String::new() })
+    }
+
+    /// A string (copied when `copy` is set, else empty) or `null`, as a JSON value.
+    fn string_or_null(&mut self, copy: bool) -> Option<Value> {
         match self.next()? {
-            b'"' => Some(Value::String(self.plain_str()?.to_owned())),
+            b'"' => Some(Value::String(self.string(copy)?)),
             b'n' if self.b.get(self.i..self.i + 3) == Some(b"ull") => {
                 self.i += 3;
                 Some(Value::Null)
@@ -235,7 +256,7 @@ impl<'a> Scanner<'a> {
                     r.version = Some(Value::from(FORMAT_VERSION));
                 }
                 "updatedAt" if r.updated_at.is_none() => {
-                    r.updated_at = Some(self.string_or_null()?);
+                    r.updated_at = Some(self.string_or_null(true)?);
                 }
                 "targets" if !targets => {
                     targets = true;
@@ -280,14 +301,14 @@ impl<'a> Scanner<'a> {
                 if t.added_at.is_some() {
                     return None;
                 }
-                t.added_at = Some(self.string_or_null()?);
+                t.added_at = Some(self.string_or_null(self.values)?);
             } else {
                 let slot = t.string_field_mut(key);
                 if slot.is_some() {
                     return None;
                 }
                 self.eat(b'"')?;
-                *slot = Some(self.plain_str()?.to_owned());
+                *slot = Some(self.string(self.values)?);
             }
             if !self.more(b'}')? {
                 break;
@@ -453,6 +474,9 @@ mod tests {
         let text = "{\n  \"version\": 1,\n  \"updatedAt\": \"2026-01-01T00:00:00.000Z\",\n  \"targets\": [\n    {\n      \"id\": \"api\",\n      \"type\": \"service\",\n      \"module\": \"apps/backend\",\n      \"addedAt\": null\n    }\n  ]\n}\n";
         let r = parse(text).expect("common shape");
         assert_eq!(r, general(text));
+        let c = check(text).expect("common shape");
+        assert_eq!((c.targets.len(), &c.updated_at), (1, &r.updated_at));
+        assert_eq!(c.targets[0].id.as_deref(), Some(""));
         assert_eq!(render(&r).as_deref(), Some(text));
     }
 
@@ -497,6 +521,7 @@ mod tests {
             r#"{"version":1,"targets":[{"id":"a","type":"job","addedAt":nul}]}"#,
         ] {
             assert!(parse(text).is_none(), "{text}");
+            assert!(check(text).is_none(), "{text}");
         }
     }
 
@@ -514,6 +539,7 @@ mod tests {
                     let odd =
                         format!(r#"{{"version":1,"targets":[{{"id":"{id}","type":"job"}}]}}"#);
                     assert!(parse(&odd).is_none(), "{odd:?}");
+                    assert!(check(&odd).is_none(), "{odd:?}");
                 }
             }
         }
