@@ -89,6 +89,8 @@ const ID: (u64, u64) = literal(b"id\"");
 const TYPE: (u64, u64) = literal(b"type\"");
 const MODULE: (u64, u64) = literal(b"module\"");
 const DOCKERFI: u64 = literal(b"dockerfi").0;
+/// The last eight bytes of `dockerfile"`.
+const KERFILE: u64 = literal(b"kerfile\"").0;
 const CONTEXT: (u64, u64) = literal(b"context\"");
 const IMAGE: (u64, u64) = literal(b"image\"");
 const ADDED: (u64, u64) = literal(b"addedAt\"");
@@ -106,19 +108,18 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     /// Skip JSON whitespace (the four bytes RFC 8259 allows). Indentation
     /// comes in runs of spaces, measured eight bytes at a time.
+    /// Most tokens follow the one before directly: one byte is looked at
+    /// before any word.
     #[inline(always)]
     fn ws(&mut self) {
         loop {
-            if let Some(w) = word(self.b, self.i) {
-                let not_space = w ^ SPACES;
-                if not_space == 0 {
-                    self.i += 8;
-                    continue;
-                }
-                self.i += (not_space.trailing_zeros() / 8) as usize;
-            }
             match self.b.get(self.i) {
-                Some(b' ' | b'\n' | b'\r' | b'\t') => self.i += 1,
+                Some(b' ') => match word(self.b, self.i) {
+                    // The first byte is a space, so this moves on by one at least.
+                    Some(w) => self.i += ((w ^ SPACES).trailing_zeros() / 8) as usize,
+                    None => self.i += 1,
+                },
+                Some(b'\n' | b'\r' | b'\t') => self.i += 1,
                 _ => break,
             }
         }
@@ -193,9 +194,7 @@ impl<'a> Scanner<'a> {
             b'i' if is(ID) => (0, 3),
             b't' if is(TYPE) => (1, 5),
             b'm' if is(MODULE) => (2, 7),
-            b'd' if w == DOCKERFI && self.b.get(self.i + 8..self.i + 11) == Some(b"le\"") => {
-                (3, 11)
-            }
+            b'd' if w == DOCKERFI && word(self.b, self.i + 3) == Some(KERFILE) => (3, 11),
             b'c' if is(CONTEXT) => (4, 8),
             b'i' if is(IMAGE) => (5, 6),
             b'a' if is(ADDED) => (ADDED_AT, 8),
@@ -240,7 +239,7 @@ impl<'a> Scanner<'a> {
         let mut r = Registry::default();
         let mut targets = false;
         self.ws();
-        if self.b.get(self.i) == Some(&b'}') {
+        if matches!(self.b.get(self.i), Some(b'}')) {
             return None;
         }
         loop {
@@ -276,7 +275,7 @@ impl<'a> Scanner<'a> {
         // A target takes at least ~20 bytes of text: reserve once for the rest.
         let mut targets = Vec::with_capacity((self.b.len() - self.i) / 200);
         self.ws();
-        if self.b.get(self.i) == Some(&b']') {
+        if matches!(self.b.get(self.i), Some(b']')) {
             self.i += 1;
             return Some(targets);
         }
@@ -292,7 +291,7 @@ impl<'a> Scanner<'a> {
         self.eat(b'{')?;
         let mut t = Target::default();
         self.ws();
-        if self.b.get(self.i) == Some(&b'}') {
+        if matches!(self.b.get(self.i), Some(b'}')) {
             return None;
         }
         loop {
