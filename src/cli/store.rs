@@ -9,7 +9,7 @@
 
 use super::Failure;
 use crate::host::{EntryKind, Host};
-use crate::registry::{Registry, REGISTRY_PATH};
+use crate::registry::{canonical, Registry, REGISTRY_PATH};
 use crate::rules::registry::inspect;
 use crate::rules::Diagnostic;
 use crate::values::paths::{is_within, join};
@@ -50,6 +50,14 @@ pub struct Loaded {
 /// Read and parse the registry. `Ok(None)` when the file does not exist.
 /// A syntax error or a structural problem is a failure naming line and column.
 pub fn load(host: &dyn Host, root: &str) -> Result<Option<Loaded>, Failure> {
+    load_with(host, root, true)
+}
+
+/// [`load`]; without `values`, a registry in the common shape is only
+/// checked ([`canonical::check`]: every target there, its values empty), for
+/// the commands that only count targets.
+#[inline(never)]
+pub fn load_with(host: &dyn Host, root: &str, values: bool) -> Result<Option<Loaded>, Failure> {
     let path = join(root, REGISTRY_PATH);
     let Some(text) = host
         .read_file(&path)
@@ -57,6 +65,11 @@ pub fn load(host: &dyn Host, root: &str) -> Result<Option<Loaded>, Failure> {
     else {
         return Ok(None);
     };
+    if !values {
+        if let Some(registry) = canonical::check(&text) {
+            return Ok(Some(Loaded { text, registry }));
+        }
+    }
     match inspect(&text) {
         Ok(registry) => Ok(Some(Loaded { text, registry })),
         Err(diagnostics) => Err(refusal(&diagnostics)),

@@ -20,10 +20,22 @@ use serde_json::Value;
 
 /// Parse `text` when it has the common shape and no problem at all.
 pub fn parse(text: &str) -> Option<Registry> {
+    scan(text, true)
+}
+
+/// [`parse`]'s checks without copying the targets' values out of the text,
+/// for the commands that only count targets: every target is there, with
+/// its strings (and a string `addedAt`) empty; the top level is complete.
+pub fn check(text: &str) -> Option<Registry> {
+    scan(text, false)
+}
+
+fn scan(text: &str, values: bool) -> Option<Registry> {
     let mut s = Scanner {
         b: text.as_bytes(),
         i: 0,
         text,
+        values,
     };
     let registry = s.registry()?;
     s.ws();
@@ -77,6 +89,8 @@ const ID: (u64, u64) = literal(b"id\"");
 const TYPE: (u64, u64) = literal(b"type\"");
 const MODULE: (u64, u64) = literal(b"module\"");
 const DOCKERFI: u64 = literal(b"dockerfi").0;
+/// The last eight bytes of `dockerfile"`.
+const KERFILE: u64 = literal(b"kerfile\"").0;
 const CONTEXT: (u64, u64) = literal(b"context\"");
 const IMAGE: (u64, u64) = literal(b"image\"");
 const ADDED: (u64, u64) = literal(b"addedAt\"");
@@ -87,24 +101,25 @@ struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
     text: &'a str,
+    /// Whether the targets' values are copied out (else left empty).
+    values: bool,
 }
 
 impl<'a> Scanner<'a> {
     /// Skip JSON whitespace (the four bytes RFC 8259 allows). Indentation
     /// comes in runs of spaces, measured eight bytes at a time.
+    /// Most tokens follow the one before directly: one byte is looked at
+    /// before any word.
     #[inline(always)]
     fn ws(&mut self) {
         loop {
-            if let Some(w) = word(self.b, self.i) {
-                let not_space = w ^ SPACES;
-                if not_space == 0 {
-                    self.i += 8;
-                    continue;
-                }
-                self.i += (not_space.trailing_zeros() / 8) as usize;
-            }
             match self.b.get(self.i) {
-                Some(b' ' | b'\n' | b'\r' | b'\t') => self.i += 1,
+                Some(b' ') => match word(self.b, self.i) {
+                    // The first byte is a space, so this moves on by one at least.
+                    Some(w) => self.i += ((w ^ SPACES).trailing_zeros() / 8) as usize,
+                    None => self.i += 1,
+                },
+                Some(b'\n' | b'\r' | b'\t') => self.i += 1,
                 _ => break,
             }
         }
@@ -179,9 +194,7 @@ impl<'a> Scanner<'a> {
             b'i' if is(ID) => (0, 3),
             b't' if is(TYPE) => (1, 5),
             b'm' if is(MODULE) => (2, 7),
-            b'd' if w == DOCKERFI && self.b.get(self.i + 8..self.i + 11) == Some(b"le\"") => {
-                (3, 11)
-            }
+            b'd' if w == DOCKERFI && word(self.b, self.i + 3) == Some(KERFILE) => (3, 11),
             b'c' if is(CONTEXT) => (4, 8),
             b'i' if is(IMAGE) => (5, 6),
             b'a' if is(ADDED) => (ADDED_AT, 8),
@@ -202,10 +215,17 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A string or `null`, as a JSON value.
-    fn string_or_null(&mut self) -> Option<Value> {
+    /// A plain string (after its opening quote), copied when `copy` is
+    /// set, else empty.
+    fn string(&mut self, copy: bool) -> Option<String> {
+        let s = self.plain_str()?;
+        Some(if copy { s.to_owned() } else { String::new() })
+    }
+
+    /// A string (copied when `copy` is set, else empty) or `null`, as a JSON value.
+    fn string_or_null(&mut self, copy: bool) -> Option<Value> {
         match self.next()? {
-            b'"' => Some(Value::String(self.plain_str()?.to_owned())),
+            b'"' => Some(Value::String(self.string(copy)?)),
             b'n' if self.b.get(self.i..self.i + 3) == Some(b"ull") => {
                 self.i += 3;
                 Some(Value::Null)
@@ -219,7 +239,7 @@ impl<'a> Scanner<'a> {
         let mut r = Registry::default();
         let mut targets = false;
         self.ws();
-        if self.b.get(self.i) == Some(&b'}') {
+        if matches!(self.b.get(self.i), Some(b'}')) {
             return None;
         }
         loop {
@@ -235,7 +255,7 @@ impl<'a> Scanner<'a> {
                     r.version = Some(Value::from(FORMAT_VERSION));
                 }
                 "updatedAt" if r.updated_at.is_none() => {
-                    r.updated_at = Some(self.string_or_null()?);
+                    r.updated_at = Some(self.string_or_null(true)?);
                 }
                 "targets" if !targets => {
                     targets = true;
@@ -255,7 +275,7 @@ impl<'a> Scanner<'a> {
         // A target takes at least ~20 bytes of text: reserve once for the rest.
         let mut targets = Vec::with_capacity((self.b.len() - self.i) / 200);
         self.ws();
-        if self.b.get(self.i) == Some(&b']') {
+        if matches!(self.b.get(self.i), Some(b']')) {
             self.i += 1;
             return Some(targets);
         }
@@ -271,7 +291,7 @@ impl<'a> Scanner<'a> {
         self.eat(b'{')?;
         let mut t = Target::default();
         self.ws();
-        if self.b.get(self.i) == Some(&b'}') {
+        if matches!(self.b.get(self.i), Some(b'}')) {
             return None;
         }
         loop {
@@ -280,14 +300,14 @@ impl<'a> Scanner<'a> {
                 if t.added_at.is_some() {
                     return None;
                 }
-                t.added_at = Some(self.string_or_null()?);
+                t.added_at = Some(self.string_or_null(self.values)?);
             } else {
                 let slot = t.string_field_mut(key);
                 if slot.is_some() {
                     return None;
                 }
                 self.eat(b'"')?;
-                *slot = Some(self.plain_str()?.to_owned());
+                *slot = Some(self.string(self.values)?);
             }
             if !self.more(b'}')? {
                 break;
@@ -453,6 +473,9 @@ mod tests {
         let text = "{\n  \"version\": 1,\n  \"updatedAt\": \"2026-01-01T00:00:00.000Z\",\n  \"targets\": [\n    {\n      \"id\": \"api\",\n      \"type\": \"service\",\n      \"module\": \"apps/backend\",\n      \"addedAt\": null\n    }\n  ]\n}\n";
         let r = parse(text).expect("common shape");
         assert_eq!(r, general(text));
+        let c = check(text).expect("common shape");
+        assert_eq!((c.targets.len(), &c.updated_at), (1, &r.updated_at));
+        assert_eq!(c.targets[0].id.as_deref(), Some(""));
         assert_eq!(render(&r).as_deref(), Some(text));
     }
 
@@ -497,6 +520,7 @@ mod tests {
             r#"{"version":1,"targets":[{"id":"a","type":"job","addedAt":nul}]}"#,
         ] {
             assert!(parse(text).is_none(), "{text}");
+            assert!(check(text).is_none(), "{text}");
         }
     }
 
@@ -514,6 +538,7 @@ mod tests {
                     let odd =
                         format!(r#"{{"version":1,"targets":[{{"id":"{id}","type":"job"}}]}}"#);
                     assert!(parse(&odd).is_none(), "{odd:?}");
+                    assert!(check(&odd).is_none(), "{odd:?}");
                 }
             }
         }
