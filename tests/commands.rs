@@ -1056,3 +1056,33 @@ fn a_holder_that_went_its_stale_bound_without_renewing_writes_nothing() {
     );
     assert!(host.file(&format!("{path}.lock")).is_none(), "released");
 }
+
+#[test]
+fn a_renewal_between_steps_rewrites_the_lock_once_due() {
+    use ctl_packaging::cli::store::with_lock;
+    let host = repo();
+    let path = "/repo/docs/packaging/registry.json";
+    let lock = format!("{path}.lock");
+    let beat = || -> u64 {
+        let v: serde_json::Value = serde_json::from_str(&host.file(&lock).unwrap()).unwrap();
+        v["beat"].as_u64().unwrap()
+    };
+    let t0 = 1_795_689_104_123.0;
+    with_lock(
+        &host,
+        path,
+        "docs/packaging/registry.json",
+        "ctl-packaging",
+        "add",
+        |held| {
+            host.set_now(t0 + 14_000.0);
+            held.renew(&host)?;
+            assert_eq!(beat(), t0 as u64, "not yet due");
+            host.set_now(t0 + 15_000.0);
+            held.renew(&host)?;
+            assert_eq!(beat(), (t0 + 15_000.0) as u64, "renewed");
+            Ok(())
+        },
+    )
+    .unwrap();
+}

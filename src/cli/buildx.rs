@@ -9,6 +9,7 @@
 //! digest from it, and the seconds each build took from buildx's history.
 //! Every process has a time limit.
 
+use super::options::time_limit_ms;
 use super::owned::{holds_owned, owned, Owned};
 use super::{Ctx, Failure};
 use crate::host::{EntryKind, Exit, Host};
@@ -245,21 +246,6 @@ impl Buildx {
     }
 }
 
-/// A time limit in milliseconds from the variable `name`: whole seconds, 1
-/// to 86400, or `default_s`; anything else is refused.
-pub fn limit_ms(host: &dyn Host, name: &str, default_s: u32) -> Result<u32, Failure> {
-    match host.env(name) {
-        None => Ok(default_s * 1000),
-        Some(v) => match v.trim().parse::<u32>() {
-            Ok(s) if (1..=86_400).contains(&s) && v.trim() == v => Ok(s * 1000),
-            _ => Err(Failure::new(format!(
-                "{name} must be a whole number of seconds from 1 to 86400 (got {})",
-                quote(&v)
-            ))),
-        },
-    }
-}
-
 /// The first line a process printed, for messages.
 fn first_line(text: &str) -> &str {
     text.lines()
@@ -276,7 +262,7 @@ pub fn find(ctx: &mut Ctx, req: &Request, dry_run: bool) -> Result<Buildx, Failu
         .builder
         .clone()
         .or_else(|| ctx.host.env("BUILDX_BUILDER").filter(|b| !b.is_empty()));
-    let limit_ms = limit_ms(ctx.host, "PACKAGING_BUILD_TIMEOUT_S", BUILD_LIMIT_S)?;
+    let limit_ms = time_limit_ms(ctx.host, "PACKAGING_BUILD_TIMEOUT_S", BUILD_LIMIT_S)?;
     let docker = Buildx {
         program: "docker",
         prefix: &["buildx"],

@@ -18,7 +18,7 @@ const GIT_LIMIT_S: u32 = 60;
 /// The time limit of each git command: `PACKAGING_GIT_TIMEOUT_S`, whole
 /// seconds, or one minute; anything else is refused.
 pub fn limit_ms(host: &dyn Host) -> Result<u32, Failure> {
-    crate::cli::buildx::limit_ms(host, "PACKAGING_GIT_TIMEOUT_S", GIT_LIMIT_S)
+    super::options::time_limit_ms(host, "PACKAGING_GIT_TIMEOUT_S", GIT_LIMIT_S)
 }
 
 /// Run git with [`SAFE`] and `args` from `root`, capturing its output. Past

@@ -1,7 +1,9 @@
 //! Options several commands read the same way: `--tag`, the engine, the
-//! build-setting overrides, and what every build of one command shares.
+//! build-setting overrides, what every build of one command shares, and the
+//! time limits of the programs they run.
 
 use super::{Ctx, Failure};
+use crate::host::Host;
 use crate::plan::build::{engine_names, Engine};
 use crate::registry::Registry;
 use crate::rules::build_settings::{self, Overrides};
@@ -89,4 +91,19 @@ pub fn registry(ctx: &Ctx) -> Result<Registry, Failure> {
     Ok(super::store::load(ctx.host, &ctx.root)?
         .map(|l| l.registry)
         .unwrap_or_default())
+}
+
+/// A time limit in milliseconds from the variable `name`: whole seconds, 1
+/// to 86400, or `default_s`; anything else is refused.
+pub fn time_limit_ms(host: &dyn Host, name: &str, default_s: u32) -> Result<u32, Failure> {
+    match host.env(name) {
+        None => Ok(default_s * 1000),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(s) if (1..=86_400).contains(&s) && v.trim() == v => Ok(s * 1000),
+            _ => Err(Failure::new(format!(
+                "{name} must be a whole number of seconds from 1 to 86400 (got {})",
+                quote(&v)
+            ))),
+        },
+    }
 }

@@ -221,8 +221,12 @@ impl Lock {
         if !self.ours(host) {
             return Err(self.taken_over());
         }
-        self.fresh(host, self.info.borrow().beat)?;
-        self.renew(host)
+        let before = self.info.borrow().beat;
+        self.fresh(host, before)?;
+        if self.due(host) {
+            self.rewrite(host, before)?;
+        }
+        Ok(())
     }
 
     fn taken_over(&self) -> Failure {
@@ -246,27 +250,35 @@ impl Lock {
         )))
     }
 
-    /// Between the steps of a long hold: when a quarter of the stale bound
-    /// has passed since the last renewal, write the lock again with the
-    /// time now (only while it is still ours), so that writers who cannot
-    /// check this process see it alive. Costs a clock read otherwise.
-    ///
-    /// The token check and the rename are two steps: a holder stalled
-    /// between them past the bound can rename its lock back over one taken
-    /// over meanwhile. It then fails here, measured from the renewal before,
-    /// and writes nothing.
+    /// Whether a quarter of the stale bound has passed since the last renewal.
+    fn due(&self, host: &dyn Host) -> bool {
+        host.now_ms() - (self.info.borrow().beat as f64) >= self.stale_ms / 4.0
+    }
+
+    /// Between the steps of a long hold: when a renewal is due, write the
+    /// lock again with the time now (only while it is still ours), so that
+    /// writers who cannot check this process see it alive. Costs a clock
+    /// read otherwise.
     pub fn renew(&self, host: &dyn Host) -> Result<(), Failure> {
-        let now = host.now_ms();
-        let before = self.info.borrow().beat;
-        if now - (before as f64) < self.stale_ms / 4.0 {
+        if !self.due(host) {
             return Ok(());
         }
         if !self.ours(host) {
             return Err(self.taken_over());
         }
+        let before = self.info.borrow().beat;
+        self.rewrite(host, before)
+    }
+
+    /// Write the lock again with the time now; `before` is the renewal it
+    /// replaces. The token check before and the rename are two steps: a
+    /// holder stalled between them past the bound can rename its lock back
+    /// over one taken over meanwhile. It then fails here, measured from
+    /// `before`, and writes nothing.
+    fn rewrite(&self, host: &dyn Host, before: u64) -> Result<(), Failure> {
         let content = {
             let mut info = self.info.borrow_mut();
-            info.beat = beat_at(now);
+            info.beat = beat_at(host.now_ms());
             serde_json::to_string(&*info).unwrap_or_default()
         };
         host.write_atomic(&self.path, &content).map_err(|e| {
