@@ -6,7 +6,10 @@
 // Start-up is most of the time of a command on a small repository, so this file
 // loads only what every command needs (node:fs, node:path, node:url, node:v8);
 // node:crypto, node:child_process and node:os are loaded on first use
-// (fileDigest, spawn and capture, hostname). Builtins come from
+// (fileDigest, spawn and capture, tempDir; hostname only where /proc has
+// none). A builtin loaded after main() sets V8's flags cannot use its code
+// cache (the cache records the flags): node:os then costs some 3M
+// instructions, node:child_process some 20M. Builtins come from
 // process.getBuiltinModule (Node >= 20.16): an `import` of one builds an ES
 // module namespace that reads every export, and the getters behind some
 // exports of node:fs load Node's streams (about 4M instructions per command,
@@ -195,14 +198,14 @@ function readRegular(name, shown, max, nofollow) {
   }
 }
 
-/** Write `bytes` to a new unique temporary file in the current folder, flushed; its name. */
-function writeTemp(name, bytes, mode) {
+/** Write `bytes` to a new unique temporary file in the current folder, flushed unless `flush` is false; its name. */
+function writeTemp(name, bytes, mode, flush = true) {
   const tmp = tempFor(name);
   const fd = fs.openSync(tmp, CREATE, 0o666);
   try {
     writeAll(fd, bytes);
     if (mode !== undefined) fs.fchmodSync(fd, mode);
-    fs.fsyncSync(fd);
+    if (flush) fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
     try { fs.unlinkSync(tmp); } catch { /* gone */ }
@@ -213,14 +216,14 @@ function writeTemp(name, bytes, mode) {
 }
 
 /** Rename the temporary file over `name` in the current folder; the temporary file is removed on any failure. */
-function renameInto(tmp, name) {
+function renameInto(tmp, name, flush = true) {
   try {
     fs.renameSync(tmp, name);
   } catch (e) {
     try { fs.unlinkSync(tmp); } catch { /* gone */ }
     throw e;
   }
-  fsyncDir('.');
+  if (flush) fsyncDir('.');
 }
 
 /** The mode of the regular file `name`, if one is there. */
@@ -233,16 +236,17 @@ function modeOf(name) {
 
 /**
  * Make `bytes` appear at `name` (current folder) only if nothing is there,
- * complete or not at all: a flushed temporary file hard-linked into place.
+ * complete or not at all: a temporary file hard-linked into place, flushed
+ * to disk first unless `flush` is false (locks: Host::create_lock).
  * Where the filesystem has no hard links: exclusive create, and a failed write
  * removes what it created.
  */
-function createComplete(name, bytes, mode) {
-  const tmp = writeTemp(name, bytes, mode);
+function createComplete(name, bytes, mode, flush = true) {
+  const tmp = writeTemp(name, bytes, mode, flush);
   try {
     try {
       fs.linkSync(tmp, name);
-      fsyncDir('.');
+      if (flush) fsyncDir('.');
       return true;
     } catch (e) {
       if (e.code === 'EEXIST') return false;
@@ -259,7 +263,7 @@ function createComplete(name, bytes, mode) {
     }
     try {
       writeAll(fd, bytes);
-      fs.fsyncSync(fd);
+      if (flush) fs.fsyncSync(fd);
     } catch (e) {
       fs.closeSync(fd);
       try { fs.unlinkSync(name); } catch { /* gone */ }
@@ -314,7 +318,15 @@ export const host = {
   nowMs: () => Date.now(),
   pid: () => process.pid,
   env: (name) => process.env[name],
-  hostname: () => os().hostname(),
+  // Linux's hostname of this UTS namespace, as gethostname(2) gives it; node:os
+  // elsewhere (on Linux that module costs more to load than the whole read).
+  hostname() {
+    try {
+      const name = fs.readFileSync('/proc/sys/kernel/hostname', 'latin1').trim();
+      if (name !== '') return name;
+    } catch { /* not Linux */ }
+    return os().hostname();
+  },
   stat(p) {
     try {
       const s = fs.statSync(p);
@@ -457,12 +469,13 @@ export const host = {
       process.chdir(back);
     }
   },
-  createNew(p, text) {
-    return inFolder(p, false, undefined, (name) => createComplete(name, Buffer.from(text, 'utf8')));
+  // `flush`: false for locks, which need not outlive their holder (Host::create_lock).
+  createNew(p, text, flush) {
+    return inFolder(p, false, undefined, (name) => createComplete(name, Buffer.from(text, 'utf8'), undefined, flush));
   },
   // `bytes`: a view of the wasm memory, valid during this call (src/wasm.rs).
-  writeAtomic(p, bytes) {
-    inFolder(p, false, undefined, (name) => renameInto(writeTemp(name, bytes, modeOf(name)), name));
+  writeAtomic(p, bytes, flush) {
+    inFolder(p, false, undefined, (name) => renameInto(writeTemp(name, bytes, modeOf(name), flush), name, flush));
   },
   // A complete, flushed copy (with the source's mode) appears at `to` in one step:
   // renamed over it (replace), or hard-linked so that an existing entry, even a

@@ -332,9 +332,9 @@ function verifyFloor(dir, oneLineDir, scripts, rounds, warm) {
 }
 
 /**
- * A copy of dist/packaging whose Node host never calls fsync (the temporary files, the
- * lock and the folders are not flushed before or after their renames and links): for the
- * writers' floor below only. The CLI has no such mode; the copy lives in a temporary folder.
+ * A copy of dist/packaging whose Node host never calls fsync (the temporary files and
+ * the folders are not flushed before or after their renames and links): for the writers'
+ * floor below only. The CLI has no such mode; the copy lives in a temporary folder.
  */
 function noFsyncCopy() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pkgbench-nofsync-'));
@@ -342,7 +342,7 @@ function noFsyncCopy() {
   const host = path.join(dir, 'scripts/node-host.mjs');
   const text = fs.readFileSync(host, 'utf8');
   const calls = text.split('fs.fsyncSync(fd);').length - 1;
-  const patched = text.replaceAll('fs.fsyncSync(fd);', '/* bench floor: no fsync */')
+  const patched = text.replaceAll('fs.fsyncSync(fd);', '/* bench floor: no fsync */;')
     .replace('function fsyncDir(dir) {', 'function fsyncDir(dir) {\n  return; // bench floor: no fsync');
   if (calls < 2 || !patched.includes('return; // bench floor')) throw new Error(`${host}: the fsync calls the writers' floor removes are not there (found ${calls})`);
   fs.writeFileSync(host, patched);
@@ -572,7 +572,7 @@ const HADOLINT_GOAL = 20;
  * worse than the goal: the guard is about regressions, so it measures from where the
  * build is, not from where it should be. Update them with each full run.
  */
-const LAST_RUN = { status: 0.76, verify: 6.54, 'add-service then remove': 0.80 };
+const LAST_RUN = { status: 0.76, verify: 6.98, 'add-service then remove': 0.76 };
 /** The CI guard: ten times a goal, or ten times the last full run's ratio where that is worse. */
 const guardLimit = (name) => 10 * Math.max(GOALS[10000][name], LAST_RUN[name] ?? 0);
 

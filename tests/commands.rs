@@ -905,6 +905,47 @@ fn a_holder_renews_its_lock_between_steps_and_never_renews_one_taken_from_it() {
 }
 
 #[test]
+fn a_lock_is_ours_only_while_it_reads_exactly_as_we_wrote_it() {
+    use ctl_packaging::cli::store::with_lock;
+    let host = repo();
+    let path = "/repo/docs/packaging/registry.json";
+    let lock = format!("{path}.lock");
+    with_lock(
+        &host,
+        path,
+        "docs/packaging/registry.json",
+        "ctl-packaging",
+        "add",
+        |held| {
+            let ours = host.file(&lock).unwrap();
+            held.check(&host)?;
+            // Our token, but not our lock: another writer (or a hand) changed it.
+            let mut v: serde_json::Value = serde_json::from_str(&ours).unwrap();
+            v["command"] = "remove".into();
+            let changed = serde_json::to_string(&v).unwrap();
+            assert!(changed.contains(v["token"].as_str().unwrap()));
+            host.add_file(&lock, &changed);
+            let e = held.check(&host).unwrap_err();
+            assert!(
+                e.lines[0].contains("was taken over by another command"),
+                "{:?}",
+                e.lines
+            );
+            // The same text again (not a rewrite of it): ours.
+            host.add_file(&lock, &ours);
+            held.check(&host)?;
+            host.add_file(&lock, &changed);
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert!(
+        host.file(&lock).is_some(),
+        "a lock that is not ours is not released"
+    );
+}
+
+#[test]
 fn an_add_whose_registry_write_fails_leaves_no_dockerfile_and_no_folder_it_made() {
     let host = repo();
     host.add_dir("/repo/ops/packaging/kept");

@@ -108,33 +108,13 @@ fn run_line<S: AsRef<str>>(host: &dyn Host, argv: &[S], console: &mut Console) -
     let rest = &argv[1..];
     let json = Args::json_asked(rest);
     if matches!(first, "--version" | "-V" | "version") && !args::wants_help(rest) {
-        if let Some(extra) = rest.first() {
-            return usage_error(
-                console,
-                json,
-                format!("unexpected argument {} for version", quote(extra.as_ref())),
-            );
-        }
-        console.out(format!("ctl-packaging {}", crate::VERSION));
-        return 0;
+        return version(console, json, rest);
     }
     if first == "help" {
         return help(console, rest);
     }
     let Some(command) = spec::command(first) else {
-        if args::wants_help(argv) {
-            console.out_raw(&spec::usage());
-            return 0;
-        }
-        // The reference's line and exit code, then a suggestion when one is close.
-        console.err(format!("[error] Unknown command: {first}"));
-        if !first.starts_with('-') {
-            if let Some(s) = spec::suggest(first, spec::COMMANDS.iter().map(|c| c.name)) {
-                console.err(format!("[info] Did you mean: {s}?"));
-            }
-        }
-        console.out_raw(&spec::usage());
-        return 1;
+        return unknown(console, first, argv);
     };
     if args::wants_help(rest) {
         console.out_raw(&spec::help(command));
@@ -177,7 +157,44 @@ fn run_line<S: AsRef<str>>(host: &dyn Host, argv: &[S], console: &mut Console) -
     }
 }
 
+// The lines below a command's own work (version, help, an unknown command)
+// stay out of line: V8 compiles a wasm function whole when it is first
+// called, and every command would otherwise compile them with `run_line`.
+
+/// `version`, `--version`, `-V`.
+#[inline(never)]
+fn version<S: AsRef<str>>(console: &mut Console, json: bool, rest: &[S]) -> i32 {
+    if let Some(extra) = rest.first() {
+        return usage_error(
+            console,
+            json,
+            format!("unexpected argument {} for version", quote(extra.as_ref())),
+        );
+    }
+    console.out(format!("ctl-packaging {}", crate::VERSION));
+    0
+}
+
+/// A first argument that names no command: usage for `--help`, else the
+/// reference's line and exit code, then a suggestion when one is close.
+#[inline(never)]
+fn unknown<S: AsRef<str>>(console: &mut Console, first: &str, argv: &[S]) -> i32 {
+    if args::wants_help(argv) {
+        console.out_raw(&spec::usage());
+        return 0;
+    }
+    console.err(format!("[error] Unknown command: {first}"));
+    if !first.starts_with('-') {
+        if let Some(s) = spec::suggest(first, spec::COMMANDS.iter().map(|c| c.name)) {
+            console.err(format!("[info] Did you mean: {s}?"));
+        }
+    }
+    console.out_raw(&spec::usage());
+    1
+}
+
 /// `help`, `help COMMAND`.
+#[inline(never)]
 fn help<S: AsRef<str>>(console: &mut Console, rest: &[S]) -> i32 {
     let rest: Vec<&str> = rest
         .iter()

@@ -194,23 +194,22 @@ pub struct Lock {
     rel: String,
     /// The lock's content as this holder wrote it last.
     info: std::cell::RefCell<LockInfo>,
+    /// That content as text: the lock is ours while it reads exactly so.
+    /// Comparing text needs no JSON parser on the common path (a parser of
+    /// lock files costs some 20 KB of code that a writer would otherwise
+    /// compile in every process), and it is stricter than comparing tokens.
+    written: std::cell::RefCell<String>,
     /// This holder's stale bound: it renews the lock when a quarter of it
     /// has passed since the last renewal, and writes nothing once it has
     /// gone this long without one (it may have been taken over meanwhile).
     stale_ms: f64,
 }
 
-/// The token of the lock at `path`, if it is a lock this tool wrote.
-fn token_of(host: &dyn Host, path: &str) -> Option<String> {
-    let text = host.read_lock(path).ok()??;
-    serde_json::from_str::<LockInfo>(&text)
-        .ok()
-        .map(|l| l.token)
-}
-
 impl Lock {
+    /// Whether the lock still reads as this holder wrote it last (its token
+    /// is random, so no other writer's lock can).
     fn ours(&self, host: &dyn Host) -> bool {
-        token_of(host, &self.path).as_deref() == Some(self.info.borrow().token.as_str())
+        host.read_lock(&self.path).ok().flatten().as_deref() == Some(self.written.borrow().as_str())
     }
 
     /// Fail unless the lock still holds our token (a lock taken over
@@ -281,12 +280,13 @@ impl Lock {
             info.beat = beat_at(host.now_ms());
             serde_json::to_string(&*info).unwrap_or_default()
         };
-        host.write_atomic(&self.path, &content).map_err(|e| {
+        host.replace_lock(&self.path, &content).map_err(|e| {
             Failure::new(format!(
                 "cannot renew {}: {e}; nothing was written. Run the command again",
                 self.rel
             ))
         })?;
+        *self.written.borrow_mut() = content;
         self.fresh(host, before)
     }
 
@@ -353,8 +353,13 @@ fn not_a_lock(rel: &str, kind: &str, tool: &str) -> Failure {
 /// What the wait has seen of a lock or breaker that did not parse or did not
 /// go away: its text and since when (a leftover is recognised by not changing).
 /// The second field: after how long unchanged it counts as left over.
-#[derive(Default)]
 struct Seen(Option<(String, f64)>, f64);
+
+/// What a lock wait watches for: a garbled lock and a breaker left over.
+struct Leftovers {
+    garbled: Seen,
+    breaker: Seen,
+}
 
 impl Seen {
     /// How long `text` has been seen unchanged.
@@ -408,8 +413,10 @@ fn acquire(
     let mut wait = 2u32 + host.pid() % 5;
     // Both graces fit in half the timeout, one after the other.
     let quarter = f64::from(timeout) / 4.0;
-    let mut garbled = Seen::default();
-    let mut breaker = Seen(None, STALE_BREAKER_MS.min(quarter));
+    let mut seen = Leftovers {
+        garbled: Seen(None, GARBLED_LOCK_MS.min(quarter)),
+        breaker: Seen(None, STALE_BREAKER_MS.min(quarter)),
+    };
     loop {
         // The lock records when it was taken, not when the wait began: a
         // lock taken after a long wait must not look silent to a writer that
@@ -418,15 +425,16 @@ fn acquire(
         me.since = iso_utc(now);
         me.beat = beat_at(now);
         let content = serde_json::to_string(&me).unwrap_or_default();
-        if host.create_new(&path, &content)? {
+        if host.create_lock(&path, &content)? {
             let lock = Lock {
                 path,
                 rel,
                 info: std::cell::RefCell::new(me),
+                written: std::cell::RefCell::new(content),
                 stale_ms: stale,
             };
-            // The lock appeared complete (the host links a flushed file into
-            // place); reading our token back proves it is ours.
+            // The lock appeared complete (the host links a written file into
+            // place); reading it back as written proves it is ours.
             if lock.ours(host) {
                 sweep_temporaries(host, file_path);
                 return Ok(lock);
@@ -436,43 +444,7 @@ fn acquire(
                 lock.rel
             )));
         }
-        let kind = host.entry_kind(&path)?;
-        let mut holder: Option<LockInfo> = None;
-        match kind.as_str() {
-            "missing" => {}
-            "file" => {
-                let text = host
-                    .read_lock(&path)
-                    .map_err(|e| Failure::new(format!("cannot read {rel}: {e}")))?
-                    .unwrap_or_default();
-                match serde_json::from_str::<LockInfo>(&text) {
-                    Ok(info) => {
-                        garbled = Seen::default();
-                        // A pid checkable here is judged by its process; any
-                        // other holder by its renewals.
-                        let gone = if info.checkable_by(&me) {
-                            info.holder_gone(&me, host)
-                        } else {
-                            info.silent_past(host.now_ms(), stale)
-                        };
-                        if gone {
-                            take_over(host, &path, &rel, tool, &text, &mut breaker)?;
-                        }
-                        holder = Some(info);
-                    }
-                    Err(_) => {
-                        // Empty or garbled: a writer killed between creating and
-                        // filling it (older versions). Unchanged for a while: stale.
-                        if garbled.unchanged_for(&text, host.now_ms())
-                            >= GARBLED_LOCK_MS.min(quarter)
-                        {
-                            take_over(host, &path, &rel, tool, &text, &mut breaker)?;
-                        }
-                    }
-                }
-            }
-            other => return Err(not_a_lock(&rel, other, tool)),
-        }
+        let holder = look_at(host, &path, &rel, tool, &me, stale, &mut seen)?;
         if host.now_ms() >= deadline {
             return Err(match holder {
                 Some(info) => held_by(&info, &me, &rel, tool, timeout, stale, host.now_ms()),
@@ -486,7 +458,58 @@ fn acquire(
     }
 }
 
+/// A waiter's look at the lock it could not create: takes over a stale one,
+/// refuses one that is not a regular file, and answers the holder of a live
+/// one (None when the lock is gone or did not parse). Out of line: a writer
+/// that finds no lock, the common case, does not compile the lock parser.
+#[inline(never)]
+fn look_at(
+    host: &dyn Host,
+    path: &str,
+    rel: &str,
+    tool: &str,
+    me: &LockInfo,
+    stale: f64,
+    seen: &mut Leftovers,
+) -> Result<Option<LockInfo>, Failure> {
+    match host.entry_kind(path)?.as_str() {
+        "missing" => {}
+        "file" => {
+            let text = host
+                .read_lock(path)
+                .map_err(|e| Failure::new(format!("cannot read {rel}: {e}")))?
+                .unwrap_or_default();
+            match serde_json::from_str::<LockInfo>(&text) {
+                Ok(info) => {
+                    seen.garbled.0 = None;
+                    // A pid checkable here is judged by its process; any
+                    // other holder by its renewals.
+                    let gone = if info.checkable_by(me) {
+                        info.holder_gone(me, host)
+                    } else {
+                        info.silent_past(host.now_ms(), stale)
+                    };
+                    if gone {
+                        take_over(host, path, rel, tool, &text, &mut seen.breaker)?;
+                    }
+                    return Ok(Some(info));
+                }
+                Err(_) => {
+                    // Empty or garbled: a writer killed between creating and
+                    // filling it (older versions). Unchanged for a while: stale.
+                    if seen.garbled.unchanged_for(&text, host.now_ms()) >= seen.garbled.1 {
+                        take_over(host, path, rel, tool, &text, &mut seen.breaker)?;
+                    }
+                }
+            }
+        }
+        other => return Err(not_a_lock(rel, other, tool)),
+    }
+    Ok(None)
+}
+
 /// The refusal of a writer that waited `timeout` ms for the lock `info`.
+#[inline(never)]
 fn held_by(
     info: &LockInfo,
     me: &LockInfo,
@@ -543,7 +566,7 @@ fn take_over(
     let breaker = format!("{path}.break");
     let breaker_rel = format!("{rel}.break");
     let content = format!("{} {}", host.pid(), host.token());
-    if host.create_new(&breaker, &content)? {
+    if host.create_lock(&breaker, &content)? {
         if host.read_lock(path).ok().flatten().as_deref() == Some(stale) {
             let _ = host.remove_file(path);
         }

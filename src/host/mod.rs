@@ -123,6 +123,17 @@ pub trait Host {
     /// Replace a file atomically: write a temporary file in the same folder,
     /// flush it to disk, rename it over `path`.
     fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError>;
+    /// [`Host::create_new`] for a lock file: complete or absent as other
+    /// processes see it, but not flushed to disk. A lock lives as long as its
+    /// holder's process; one that a crash lost, or left empty, belongs to a
+    /// holder that is gone (an empty lock that stays so is taken over).
+    fn create_lock(&self, path: &str, contents: &str) -> Result<bool, HostError> {
+        self.create_new(path, contents)
+    }
+    /// [`Host::write_atomic`] for a lock file, not flushed ([`Host::create_lock`]).
+    fn replace_lock(&self, path: &str, contents: &str) -> Result<(), HostError> {
+        self.write_atomic(path, contents)
+    }
     fn remove_file(&self, path: &str) -> Result<(), HostError>;
     /// Remove a folder if it is empty: `Ok(false)` when it holds anything
     /// (nothing is changed then) or is not there.

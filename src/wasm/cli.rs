@@ -50,13 +50,16 @@ extern "C" {
     fn read_dir(this: &JsHost, path: &str) -> Result<Vec<String>, JsValue>;
     #[wasm_bindgen(method, catch, js_name = mkdirAll)]
     fn mkdir_all(this: &JsHost, path: &str) -> Result<(), JsValue>;
+    /// `flush`: whether the file reaches the disk before it appears (false
+    /// for locks, [`Host::create_lock`]).
     #[wasm_bindgen(method, catch, js_name = createNew)]
-    fn create_new(this: &JsHost, path: &str, contents: &str) -> Result<bool, JsValue>;
+    fn create_new(this: &JsHost, path: &str, contents: &str, flush: bool) -> Result<bool, JsValue>;
     /// `contents` is UTF-8 bytes, a view of the module's memory that is valid
     /// during the call only (write it or copy it; no decode and re-encode of
     /// a registry of megabytes on its way to the disk).
     #[wasm_bindgen(method, catch, js_name = writeAtomic)]
-    fn write_atomic(this: &JsHost, path: &str, contents: &[u8]) -> Result<(), JsValue>;
+    fn write_atomic(this: &JsHost, path: &str, contents: &[u8], flush: bool)
+        -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = removeFile)]
     fn remove_file(this: &JsHost, path: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = removeDir)]
@@ -365,10 +368,16 @@ impl Host for JsHost {
         JsHost::mkdir_all(self, path).map_err(host_error)
     }
     fn create_new(&self, path: &str, contents: &str) -> Result<bool, HostError> {
-        JsHost::create_new(self, path, contents).map_err(host_error)
+        JsHost::create_new(self, path, contents, true).map_err(host_error)
     }
     fn write_atomic(&self, path: &str, contents: &str) -> Result<(), HostError> {
-        JsHost::write_atomic(self, path, contents.as_bytes()).map_err(host_error)
+        JsHost::write_atomic(self, path, contents.as_bytes(), true).map_err(host_error)
+    }
+    fn create_lock(&self, path: &str, contents: &str) -> Result<bool, HostError> {
+        JsHost::create_new(self, path, contents, false).map_err(host_error)
+    }
+    fn replace_lock(&self, path: &str, contents: &str) -> Result<(), HostError> {
+        JsHost::write_atomic(self, path, contents.as_bytes(), false).map_err(host_error)
     }
     fn remove_file(&self, path: &str) -> Result<(), HostError> {
         JsHost::remove_file(self, path).map_err(host_error)

@@ -183,14 +183,14 @@ test('a renewal stalled past the bound after its token check puts its lock back 
     const lock = `${dir}/registry.json.lock`;
     const env = repo.env({ PACKAGING_LOCK_STALE_MS: '1000', PACKAGING_LOCK_TIMEOUT_MS: '20000' });
     // H, in its own PID namespace. strace -P matches syscalls on fds of the
-    // folder and of the lock: the folder fsync right after the lock is
-    // linked into place takes 400 ms (a slow disk, far below the bound), so
-    // the check after reading renews; that renewal's token check reads the
-    // lock (ours) and its close(2) (the 4th here: folder, lock, sweep's
+    // folder and of the lock: the first read(2) of the lock, when H reads it
+    // back right after taking it, returns 400 ms late (a slow disk, far below
+    // the bound), so the check after reading renews; that renewal's check
+    // reads the lock (ours) and its close(2) (the 3rd here: lock, sweep's
     // readdir, lock) stalls 2.5 s, before the renewal's temporary file and
     // rename.
     const h = runIn(['unshare', '--pid', '--fork', '--mount-proc', 'strace', '-f', '-tt', '-o', `${repo.base}/h.strace`, '-P', dir, '-P', lock,
-      '-e', 'trace=close,fsync', '-e', 'inject=fsync:delay_exit=400000:when=1', '-e', 'inject=close:delay_exit=2500000:when=4',
+      '-e', 'trace=close,read', '-e', 'inject=read:delay_exit=400000:when=1', '-e', 'inject=close:delay_exit=2500000:when=3',
       process.execPath, CTL, 'add-service', '--id', 'h'], repo.root, env);
     await sleep(700);
     // C, in the root namespace, cannot check H's pid; H is silent past the
@@ -220,12 +220,12 @@ test('a lock taken after a wait records when it was taken: a waiter in another n
     fs.writeFileSync(repo.abs(LOCK), 'garbled');
     const dir = fs.realpathSync(repo.abs('docs/packaging'));
     const env = repo.env({ PACKAGING_LOCK_STALE_MS: '1000' });
-    // H, in the root namespace: the folder fsync right after its lock is
-    // linked into place (the 2nd fsync on the folder; the 1st is the
-    // breaker's) takes 500 ms: a slow disk, less than the three quarters of
-    // the bound the docs allow a step.
-    const h = runIn(['strace', '-f', '-o', '/dev/null', '-P', dir, '-e', 'trace=fsync',
-      '-e', 'inject=fsync:delay_exit=500000:when=2',
+    // H, in the root namespace: right after it has taken its lock, the
+    // close(2) of the folder it reads for leftovers (the first fd of the
+    // folder it closes) takes 500 ms: a slow disk, less than the three
+    // quarters of the bound the docs allow a step.
+    const h = runIn(['strace', '-f', '-o', '/dev/null', '-P', dir, '-e', 'trace=close',
+      '-e', 'inject=close:delay_exit=500000:when=1',
       process.execPath, CTL, 'add-service', '--id', 'h'], repo.root, env);
     // Wait until H holds the lock, then start C in its own PID namespace.
     const deadline = Date.now() + 10_000;

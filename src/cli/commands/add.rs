@@ -91,36 +91,12 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
         added_at: Some(iso_utc(ctx.host.now_ms()).into()),
         extra: Vec::new(),
     };
-    let dry = ctx.args.flag("dry-run");
-    let written = serde_json::to_value(&target).unwrap_or_default();
-    let mut files = vec![REGISTRY_PATH.to_string()];
-    if dry {
-        store::preview(ctx.host, &ctx.root, |registry| {
-            if registry.find(&id).is_some() {
-                return Err(Failure::new(format!(
-                    "Target {} already exists",
-                    quote(&id)
-                )));
-            }
-            Ok(())
-        })?;
-        if ctx.host.stat(&ctx.abs(&dockerfile))? == EntryKind::Missing {
-            files.push(dockerfile.clone());
-        }
-        if json {
-            ctx.json_out(&json!({"ok": true, "dryRun": true, "target": written, "files": files}));
-        } else {
-            ctx.console.out(format!(
-                "[dry-run] Would add packaging target: {id} ({kind})"
-            ));
-            ctx.console
-                .out(serde_json::to_string_pretty(&written).unwrap_or_default());
-            for f in files {
-                ctx.console.out(format!("  write: {f} (dry-run)"));
-            }
-        }
-        return Ok(0);
+    if ctx.args.flag("dry-run") {
+        return dry_run(ctx, json, &target);
     }
+    // The target as written, for the JSON result (before the registry takes it).
+    let written = json.then(|| as_written(&target));
+    let mut files = vec![REGISTRY_PATH.to_string()];
     // All or nothing as the user sees it: the Dockerfile is seeded under the
     // registry lock, before the registry is written; when the write fails the
     // seeded file (and the folders made for it) are removed again, still
@@ -128,12 +104,7 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     let seeded = std::cell::RefCell::new(Seeded::default());
     let mut warning = None;
     let change = |registry: &mut crate::registry::Registry| {
-        if registry.find(&id).is_some() {
-            return Err(Failure::new(format!(
-                "Target {} already exists",
-                quote(&id)
-            )));
-        }
+        not_there(registry, &id)?;
         warning = seed_dockerfile(
             ctx,
             &mut seeded.borrow_mut(),
@@ -158,11 +129,64 @@ pub fn run(ctx: &mut Ctx, fixed_type: Option<&str>) -> Result<i32, Failure> {
     if seeded.file.is_some() {
         files.push(dockerfile.clone());
     }
+    match written {
+        Some(target) => result(ctx, false, target, files),
+        None => ctx
+            .console
+            .out(format!("[ok] Added packaging target: {id} ({kind})")),
+    }
+    Ok(0)
+}
+
+// Out of line, like the dry run: a plain `add` compiles neither (V8 compiles
+// a wasm function whole when it is first called).
+
+/// Refuse an id the registry already holds.
+fn not_there(registry: &crate::registry::Registry, id: &str) -> Result<(), Failure> {
+    match registry.find(id) {
+        Some(_) => Err(Failure::new(format!("Target {} already exists", quote(id)))),
+        None => Ok(()),
+    }
+}
+
+/// The target as the registry holds it, as a JSON value.
+#[inline(never)]
+fn as_written(target: &Target) -> serde_json::Value {
+    serde_json::to_value(target).unwrap_or_default()
+}
+
+/// The JSON result: `{"ok", "dryRun", "target", "files"}`.
+#[inline(never)]
+fn result(ctx: &mut Ctx, dry: bool, target: serde_json::Value, files: Vec<String>) {
+    ctx.json_out(&json!({"ok": true, "dryRun": dry, "target": target, "files": files}));
+}
+
+/// `--dry-run`: the checks `add` makes, the target and the files it would
+/// write; nothing is written.
+#[inline(never)]
+fn dry_run(ctx: &mut Ctx, json: bool, target: &Target) -> Result<i32, Failure> {
+    let (id, kind, dockerfile) = (
+        target.id.as_deref().unwrap_or_default(),
+        target.kind.as_deref().unwrap_or_default(),
+        target.dockerfile.as_deref().unwrap_or_default(),
+    );
+    store::preview(ctx.host, &ctx.root, |registry| not_there(registry, id))?;
+    let mut files = vec![REGISTRY_PATH.to_string()];
+    if ctx.host.stat(&ctx.abs(dockerfile))? == EntryKind::Missing {
+        files.push(dockerfile.to_string());
+    }
+    let written = as_written(target);
     if json {
-        ctx.json_out(&json!({"ok": true, "dryRun": false, "target": written, "files": files}));
+        result(ctx, true, written, files);
     } else {
+        ctx.console.out(format!(
+            "[dry-run] Would add packaging target: {id} ({kind})"
+        ));
         ctx.console
-            .out(format!("[ok] Added packaging target: {id} ({kind})"));
+            .out(serde_json::to_string_pretty(&written).unwrap_or_default());
+        for f in files {
+            ctx.console.out(format!("  write: {f} (dry-run)"));
+        }
     }
     Ok(0)
 }

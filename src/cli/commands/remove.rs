@@ -35,18 +35,27 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     } else {
         store::update(ctx.host, &ctx.root, "remove", false, remove)?
     };
-    if json {
-        ctx.json_out(&json!({"ok": true, "dryRun": dry, "removed": target}));
-    } else if dry {
-        ctx.console
-            .out(format!("[dry-run] Would remove packaging target: {id}"));
-        ctx.console
-            .out(serde_json::to_string_pretty(&target).unwrap_or_default());
-        ctx.console
-            .out(format!("  write: {REGISTRY_PATH} (dry-run)"));
+    if json || dry {
+        report(ctx, json, dry, &id, &target);
     } else {
         ctx.console
             .out(format!("[ok] Removed packaging target: {id}"));
     }
     Ok(0)
+}
+
+/// The JSON result, or the dry run's lines. Out of line: a plain `remove`
+/// does not compile it (V8 compiles a wasm function whole when first called).
+#[inline(never)]
+fn report(ctx: &mut Ctx, json: bool, dry: bool, id: &str, target: &crate::registry::Target) {
+    if json {
+        ctx.json_out(&json!({"ok": true, "dryRun": dry, "removed": target}));
+    } else {
+        ctx.console
+            .out(format!("[dry-run] Would remove packaging target: {id}"));
+        ctx.console
+            .out(serde_json::to_string_pretty(target).unwrap_or_default());
+        ctx.console
+            .out(format!("  write: {REGISTRY_PATH} (dry-run)"));
+    }
 }
