@@ -318,12 +318,13 @@ export const host = {
   nowMs: () => Date.now(),
   pid: () => process.pid,
   env: (name) => process.env[name],
-  // Linux's hostname of this UTS namespace, as gethostname(2) gives it; node:os
-  // elsewhere (on Linux that module costs more to load than the whole read).
+  // The name of this UTS namespace as os.hostname() gives it (gethostname(2),
+  // UTF-8, spaces kept): Linux has it in /proc with a final newline. node:os
+  // only elsewhere (loaded after the V8 flags, it costs more than the read).
   hostname() {
     try {
-      const name = fs.readFileSync('/proc/sys/kernel/hostname', 'latin1').trim();
-      if (name !== '') return name;
+      const name = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8');
+      if (name.endsWith('\n') && name.length > 1) return name.slice(0, -1);
     } catch { /* not Linux */ }
     return os().hostname();
   },

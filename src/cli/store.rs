@@ -440,7 +440,7 @@ fn acquire(
                 return Ok(lock);
             }
             return Err(Failure::new(format!(
-                "{} did not hold this command's token right after it was created; nothing was changed. Run the command again",
+                "{} did not read as this command wrote it right after it was created; nothing was changed. Run the command again",
                 lock.rel
             )));
         }

@@ -324,3 +324,40 @@ for i in 1 2 3 4 5 6; do ( "$1" "$2" add-service --id "s$i" > "$3/out$i" 2>&1; e
     repo.cleanup();
   }
 });
+
+// The host name in a lock decides whether its pid may be checked here, so it
+// must be the one every version and every fallback writes: os.hostname()'s,
+// byte for byte. In a UTS namespace with a name that ends in a space and is
+// not ASCII, a writer killed (SIGKILL) at its registry rename leaves its lock.
+const probeUts = spawnSync('unshare', ['--uts', 'true']);
+const skipUts = (probeUts.status !== 0 && `unshare --uts refused: ${(probeUts.stderr || probeUts.error || '').toString().trim()}`)
+  || (straceOk !== true && straceOk);
+if (skipUts) console.log(`# SKIPPED LOUDLY: the host-name test needs unshare --uts and strace (${skipUts})`);
+
+test('a lock records the host name exactly as os.hostname() gives it (a trailing space, non-ASCII), so a dead holder is taken over at once', { skip: skipUts }, async () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    const name = `${repo.base}/hostname`;
+    const script = [
+      `printf 'b\\303\\251x ' > /proc/sys/kernel/hostname`,
+      `"$NODE" -e 'process.stdout.write(require("os").hostname())' > "$NAME"`,
+      `strace -f -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=1 "$NODE" "$CTL" add-service --id killed`,
+      `cp docs/packaging/registry.json.lock "$NAME.lock"`,
+      `PACKAGING_LOCK_TIMEOUT_MS=3000 "$NODE" "$CTL" add-service --id next`,
+    ].join('; ');
+    const r = await runIn(['unshare', '--uts', 'sh', '-c', script], repo.root,
+      repo.env({ NODE: process.execPath, CTL, NAME: name }));
+    const expected = fs.readFileSync(name, 'utf8');
+    assert.equal(expected, 'béx ');
+    assert.equal(JSON.parse(fs.readFileSync(`${name}.lock`, 'utf8')).host, expected, 'the lock names the host as os.hostname() does');
+    // The killed writer's lock was taken over by pid at once: same host, same namespace.
+    assert.equal(r.code, 0, `${r.out}${r.err}`);
+    assert.match(r.out, /\[ok\] Added packaging target: next/);
+    assert.doesNotMatch(r.err, /held by process/);
+    const ids = JSON.parse(repo.read(REGISTRY)).targets.map((t) => t.id);
+    assert.deepEqual(ids.filter((i) => i === 'killed' || i === 'next'), ['next']);
+  } finally {
+    repo.cleanup();
+  }
+});
