@@ -798,6 +798,29 @@ fn a_stale_lock_and_an_abandoned_breaker_are_taken_over_within_the_timeout() {
     assert!(host.file(&format!("{REG}.lock.break")).is_none());
 }
 
+/// The registry's lock in [`repo`].
+const LOCK: &str = "/repo/docs/packaging/registry.json.lock";
+
+/// Run `f` holding the registry's lock, as `add` does.
+fn holding<T>(
+    host: &MemHost,
+    f: impl FnOnce(&ctl_packaging::cli::store::Lock) -> Result<T, ctl_packaging::cli::Failure>,
+) -> Result<T, ctl_packaging::cli::Failure> {
+    ctl_packaging::cli::store::with_lock(
+        host,
+        REG,
+        "docs/packaging/registry.json",
+        "ctl-packaging",
+        "add",
+        f,
+    )
+}
+
+/// The lock's text as JSON.
+fn lock_json(host: &MemHost) -> serde_json::Value {
+    serde_json::from_str(&host.file(LOCK).expect("a lock")).unwrap()
+}
+
 /// A lock written on another host (or in another PID namespace or boot:
 /// nothing here can check its pid), last renewed `age_ms` ago (`None`: by a
 /// version that did not renew).
@@ -872,16 +895,14 @@ fn a_lock_stale_bound_that_is_not_whole_milliseconds_is_refused() {
 
 #[test]
 fn a_holder_renews_its_lock_between_steps_and_never_renews_one_taken_from_it() {
-    use ctl_packaging::cli::store::with_lock;
     let host = repo();
-    let path = "/repo/docs/packaging/registry.json";
-    let lock = format!("{path}.lock");
     let beat = |host: &MemHost| -> u64 {
-        let v: serde_json::Value = serde_json::from_str(&host.file(&lock).unwrap()).unwrap();
-        v["beat"].as_u64().expect("the lock records its renewal")
+        lock_json(host)["beat"]
+            .as_u64()
+            .expect("the lock records its renewal")
     };
     let t0 = 1_795_689_104_123.0;
-    with_lock(&host, path, "docs/packaging/registry.json", "ctl-packaging", "add", |held| {
+    holding(&host, |held| {
         assert_eq!(beat(&host), t0 as u64, "a new lock is renewed now");
         // A quarter of the bound later a check renews it.
         host.set_now(t0 + 10_000.0);
@@ -893,54 +914,44 @@ fn a_holder_renews_its_lock_between_steps_and_never_renews_one_taken_from_it() {
         // Taken over behind its back: the check fails and leaves the new
         // holder's lock as it is.
         let theirs = r#"{"pid":1,"host":"ci-runner-7","since":"then","command":"add","token":"theirs","beat":1}"#;
-        host.add_file(&lock, theirs);
+        host.add_file(LOCK, theirs);
         host.set_now(t0 + 40_000.0);
         let e = held.check(&host).unwrap_err();
         assert!(e.lines[0].contains("was taken over by another command"), "{:?}", e.lines);
-        assert_eq!(host.file(&lock).as_deref(), Some(theirs));
+        assert_eq!(host.file(LOCK).as_deref(), Some(theirs));
         Ok(())
     })
     .unwrap();
-    assert!(host.file(&lock).is_some(), "another's lock is not released");
+    assert!(host.file(LOCK).is_some(), "another's lock is not released");
 }
 
 #[test]
 fn a_lock_is_ours_only_while_it_reads_exactly_as_we_wrote_it() {
-    use ctl_packaging::cli::store::with_lock;
     let host = repo();
-    let path = "/repo/docs/packaging/registry.json";
-    let lock = format!("{path}.lock");
-    with_lock(
-        &host,
-        path,
-        "docs/packaging/registry.json",
-        "ctl-packaging",
-        "add",
-        |held| {
-            let ours = host.file(&lock).unwrap();
-            held.check(&host)?;
-            // Our token, but not our lock: another writer (or a hand) changed it.
-            let mut v: serde_json::Value = serde_json::from_str(&ours).unwrap();
-            v["command"] = "remove".into();
-            let changed = serde_json::to_string(&v).unwrap();
-            assert!(changed.contains(v["token"].as_str().unwrap()));
-            host.add_file(&lock, &changed);
-            let e = held.check(&host).unwrap_err();
-            assert!(
-                e.lines[0].contains("was taken over by another command"),
-                "{:?}",
-                e.lines
-            );
-            // The same text again (not a rewrite of it): ours.
-            host.add_file(&lock, &ours);
-            held.check(&host)?;
-            host.add_file(&lock, &changed);
-            Ok(())
-        },
-    )
+    holding(&host, |held| {
+        let ours = host.file(LOCK).unwrap();
+        held.check(&host)?;
+        // Our token, but not our lock: another writer (or a hand) changed it.
+        let mut v = lock_json(&host);
+        v["command"] = "remove".into();
+        let changed = serde_json::to_string(&v).unwrap();
+        assert!(changed.contains(v["token"].as_str().unwrap()));
+        host.add_file(LOCK, &changed);
+        let e = held.check(&host).unwrap_err();
+        assert!(
+            e.lines[0].contains("was taken over by another command"),
+            "{:?}",
+            e.lines
+        );
+        // The same text again (not a rewrite of it): ours.
+        host.add_file(LOCK, &ours);
+        held.check(&host)?;
+        host.add_file(LOCK, &changed);
+        Ok(())
+    })
     .unwrap();
     assert!(
-        host.file(&lock).is_some(),
+        host.file(LOCK).is_some(),
         "a lock that is not ours is not released"
     );
 }
@@ -1038,92 +1049,60 @@ fn a_lock_whose_renewal_is_not_a_whole_number_is_judged_as_one_that_records_none
 
 #[test]
 fn a_lock_taken_after_a_wait_records_when_it_was_taken() {
-    use ctl_packaging::cli::store::with_lock;
     use ctl_packaging::host::Host;
     let mut host = MemHost::default();
     host.env
         .insert("PACKAGING_LOCK_STALE_MS".into(), "1000".into());
-    let path = "/repo/docs/packaging/registry.json";
     // A garbled lock, waited out (a second) before it is taken over.
-    host.add_file(&format!("{path}.lock"), "garbled by an older version");
+    host.add_file(LOCK, "garbled by an older version");
     let t0 = host.now_ms();
-    with_lock(
-        &host,
-        path,
-        "docs/packaging/registry.json",
-        "ctl-packaging",
-        "add",
-        |_| {
-            let now = host.now_ms();
-            assert!(now - t0 >= 1000.0, "waited {} ms", now - t0);
-            let v: serde_json::Value =
-                serde_json::from_str(&host.file(&format!("{path}.lock")).unwrap()).unwrap();
-            assert_eq!(
-                v["beat"].as_f64(),
-                Some(now.floor()),
-                "renewed when taken, not when the wait began"
-            );
-            assert_eq!(v["since"], ctl_packaging::values::time::iso_utc(now));
-            Ok(())
-        },
-    )
+    holding(&host, |_| {
+        let now = host.now_ms();
+        assert!(now - t0 >= 1000.0, "waited {} ms", now - t0);
+        let v = lock_json(&host);
+        assert_eq!(
+            v["beat"].as_f64(),
+            Some(now.floor()),
+            "renewed when taken, not when the wait began"
+        );
+        assert_eq!(v["since"], ctl_packaging::values::time::iso_utc(now));
+        Ok(())
+    })
     .unwrap();
 }
 
 #[test]
 fn a_holder_that_went_its_stale_bound_without_renewing_writes_nothing() {
-    use ctl_packaging::cli::store::with_lock;
     let host = repo();
-    let path = "/repo/docs/packaging/registry.json";
     let t0 = 1_795_689_104_123.0;
-    let e = with_lock(
-        &host,
-        path,
-        "docs/packaging/registry.json",
-        "ctl-packaging",
-        "add",
-        |held| {
-            // A step that stalled past the bound: another host may have taken
-            // the lock over and let it go meanwhile.
-            host.set_now(t0 + 60_000.0);
-            held.check(&host)?;
-            Ok(())
-        },
-    )
+    let e = holding(&host, |held| {
+        // A step that stalled past the bound: another host may have taken
+        // the lock over and let it go meanwhile.
+        host.set_now(t0 + 60_000.0);
+        held.check(&host)?;
+        Ok(())
+    })
     .unwrap_err();
     assert_eq!(
         e.lines,
         ["this command held docs/packaging/registry.json.lock for 60000 ms without renewing it, longer than its stale bound (60000 ms, PACKAGING_LOCK_STALE_MS), so another command may have taken it over; nothing was written. Run the command again"]
     );
-    assert!(host.file(&format!("{path}.lock")).is_none(), "released");
+    assert!(host.file(LOCK).is_none(), "released");
 }
 
 #[test]
 fn a_renewal_between_steps_rewrites_the_lock_once_due() {
-    use ctl_packaging::cli::store::with_lock;
     let host = repo();
-    let path = "/repo/docs/packaging/registry.json";
-    let lock = format!("{path}.lock");
-    let beat = || -> u64 {
-        let v: serde_json::Value = serde_json::from_str(&host.file(&lock).unwrap()).unwrap();
-        v["beat"].as_u64().unwrap()
-    };
+    let beat = || -> u64 { lock_json(&host)["beat"].as_u64().unwrap() };
     let t0 = 1_795_689_104_123.0;
-    with_lock(
-        &host,
-        path,
-        "docs/packaging/registry.json",
-        "ctl-packaging",
-        "add",
-        |held| {
-            host.set_now(t0 + 14_000.0);
-            held.renew(&host)?;
-            assert_eq!(beat(), t0 as u64, "not yet due");
-            host.set_now(t0 + 15_000.0);
-            held.renew(&host)?;
-            assert_eq!(beat(), (t0 + 15_000.0) as u64, "renewed");
-            Ok(())
-        },
-    )
+    holding(&host, |held| {
+        host.set_now(t0 + 14_000.0);
+        held.renew(&host)?;
+        assert_eq!(beat(), t0 as u64, "not yet due");
+        host.set_now(t0 + 15_000.0);
+        held.renew(&host)?;
+        assert_eq!(beat(), (t0 + 15_000.0) as u64, "renewed");
+        Ok(())
+    })
     .unwrap();
 }

@@ -110,7 +110,7 @@ const DEFAULT_LOCK_STALE_MS: u32 = 60_000;
 /// The shortest `PACKAGING_LOCK_STALE_MS`: one second.
 const MIN_LOCK_STALE_MS: u32 = 1_000;
 
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct LockInfo {
     pid: u32,
     host: String,
@@ -182,6 +182,11 @@ impl LockInfo {
     }
 }
 
+/// A lock file's text.
+fn lock_text(info: &LockInfo) -> String {
+    serde_json::to_string(info).unwrap_or_default()
+}
+
 /// Milliseconds since the epoch as a lock's renewal time.
 fn beat_at(now: f64) -> u64 {
     now.max(0.0) as u64
@@ -192,13 +197,12 @@ fn beat_at(now: f64) -> u64 {
 pub struct Lock {
     path: String,
     rel: String,
-    /// The lock's content as this holder wrote it last.
+    /// The lock's content as this holder last wrote it: the lock is ours
+    /// while its text is exactly this, serialized. Comparing text needs no
+    /// JSON parser on the common path (a parser of lock files costs some
+    /// 20 KB of code that a writer would otherwise compile in every
+    /// process), and it is stricter than comparing tokens.
     info: std::cell::RefCell<LockInfo>,
-    /// That content as text: the lock is ours while it reads exactly so.
-    /// Comparing text needs no JSON parser on the common path (a parser of
-    /// lock files costs some 20 KB of code that a writer would otherwise
-    /// compile in every process), and it is stricter than comparing tokens.
-    written: std::cell::RefCell<String>,
     /// This holder's stale bound: it renews the lock when a quarter of it
     /// has passed since the last renewal, and writes nothing once it has
     /// gone this long without one (it may have been taken over meanwhile).
@@ -209,10 +213,10 @@ impl Lock {
     /// Whether the lock still reads as this holder wrote it last (its token
     /// is random, so no other writer's lock can).
     fn ours(&self, host: &dyn Host) -> bool {
-        host.read_lock(&self.path).ok().flatten().as_deref() == Some(self.written.borrow().as_str())
+        host.read_lock(&self.path).ok().flatten() == Some(lock_text(&self.info.borrow()))
     }
 
-    /// Fail unless the lock still holds our token (a lock taken over
+    /// Fail unless the lock still reads as we wrote it (a lock taken over
     /// behind our back must not be written under) and this holder has not
     /// gone the stale bound without renewing it; then renew it when a
     /// renewal is due ([`Lock::renew`]).
@@ -275,18 +279,16 @@ impl Lock {
     /// over one taken over meanwhile. It then fails here, measured from
     /// `before`, and writes nothing.
     fn rewrite(&self, host: &dyn Host, before: u64) -> Result<(), Failure> {
-        let content = {
-            let mut info = self.info.borrow_mut();
-            info.beat = beat_at(host.now_ms());
-            serde_json::to_string(&*info).unwrap_or_default()
-        };
-        host.replace_lock(&self.path, &content).map_err(|e| {
-            Failure::new(format!(
-                "cannot renew {}: {e}; nothing was written. Run the command again",
-                self.rel
-            ))
-        })?;
-        *self.written.borrow_mut() = content;
+        let mut next = self.info.borrow().clone();
+        next.beat = beat_at(host.now_ms());
+        host.replace_lock(&self.path, &lock_text(&next))
+            .map_err(|e| {
+                Failure::new(format!(
+                    "cannot renew {}: {e}; nothing was written. Run the command again",
+                    self.rel
+                ))
+            })?;
+        *self.info.borrow_mut() = next;
         self.fresh(host, before)
     }
 
@@ -424,13 +426,11 @@ fn acquire(
         let now = host.now_ms();
         me.since = iso_utc(now);
         me.beat = beat_at(now);
-        let content = serde_json::to_string(&me).unwrap_or_default();
-        if host.create_lock(&path, &content)? {
+        if host.create_lock(&path, &lock_text(&me))? {
             let lock = Lock {
                 path,
                 rel,
                 info: std::cell::RefCell::new(me),
-                written: std::cell::RefCell::new(content),
                 stale_ms: stale,
             };
             // The lock appeared complete (the host links a written file into
@@ -496,7 +496,8 @@ fn look_at(
                 }
                 Err(_) => {
                     // Empty or garbled: a writer killed between creating and
-                    // filling it (older versions). Unchanged for a while: stale.
+                    // filling it (older versions), or a lock a power loss
+                    // emptied (locks are not flushed). Unchanged for a while: stale.
                     if seen.garbled.unchanged_for(&text, host.now_ms()) >= seen.garbled.1 {
                         take_over(host, path, rel, tool, &text, &mut seen.breaker)?;
                     }
