@@ -450,6 +450,16 @@ export const host = {
     return { bytes: buf.subarray(0, used), sizes, errors };
   },
   readDir: (p) => fs.readdirSync(p).sort(),
+  // The names with what each is, from one readdir (the kinds come with the
+  // names; Node asks lstat only where the file system does not say): per
+  // entry a letter (f file, d folder, l symbolic link, o other), the name, NUL.
+  readDirKinds(p) {
+    let out = '';
+    for (const e of fs.readdirSync(p, { withFileTypes: true })) {
+      out += `${e.isFile() ? 'f' : e.isDirectory() ? 'd' : e.isSymbolicLink() ? 'l' : 'o'}${e.name}\0`;
+    }
+    return out;
+  },
   // Folder by folder from the repository down, each checked where it is made.
   mkdirAll(p) {
     if (boundary === null) { fs.mkdirSync(p, { recursive: true }); return; }

@@ -398,3 +398,94 @@ fn a_module_through_a_symbolic_link_must_stay_inside() {
         assert!(codes(&host).is_empty(), "{module}: {:?}", findings(&host));
     }
 }
+
+/// A registry with one service per module, each with a clean Dockerfile.
+fn many(modules: &[&str]) -> MemHost {
+    let host = MemHost::default();
+    ok(&host, &["init"]);
+    let targets: Vec<String> = modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let df = format!("ops/packaging/services/t{i}.Dockerfile");
+            host.add_file(&format!("/repo/{df}"), "FROM scratch\nUSER app\n");
+            format!("    {{\n      \"id\": \"t{i}\",\n      \"type\": \"service\",\n      \"module\": \"{m}\",\n      \"dockerfile\": \"{df}\"\n    }}")
+        })
+        .collect();
+    host.add_file(
+        REG,
+        &format!(
+            "{{\n  \"version\": 1,\n  \"targets\": [\n{}\n  ]\n}}\n",
+            targets.join(",\n")
+        ),
+    );
+    host
+}
+
+#[test]
+fn modules_in_one_folder_are_judged_alike_however_many_share_it() {
+    // verify lists a folder once several of its entries were asked about;
+    // what it finds must not depend on whether a module came before or after.
+    let odd = [
+        "apps/out",
+        "apps/alias",
+        "apps/file",
+        "apps/gone",
+        "apps/dangling",
+    ];
+    let plain = ["apps/a", "apps/b", "apps/c", "apps/d"];
+    let lines = |host: &MemHost| -> Vec<String> {
+        host.add_dir("/outside");
+        host.add_dir("/repo/apps/real");
+        for m in plain {
+            host.add_dir(&format!("/repo/{m}"));
+        }
+        host.add_link("/repo/apps/out", "/outside");
+        host.add_link("/repo/apps/alias", "/repo/apps/real");
+        host.add_link("/repo/apps/dangling", "/repo/apps/nothing");
+        host.add_file("/repo/apps/file", "not a folder\n");
+        let out = ctl(host, &["verify"]);
+        let mut found: Vec<String> = out
+            .stdout
+            .lines()
+            .chain(out.stderr.lines())
+            .filter(|l| l.contains("module \""))
+            .map(|l| l.split("module ").nth(1).unwrap_or(l).to_string())
+            .collect();
+        found.sort();
+        found
+    };
+    let expected = [
+        "\"apps/dangling\" of target \"tX\" does not exist; the build fails",
+        "\"apps/file\" of target \"tX\" is not a folder; the build fails",
+        "\"apps/gone\" of target \"tX\" does not exist; the build fails",
+        "\"apps/out\" of target \"tX\" leads outside the repository through a symbolic link",
+    ];
+    let anonymous = |found: Vec<String>| -> Vec<String> {
+        let mut v: Vec<String> = found
+            .iter()
+            .map(|l| {
+                let at = l.find("target \"t").expect(l) + 8;
+                let end = at + l[at..].find('"').unwrap();
+                format!("{}tX{}", &l[..at], &l[end..])
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    // The odd modules first (each asked about alone), last (in a listed
+    // folder), and one at a time with nothing else in the registry.
+    let first: Vec<&str> = odd.iter().chain(plain.iter()).copied().collect();
+    let last: Vec<&str> = plain.iter().chain(odd.iter()).copied().collect();
+    assert_eq!(
+        anonymous(lines(&many(&first))),
+        expected,
+        "odd modules first"
+    );
+    assert_eq!(anonymous(lines(&many(&last))), expected, "odd modules last");
+    let mut alone = Vec::new();
+    for m in odd {
+        alone.extend(lines(&many(&[m])));
+    }
+    assert_eq!(anonymous(alone), expected, "one at a time");
+}

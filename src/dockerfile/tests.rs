@@ -1,10 +1,10 @@
 use super::rules::{instruction_span, is_secret_name};
+use super::syntax::lex::Vars;
 use super::syntax::lex::{expand, extract_flags, heredoc_marker, raw_words, unquote};
 use super::*;
 use crate::rules::catalogue as rule;
 use crate::rules::secrets::{find, SecretKind};
 use crate::rules::{Severity, Span};
-use std::collections::HashMap;
 
 fn shell(s: &str) -> Args {
     Args::Shell(s.to_string())
@@ -601,7 +601,7 @@ fn word_helpers() {
 
 #[test]
 fn expansion_of_build_args() {
-    let mut vars = HashMap::new();
+    let mut vars = Vars::default();
     vars.insert("A".to_string(), Some("node".to_string()));
     vars.insert("E".to_string(), Some(String::new()));
     vars.insert("U".to_string(), None);
@@ -1441,7 +1441,7 @@ fn reference_is_secret_name(name: &str) -> bool {
 
 #[test]
 fn expand_by_runs_agrees_with_expand_by_characters() {
-    let vars: HashMap<String, Option<String>> = [
+    let vars: Vars = [
         ("A", Some("alpha")),
         ("B_1", Some("")),
         ("NODE", Some("22-é")),
@@ -1491,7 +1491,7 @@ fn expand_by_runs_agrees_with_expand_by_characters() {
 // ---- `expand` as it was before it copied plain runs in one piece, kept as the
 // oracle of `expand_by_runs_agrees_with_expand_by_characters`.
 
-fn reference_expand(text: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+fn reference_expand(text: &str, vars: &Vars) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

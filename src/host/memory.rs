@@ -280,7 +280,7 @@ impl Host for MemHost {
             format!("{path}/")
         };
         let mut names: BTreeSet<String> = BTreeSet::new();
-        for p in s.files.keys().chain(s.dirs.iter()) {
+        for p in s.files.keys().chain(s.dirs.iter()).chain(s.links.keys()) {
             if let Some(rest) = p.strip_prefix(&prefix) {
                 if !rest.is_empty() && !rest.contains('/') {
                     names.insert(rest.to_string());

@@ -30,6 +30,31 @@ pub enum EntryKind {
     Other,
 }
 
+/// What a folder's entry is, a symbolic link not followed
+/// ([`Host::read_dir_kinds`]).
+#[cfg(feature = "ops")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    File,
+    Dir,
+    Link,
+    /// A FIFO, a socket, a device.
+    Other,
+}
+
+#[cfg(feature = "ops")]
+impl Node {
+    /// What [`Host::entry_kind`] says of an entry that is there.
+    pub fn of_kind(kind: &str) -> Node {
+        match kind {
+            "file" => Node::File,
+            "a folder" => Node::Dir,
+            "a symbolic link" => Node::Link,
+            _ => Node::Other,
+        }
+    }
+}
+
 /// A failed host operation, with the host's own words (`EACCES: permission denied, open '…'`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostError {
@@ -115,6 +140,23 @@ pub trait Host {
     }
     /// Names of the entries of a folder, sorted.
     fn read_dir(&self, path: &str) -> Result<Vec<String>, HostError>;
+    /// The entries of a folder with what each is, as [`Host::entry_kind`]
+    /// would say, in any order: `verify` asks about many entries of one
+    /// folder (every target's module in `apps/`), and a host that reads the
+    /// kinds with the names (Node: `readdir` with file types) saves an
+    /// `lstat` each. The default asks [`Host::entry_kind`] of each name.
+    #[cfg(feature = "ops")]
+    fn read_dir_kinds(&self, path: &str) -> Result<Vec<(String, Node)>, HostError> {
+        let base = path.trim_end_matches('/');
+        self.read_dir(path)?
+            .into_iter()
+            .filter_map(|name| match self.entry_kind(&format!("{base}/{name}")) {
+                Ok(kind) if kind == "missing" => None,
+                Ok(kind) => Some(Ok((name, Node::of_kind(&kind)))),
+                Err(e) => Some(Err(e)),
+            })
+            .collect()
+    }
     /// Create a folder and its parents.
     fn mkdir_all(&self, path: &str) -> Result<(), HostError>;
     /// Create a file that must not exist yet (exclusive create). `Ok(false)`

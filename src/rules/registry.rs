@@ -2,9 +2,6 @@
 //! values of each target, duplicate ids, secrets anywhere, timestamps; and
 //! attaching places in the text to what they find.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use serde_json::Value;
 
 use super::catalogue::{self as rule, Rule};
@@ -15,9 +12,9 @@ use crate::registry::locate::span;
 use crate::registry::{
     parse, pointer_segment, Defect, DefectKind, Registry, Target, REGISTRY_PATH,
 };
-use crate::values::reference;
 use crate::values::text::quote;
 use crate::values::time::is_rfc3339;
+use crate::values::{hash, reference};
 
 fn target_problems(index: usize, t: &Target, out: &mut Vec<Problem>) {
     let at = |field: &str| format!("/targets/{index}/{field}");
@@ -123,52 +120,12 @@ fn secrets_in(value: &Value, pointer: &mut String, out: &mut Vec<Problem>) {
     }
 }
 
-/// The hasher of the duplicate-id map: a multiply and a rotate per eight
-/// bytes (the scheme of rustc's FxHasher, with its final rotation so that the
-/// low bits a table indexes by depend on every byte). SipHash cost more than
-/// the rest of the map on a large registry, and in WebAssembly its keys are
-/// fixed (no randomness source), so it defended against crafted collisions
-/// there no better than this does.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl IdHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0.rotate_left(26)
-    }
-}
-
 /// Every semantic problem of a registry that parsed: bad values, duplicate
 /// ids, secrets. Structural problems come from [`crate::registry::parse`].
 pub fn validate(registry: &Registry) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut seen: HashMap<&str, usize, BuildHasherDefault<IdHasher>> =
-        HashMap::with_capacity_and_hasher(registry.targets.len(), Default::default());
+    let mut seen: hash::Map<&str, usize> =
+        hash::Map::with_capacity_and_hasher(registry.targets.len(), Default::default());
     for (i, t) in registry.targets.iter().enumerate() {
         target_problems(i, t, &mut out);
         if let Some(id) = t.id.as_deref() {

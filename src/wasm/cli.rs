@@ -8,6 +8,8 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+#[cfg(feature = "ops")]
+use crate::host::Node;
 use crate::host::{Captured, EntryKind, Exit, Host, HostError};
 
 #[wasm_bindgen]
@@ -48,6 +50,12 @@ extern "C" {
     fn read_files(this: &JsHost, paths: &str, max: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = readDir)]
     fn read_dir(this: &JsHost, path: &str) -> Result<Vec<String>, JsValue>;
+    /// A folder's entries, a symbolic link not followed: for each, one letter
+    /// (`f` a regular file, `d` a folder, `l` a symbolic link, `o` anything
+    /// else), the name and a NUL (no name holds one).
+    #[cfg(feature = "ops")]
+    #[wasm_bindgen(method, catch, js_name = readDirKinds)]
+    fn read_dir_kinds(this: &JsHost, path: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(method, catch, js_name = mkdirAll)]
     fn mkdir_all(this: &JsHost, path: &str) -> Result<(), JsValue>;
     /// `flush`: whether the file reaches the disk before it appears (false
@@ -363,6 +371,23 @@ impl Host for JsHost {
     }
     fn read_dir(&self, path: &str) -> Result<Vec<String>, HostError> {
         JsHost::read_dir(self, path).map_err(host_error)
+    }
+    #[cfg(feature = "ops")]
+    fn read_dir_kinds(&self, path: &str) -> Result<Vec<(String, Node)>, HostError> {
+        let listing = JsHost::read_dir_kinds(self, path).map_err(host_error)?;
+        listing
+            .split_terminator('\0')
+            .map(|entry| {
+                let kind = match entry.as_bytes().first() {
+                    Some(b'f') => Node::File,
+                    Some(b'd') => Node::Dir,
+                    Some(b'l') => Node::Link,
+                    Some(b'o') => Node::Other,
+                    _ => return Err(HostError::new(format!("the host listed {path} unreadably"))),
+                };
+                Ok((entry[1..].to_string(), kind))
+            })
+            .collect()
     }
     fn mkdir_all(&self, path: &str) -> Result<(), HostError> {
         JsHost::mkdir_all(self, path).map_err(host_error)

@@ -3,6 +3,7 @@
 // `build` refusing a stage the Dockerfile does not have before any engine runs.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'node:test';
 
@@ -101,4 +102,45 @@ test('stages: "target", --stage, COPY --from and duplicate names', (t) => {
   const s = repo.run(['build', '--target', 'worker', '--stage', 'nope', '--dry-run']);
   assert.equal(s.code, 1);
   assert.match(s.stderr, /stage "nope" is not a stage of/);
+});
+
+test('modules in one folder are judged alike however many targets share it', (t) => {
+  // verify lists a folder (readdir with file types) once several of its
+  // entries were asked about: a module found in the listing must be judged
+  // as one looked up alone, links, FIFOs and files included.
+  const odd = {
+    'apps/out': (repo) => fs.symlinkSync(repo.base, repo.abs('apps/out')),
+    'apps/alias': (repo) => fs.symlinkSync('real', repo.abs('apps/alias')),
+    'apps/dangling': (repo) => fs.symlinkSync('nothing', repo.abs('apps/dangling')),
+    'apps/fifo': (repo) => execFileSync('mkfifo', [repo.abs('apps/fifo')]),
+    'apps/file': (repo) => repo.write('apps/file', 'not a folder\n'),
+    'apps/gone': () => {},
+  };
+  const plain = ['apps/a', 'apps/b', 'apps/c', 'apps/d'];
+  const judged = (modules) => {
+    const repo = makeRepo();
+    t.after(() => repo.cleanup());
+    assert.equal(repo.run(['init']).code, 0);
+    for (const m of [...plain, 'apps/real']) fs.mkdirSync(repo.abs(m), { recursive: true });
+    for (const m of modules) odd[m]?.(repo);
+    const targets = modules.map((module, i) => {
+      repo.write(`ops/packaging/services/t${i}.Dockerfile`, 'FROM scratch\nUSER app\n');
+      return { id: `t${i}`, type: 'service', module, dockerfile: `ops/packaging/services/t${i}.Dockerfile` };
+    });
+    repo.write(REGISTRY, `${JSON.stringify({ version: 1, targets }, null, 2)}\n`);
+    const r = repo.run(['verify']);
+    return r.stdout.split('\n').filter((l) => l.includes(' module "'))
+      .map((l) => l.replace(/^.*? module /, '').replace(/target "t\d+"/, 'target "tX"')).sort();
+  };
+  const expected = [
+    '"apps/dangling" of target "tX" does not exist; the build fails',
+    '"apps/fifo" of target "tX" is not a folder; the build fails',
+    '"apps/file" of target "tX" is not a folder; the build fails',
+    '"apps/gone" of target "tX" does not exist; the build fails',
+    '"apps/out" of target "tX" leads outside the repository through a symbolic link',
+  ];
+  const names = Object.keys(odd);
+  assert.deepEqual(judged([...names, ...plain]), expected, 'the odd modules first');
+  assert.deepEqual(judged([...plain, ...names]), expected, 'the odd modules after four plain ones');
+  assert.deepEqual(names.flatMap((m) => judged([m])).sort(), expected, 'one target at a time');
 });

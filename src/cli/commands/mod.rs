@@ -22,4 +22,5 @@ pub mod remove;
 pub mod status;
 #[cfg(feature = "ops")]
 pub mod uninstall;
+#[cfg(feature = "ops")]
 pub mod verify;

@@ -8,7 +8,6 @@
 //! `# ctl-packaging ignore=CODE <reason>` on the line before an instruction.
 //! Silenced findings are counted, and listed with `--verbose`.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -18,13 +17,14 @@ use crate::cli::args::Args;
 use crate::cli::{store, Ctx, Failure};
 use crate::dockerfile::rules::suppress::by_registry;
 use crate::dockerfile::{check_target, Context, Entry, Facts};
-use crate::host::{EntryKind, Host, HostError};
+use crate::host::{EntryKind, Host, HostError, Node};
 use crate::registry::locate;
 use crate::registry::{Target, REGISTRY_PATH};
 use crate::rules::build_settings;
 use crate::rules::catalogue::{self as rule, Rule};
 use crate::rules::{Diagnostic, Problem, Severity, Span};
 use crate::values::dockerignore::{ignore_files, Ignore};
+use crate::values::hash;
 use crate::values::paths::{is_within, join, repo_relative};
 use crate::values::text::quote;
 
@@ -557,12 +557,14 @@ struct Disk<'a> {
     host: &'a dyn Host,
     root: String,
     real_root: Option<Option<String>>,
-    entries: HashMap<String, (Entry, bool)>,
-    lists: HashMap<String, Option<Vec<String>>>,
+    entries: hash::Map<String, (Entry, bool)>,
+    /// Folders whose entries were looked up, by repository-relative path.
+    folders: hash::Map<String, Folder>,
+    lists: hash::Map<String, Option<Vec<String>>>,
     /// `.dockerignore` files, read and parsed once (many targets share a
     /// context).
-    ignores: HashMap<String, Option<Rc<IgnoreFile>>>,
-    inside: HashMap<String, bool>,
+    ignores: hash::Map<String, Option<Rc<IgnoreFile>>>,
+    inside: hash::Map<String, bool>,
 }
 
 impl<'a> Disk<'a> {
@@ -571,26 +573,36 @@ impl<'a> Disk<'a> {
             host,
             root: root.to_string(),
             real_root: None,
-            entries: HashMap::new(),
-            lists: HashMap::new(),
-            ignores: HashMap::new(),
-            inside: HashMap::new(),
+            entries: hash::Map::default(),
+            folders: hash::Map::default(),
+            lists: hash::Map::default(),
+            ignores: hash::Map::default(),
+            inside: hash::Map::default(),
         }
     }
 
     /// What is at a repository-relative path, and whether it is a symbolic
     /// link. One `lstat` for what is not a link (most of a repository), a
-    /// `stat` more for a link.
+    /// `stat` more for a link; in a folder listed by [`Disk::listed`], no
+    /// `lstat`.
     fn lookup(&mut self, rel: &str) -> (Entry, bool) {
         if let Some(e) = self.entries.get(rel) {
             return *e;
         }
         let path = join(&self.root, rel);
-        let found = match self.host.entry_kind(&path).as_deref() {
-            Ok("missing") => (Entry::Missing, false),
-            Ok("file") => (Entry::File, false),
-            Ok("a folder") => (Entry::Dir, false),
-            Ok("a symbolic link") => (
+        let node = match self.listed(rel) {
+            Some(node) => Ok(node),
+            None => match self.host.entry_kind(&path).as_deref() {
+                Ok("missing") => Err(Entry::Missing),
+                Ok(kind) => Ok(Node::of_kind(kind)),
+                Err(_) => Err(Entry::Unknown),
+            },
+        };
+        let found = match node {
+            Ok(Node::File) => (Entry::File, false),
+            Ok(Node::Dir) => (Entry::Dir, false),
+            Ok(Node::Other) => (Entry::Other, false),
+            Ok(Node::Link) => (
                 match self.host.stat(&path) {
                     Ok(EntryKind::Missing) => Entry::Missing,
                     Ok(EntryKind::File) => Entry::File,
@@ -600,11 +612,46 @@ impl<'a> Disk<'a> {
                 },
                 true,
             ),
-            Ok(_) => (Entry::Other, false),
-            Err(_) => (Entry::Unknown, false),
+            Err(entry) => (entry, false),
         };
         self.entries.insert(rel.to_string(), found);
         found
+    }
+
+    /// What `rel` is by its folder's listing, once [`LIST_AFTER`] entries of
+    /// that folder have been asked about (a folder of many targets' modules
+    /// costs one `readdir` instead of an `lstat` each). `None` when the
+    /// folder is not listed or does not list `rel`: an entry made since,
+    /// or a name a case-insensitive file system matches, is asked about
+    /// alone.
+    fn listed(&mut self, rel: &str) -> Option<Node> {
+        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        if !self.folders.contains_key(parent) {
+            self.folders.insert(parent.to_string(), Folder::Asked(0));
+        }
+        let folder = self.folders.get_mut(parent)?;
+        match folder {
+            Folder::Listed(entries) => {
+                return entries
+                    .binary_search_by(|(n, _)| n.as_str().cmp(name))
+                    .ok()
+                    .map(|i| entries[i].1);
+            }
+            Folder::Asked(n) if *n + 1 < LIST_AFTER => {
+                *n += 1;
+                return None;
+            }
+            Folder::Asked(_) => {}
+            Folder::Unlisted => return None,
+        }
+        *folder = match self.host.read_dir_kinds(&join(&self.root, parent)) {
+            Ok(mut entries) => {
+                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                Folder::Listed(entries)
+            }
+            Err(_) => Folder::Unlisted,
+        };
+        self.listed(rel)
     }
 
     /// What is at a repository-relative path (a symbolic link followed).
@@ -690,6 +737,21 @@ impl<'a> Disk<'a> {
         self.ignores.insert(rel.to_string(), parsed.clone());
         parsed
     }
+}
+
+/// How many entries of one folder `verify` looks up one by one before it
+/// lists the folder with their kinds ([`Disk::listed`]): a folder with a
+/// target or two is never listed, however large.
+const LIST_AFTER: u32 = 3;
+
+/// A folder as [`Disk`] knows it.
+enum Folder {
+    /// This many of its entries were looked up one by one.
+    Asked(u32),
+    /// Its entries with what each is, sorted by name.
+    Listed(Vec<(String, Node)>),
+    /// Listing it failed: its entries are looked up one by one.
+    Unlisted,
 }
 
 /// A `.dockerignore`, parsed: its path, text, patterns and the lines that

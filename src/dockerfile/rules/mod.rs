@@ -32,12 +32,12 @@ mod variables;
 #[cfg(test)]
 pub(crate) use secrets::{is_secret_name, SECRET_WORDS};
 
-use std::collections::HashMap;
+use crate::values::hash;
 
 use crate::rules::catalogue::{self as rule, Rule};
 use crate::rules::diagnostic::{Diagnostic, Span};
 
-use super::syntax::lex::expand;
+use super::syntax::lex::{expand, Vars};
 use super::syntax::{parse, Dockerfile, Instruction, Stage};
 
 /// Lint a Dockerfile. `file` is its repository-relative path, used in the
@@ -90,7 +90,7 @@ fn lint(df: &Dockerfile, stages: &[Stage<'_>], out: &mut Findings<'_>) {
 pub(super) struct Findings<'a> {
     file: &'a str,
     text: &'a str,
-    spans: HashMap<usize, Span>,
+    spans: hash::Map<usize, Span>,
     list: Vec<Diagnostic>,
 }
 
@@ -99,7 +99,7 @@ impl<'a> Findings<'a> {
         Findings {
             file,
             text,
-            spans: HashMap::new(),
+            spans: hash::Map::default(),
             list: Vec::new(),
         }
     }
@@ -172,8 +172,8 @@ pub(super) enum Base {
 }
 
 /// The global ARGs (before the first FROM) with their defaults, expanded.
-fn global_args(df: &Dockerfile) -> HashMap<String, Option<String>> {
-    let mut vars: HashMap<String, Option<String>> = HashMap::new();
+fn global_args(df: &Dockerfile) -> Vars {
+    let mut vars = Vars::default();
     for ins in df.global_instructions() {
         if ins.keyword != "ARG" {
             continue;
@@ -186,7 +186,7 @@ fn global_args(df: &Dockerfile) -> HashMap<String, Option<String>> {
     vars
 }
 
-fn resolve_bases(stages: &[Stage<'_>], vars: &HashMap<String, Option<String>>) -> Vec<Base> {
+fn resolve_bases(stages: &[Stage<'_>], vars: &Vars) -> Vec<Base> {
     let mut bases = Vec::with_capacity(stages.len());
     for (i, stage) in stages.iter().enumerate() {
         let (image, from_arg) = match stage.image.contains('$') {

@@ -1,13 +1,13 @@
 //! Stage names and the references to them: duplicate stage names, and
 //! `COPY --from=` / `RUN --mount=from=` naming no stage and no image.
 
-use std::collections::HashMap;
+use crate::values::hash;
 
 use crate::rules::catalogue as rule;
 use crate::values::text::quote;
 
 use super::Findings;
-use crate::dockerfile::syntax::lex::expand;
+use crate::dockerfile::syntax::lex::{expand, Vars};
 use crate::dockerfile::syntax::{Instruction, Stage};
 
 /// The `from=` values of an instruction: `COPY --from=X`, and each
@@ -37,12 +37,8 @@ fn looks_like_image(value: &str) -> bool {
     value.contains(['/', ':', '@'])
 }
 
-pub(super) fn check(
-    stages: &[Stage<'_>],
-    globals: &HashMap<String, Option<String>>,
-    out: &mut Findings<'_>,
-) {
-    let mut first_line: HashMap<&str, usize> = HashMap::new();
+pub(super) fn check(stages: &[Stage<'_>], globals: &Vars, out: &mut Findings<'_>) {
+    let mut first_line: hash::Map<&str, usize> = hash::Map::default();
     for stage in stages {
         if let Some(name) = stage.name.as_deref() {
             match first_line.get(name) {

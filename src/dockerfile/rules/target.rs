@@ -8,7 +8,7 @@
 //! The context is seen through [`Context`], which the command implements
 //! with the host: this module stays pure.
 
-use std::collections::{HashMap, HashSet};
+use crate::values::hash;
 
 use crate::rules::catalogue as rule;
 use crate::rules::diagnostic::{Diagnostic, Problem, Severity};
@@ -19,7 +19,7 @@ use crate::values::text::quote;
 use super::sources::{copy_sources, escapes_root, is_remote};
 use super::suppress::{apply, by_registry, FileRules};
 use super::{lint, Findings};
-use crate::dockerfile::syntax::lex::expand;
+use crate::dockerfile::syntax::lex::{expand, Vars};
 use crate::dockerfile::syntax::{parse, Dockerfile, Instruction, Stage};
 
 /// What is at a path of the build context.
@@ -145,11 +145,8 @@ pub fn check_target(
 
 /// The global `ARG`s with the build's values: a build argument, else the
 /// default.
-fn globals(
-    df: &Dockerfile,
-    arg: &dyn Fn(&str) -> Option<String>,
-) -> HashMap<String, Option<String>> {
-    let mut vars = HashMap::new();
+fn globals(df: &Dockerfile, arg: &dyn Fn(&str) -> Option<String>) -> Vars {
+    let mut vars = Vars::default();
     for ins in df.global_instructions() {
         if ins.keyword != "ARG" {
             continue;
@@ -186,11 +183,7 @@ fn referenced(text: &str) -> Vec<&str> {
 }
 
 /// A `FROM` using a global `ARG` that has no value in this build.
-fn blank_from_args(
-    stages: &[Stage<'_>],
-    globals: &HashMap<String, Option<String>>,
-    out: &mut Findings<'_>,
-) {
+fn blank_from_args(stages: &[Stage<'_>], globals: &Vars, out: &mut Findings<'_>) {
     for stage in stages {
         if !stage.image.contains('$')
             || expand(&stage.image, globals).is_some_and(|v| !v.is_empty())
@@ -237,7 +230,7 @@ fn stage_and_settings(
             ));
         }
     }
-    let declared: HashSet<String> = df
+    let declared: hash::Set<String> = df
         .instructions
         .iter()
         .filter(|i| i.keyword == "ARG")
@@ -351,12 +344,12 @@ impl Sources<'_, '_> {
     fn stage(
         &mut self,
         stage: &Stage<'_>,
-        globals: &HashMap<String, Option<String>>,
+        globals: &Vars,
         arg: &dyn Fn(&str) -> Option<String>,
         escape: char,
         out: &mut Findings<'_>,
     ) {
-        let mut vars: HashMap<String, Option<String>> = HashMap::new();
+        let mut vars = Vars::default();
         for ins in stage.instructions {
             match ins.keyword.as_str() {
                 "ARG" => {
@@ -395,7 +388,7 @@ impl Sources<'_, '_> {
         &mut self,
         ins: &Instruction,
         written: &str,
-        vars: &HashMap<String, Option<String>>,
+        vars: &Vars,
         escape: char,
         out: &mut Findings<'_>,
     ) {

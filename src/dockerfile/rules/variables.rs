@@ -5,14 +5,13 @@
 //! built on it.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::rules::catalogue as rule;
 use crate::values::reference;
 use crate::values::text::quote;
 
 use super::{Base, Findings};
-use crate::dockerfile::syntax::lex::{expand, raw_words};
+use crate::dockerfile::syntax::lex::{expand, raw_words, Vars};
 use crate::dockerfile::syntax::{Args, Dockerfile, Instruction, Stage};
 
 /// The arguments BuildKit defines for every `FROM`, with the values a check
@@ -189,7 +188,7 @@ fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
 }
 
 /// Sets of names are maps to nothing: the one map type the rules use.
-type Names = HashMap<String, Option<String>>;
+type Names = Vars;
 
 /// `globals` are the global `ARG`s with their defaults (BuildKit checks
 /// `FROM` with the defaults, whatever the build passes).
@@ -210,7 +209,7 @@ pub(super) fn check(
         }
         let mut env: Names = match bases.get(i) {
             Some(Base::Stage(j)) if *j < i => envs[*j].clone(),
-            _ => HashMap::new(),
+            _ => Names::default(),
         };
         env.insert("PATH".to_string(), None);
         for ins in stage.instructions {
@@ -259,7 +258,7 @@ fn from_value<'g>(globals: &'g Names, name: &str) -> Option<&'g str> {
 /// neither the target platform spelled out nor a constant.
 fn from_checks(stage: &Stage<'_>, globals: &Names, escape: char, out: &mut Findings<'_>) {
     let from = stage.from;
-    let mut vars: Names = HashMap::new();
+    let mut vars = Names::default();
     for word in [Some(stage.image.as_str()), stage.platform.as_deref()]
         .into_iter()
         .flatten()

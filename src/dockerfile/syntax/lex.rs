@@ -2,8 +2,12 @@
 //! with quotes, unquoting, builder flags, heredoc markers, `$VAR` expansion.
 //! Everything walks `char`s, so no slice ever falls inside a character.
 
+use crate::values::hash;
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+/// Build arguments and environment variables by name, with their values
+/// (`None`: declared without one).
+pub(crate) type Vars = hash::Map<String, Option<String>>;
 
 use super::Flag;
 
@@ -311,7 +315,7 @@ pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
 /// Expand `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`
 /// and `${NAME+word}` with `vars` (name → default, `None` when declared
 /// without one). `None` when any variable cannot be resolved.
-pub(crate) fn expand(text: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+pub(crate) fn expand(text: &str, vars: &Vars) -> Option<String> {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -360,7 +364,7 @@ pub(crate) fn expand(text: &str, vars: &HashMap<String, Option<String>>) -> Opti
     }
 }
 
-pub(crate) fn expand_braced(inner: &str, vars: &HashMap<String, Option<String>>) -> Option<String> {
+pub(crate) fn expand_braced(inner: &str, vars: &Vars) -> Option<String> {
     let name_len = inner
         .find(|c: char| c != '_' && !c.is_ascii_alphanumeric())
         .unwrap_or(inner.len());
