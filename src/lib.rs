@@ -4,6 +4,7 @@
 //! CLI and browsers. Layers, from the bottom up (`tests/layers.rs` holds them
 //! to this; `docs/architecture.md` explains them):
 //!
+//! - [`alloc`]: the allocator of the WebAssembly builds;
 //! - [`values`]: grammars of single values (image references, repository
 //!   paths, timestamps) and how a value is quoted in a message;
 //! - [`registry`]: the registry file: model, readers, writer, positions;
@@ -22,6 +23,7 @@
 //!
 //! Nothing below [`host`] touches a file, a process or a clock.
 
+pub mod alloc;
 pub mod api;
 pub mod cli;
 pub mod dockerfile;

@@ -19,6 +19,7 @@ const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 /// What each top-level module may use (besides itself). The order is the
 /// layering: a module may only use modules listed before it.
 const LAYERS: &[(&str, &[&str])] = &[
+    ("alloc", &[]),
     ("values", &[]),
     ("registry", &["values"]),
     ("rules", &["values", "registry"]),
@@ -45,6 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "wasm",
         &[
+            "alloc",
             "values",
             "registry",
             "rules",

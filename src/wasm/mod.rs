@@ -6,3 +6,13 @@ pub mod api;
 pub mod cli;
 
 pub use cli::{run_cli, version, JsHost};
+
+/// Every allocation of the ops module: small blocks from size classes, the
+/// rest from std's dlmalloc ([`crate::alloc`]). `verify` on 1,000 Dockerfiles
+/// makes some 300 allocations a file. The registry module keeps dlmalloc
+/// alone: its commands free little before they exit, and the pool would
+/// cost it bytes of its budget for nothing.
+#[cfg(all(feature = "ops", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: crate::alloc::Pool<std::alloc::System> =
+    crate::alloc::Pool::new(std::alloc::System);
