@@ -124,11 +124,12 @@ if (buildStd.length) {
 // Each has its own cargo target folder, so that neither rebuild undoes the other.
 // The registry module is built for size (opt-level "z", wasm-opt -Oz: it has a budget of
 // 250,000 bytes, and its commands are short). The ops module runs verify, whose work grows
-// with the number of Dockerfiles: this crate's code in it is built for speed (opt-level 3,
-// wasm-opt -O2; std and the other crates stay "z"). On 10,000 twenty-line Dockerfiles
-// verify then spends about 0.6 times the CPU time, for about 180 KB more module; writers on
-// a 6-target registry are unchanged within what can be measured (docs/performance.md).
-const SPEED = ["--config", "profile.release.package.ctl-packaging.opt-level=3"];
+// with the number of Dockerfiles: this crate's code in it is built for speed (opt-level 2,
+// wasm-opt -O2; std and the other crates stay "z"). On 1,000 twenty-line Dockerfiles
+// verify then runs 617M instructions instead of 795M with "s" (and 622M with opt-level 3,
+// whose larger functions also cost V8 more to compile: verify on 6 targets 191M against
+// 194M), for about 100 KB more module than "s" (docs/performance.md).
+const SPEED = ["--config", "profile.release.package.ctl-packaging.opt-level=2"];
 const MODULES = [
   { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: WASM_OPT_PASSES },
   { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O2", "--one-caller-inline-max-function-size=400"] },
