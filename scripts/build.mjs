@@ -125,14 +125,14 @@ if (buildStd.length) {
 // The registry module is built for size (opt-level "z", wasm-opt -Oz: it has a budget of
 // 250,000 bytes, and its commands are short). The ops module runs verify, whose work grows
 // with the number of Dockerfiles: this crate's code in it is built for speed (opt-level 2,
-// wasm-opt -O2; std and the other crates stay "z"). On 1,000 twenty-line Dockerfiles
-// verify then runs 617M instructions instead of 795M with "s" (and 622M with opt-level 3,
-// whose larger functions also cost V8 more to compile: verify on 6 targets 191M against
-// 194M), for about 100 KB more module than "s" (docs/performance.md).
+// wasm-opt -O3; std and the other crates stay "z"). On 1,000 twenty-line Dockerfiles
+// verify then runs 608M instructions instead of 795M with "s" (and 622M with opt-level 3
+// and wasm-opt -O2, whose larger functions also cost V8 more to compile: verify on 6
+// targets 190M against 194M), for about 100 KB more module than "s" (docs/performance.md).
 const SPEED = ["--config", "profile.release.package.ctl-packaging.opt-level=2"];
 const MODULES = [
   { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: WASM_OPT_PASSES },
-  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O2", "--one-caller-inline-max-function-size=400"] },
+  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", "--one-caller-inline-max-function-size=400"] },
 ];
 
 // ---------------------------------------------------------------- wasm-bindgen + wasm-opt
