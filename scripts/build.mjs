@@ -124,12 +124,13 @@ if (buildStd.length) {
 // Each has its own cargo target folder, so that neither rebuild undoes the other.
 // The registry module is built for size (opt-level "z", wasm-opt -Oz: it has a budget of
 // 250,000 bytes, and its commands are short). The ops module runs verify, whose work grows
-// with the number of Dockerfiles: this crate's code in it is built for speed (opt-level 2,
-// wasm-opt -O3; std and the other crates stay "z"). On 1,000 twenty-line Dockerfiles
-// verify then runs 608M instructions instead of 795M with "s" (and 622M with opt-level 3
-// and wasm-opt -O2, whose larger functions also cost V8 more to compile: verify on 6
-// targets 190M against 194M), for about 100 KB more module than "s" (docs/performance.md).
-const SPEED = ["--config", "profile.release.package.ctl-packaging.opt-level=2"];
+// with the number of Dockerfiles: it is built for speed, every crate and std at opt-level 2
+// (std keeps its optimize_for_size algorithms), wasm-opt -O3. On 1,000 twenty-line
+// Dockerfiles verify then runs 584M instructions, against 608M with only this crate at
+// opt-level 2 and the rest "z", 622M with this crate at opt-level 3 and wasm-opt -O2 (whose
+// larger functions also cost V8 more to compile: verify on 6 targets 194M against 188M), and
+// 795M with this crate at "s" (docs/performance.md).
+const SPEED = ["--config", "profile.release.opt-level=2"];
 const MODULES = [
   { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: WASM_OPT_PASSES },
   { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", "--one-caller-inline-max-function-size=400"] },
