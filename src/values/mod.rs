@@ -3,7 +3,6 @@
 
 pub mod dockerignore;
 pub mod glob;
-pub mod hash;
 pub mod paths;
 pub mod position;
 pub mod reference;

@@ -3,11 +3,12 @@
 // `build` refusing a stage the Dockerfile does not have before any engine runs.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 
-import { makeRepo, positionOf, REGISTRY } from './helpers.mjs';
+import { CTL, makeRepo, positionOf, REGISTRY } from './helpers.mjs';
 
 // The Dockerfile of a pnpm monorepo service: it copies from the repository root.
 const WORKER = `# syntax=docker/dockerfile:1
@@ -115,6 +116,9 @@ test('modules in one folder are judged alike however many targets share it', (t)
     'apps/fifo': (repo) => execFileSync('mkfifo', [repo.abs('apps/fifo')]),
     'apps/file': (repo) => repo.write('apps/file', 'not a folder\n'),
     'apps/gone': () => {},
+    // A folder named with a byte that is not UTF-8: Node lists it as U+FFFD,
+    // which is not the name the registry's "apps/m\ufffd" spells.
+    'apps/m\ufffd': (repo) => fs.mkdirSync(Buffer.from(`${repo.abs('apps')}/m\xff`, 'latin1')),
   };
   const plain = ['apps/a', 'apps/b', 'apps/c', 'apps/d'];
   const judged = (modules) => {
@@ -137,10 +141,42 @@ test('modules in one folder are judged alike however many targets share it', (t)
     '"apps/fifo" of target "tX" is not a folder; the build fails',
     '"apps/file" of target "tX" is not a folder; the build fails',
     '"apps/gone" of target "tX" does not exist; the build fails',
+    '"apps/m\ufffd" of target "tX" does not exist; the build fails',
     '"apps/out" of target "tX" leads outside the repository through a symbolic link',
   ];
   const names = Object.keys(odd);
   assert.deepEqual(judged([...names, ...plain]), expected, 'the odd modules first');
   assert.deepEqual(judged([...plain, ...names]), expected, 'the odd modules after four plain ones');
   assert.deepEqual(names.flatMap((m) => judged([m])).sort(), expected, 'one target at a time');
+});
+
+const asNobody = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0
+  ? true : 'needs root and setpriv to run verify as another user';
+
+test('a folder that can be listed but not searched is judged as without a listing', { skip: asNobody !== true && asNobody }, (t) => {
+  // apps/ readable but not searchable by the user running verify: an lstat
+  // of an entry fails, so nothing can be said of it; its listing, which
+  // readdir still gives, must not say more (a file there is not reported as
+  // "not a folder" only because three targets share apps/).
+  const judged = (modules) => {
+    const repo = makeRepo();
+    t.after(() => repo.cleanup());
+    assert.equal(repo.run(['init']).code, 0);
+    for (const m of ['apps/a', 'apps/b']) fs.mkdirSync(repo.abs(m), { recursive: true });
+    repo.write('apps/f', 'a file\n');
+    const targets = modules.map((module, i) => {
+      repo.write(`ops/packaging/services/t${i}.Dockerfile`, 'FROM scratch\nUSER app\n');
+      return { id: `t${i}`, type: 'service', module, dockerfile: `ops/packaging/services/t${i}.Dockerfile` };
+    });
+    repo.write(REGISTRY, `${JSON.stringify({ version: 1, targets }, null, 2)}\n`);
+    for (let d = repo.root; d !== path.dirname(repo.base); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+    execFileSync('chmod', ['-R', 'a+rX', repo.root]);
+    fs.chmodSync(repo.abs('apps'), 0o744);
+    const r = repo.exec('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CTL, 'verify']);
+    return { code: r.code, modules: r.stdout.split('\n').filter((l) => l.includes(' module "')) };
+  };
+  const alone = judged(['apps/f']);
+  assert.deepEqual(alone.modules, [], 'nothing can be said of apps/f alone');
+  assert.deepEqual(judged(['apps/a', 'apps/b', 'apps/f']).modules, alone.modules);
+  assert.deepEqual(judged(['apps/f', 'apps/a', 'apps/b']).modules, alone.modules);
 });

@@ -24,9 +24,9 @@ use crate::rules::build_settings;
 use crate::rules::catalogue::{self as rule, Rule};
 use crate::rules::{Diagnostic, Problem, Severity, Span};
 use crate::values::dockerignore::{ignore_files, Ignore};
-use crate::values::hash;
 use crate::values::paths::{is_within, join, repo_relative};
 use crate::values::text::quote;
+use std::collections::HashMap;
 
 /// One finding of `verify`: a diagnostic, plus the reference's plain wording
 /// for the checks it already had.
@@ -553,18 +553,21 @@ impl Out<'_> {
 }
 
 /// The repository as the checks see it, each path asked once.
+/// Every map here is keyed by paths from the registry and the Dockerfiles,
+/// so it keeps std's SipHash (a faster multiply-rotate hash lets keys be made
+/// to collide at will).
 struct Disk<'a> {
     host: &'a dyn Host,
     root: String,
     real_root: Option<Option<String>>,
-    entries: hash::Map<String, (Entry, bool)>,
+    entries: HashMap<String, (Entry, bool)>,
     /// Folders whose entries were looked up, by repository-relative path.
-    folders: hash::Map<String, Folder>,
-    lists: hash::Map<String, Option<Vec<String>>>,
+    folders: HashMap<String, Folder>,
+    lists: HashMap<String, Option<Vec<String>>>,
     /// `.dockerignore` files, read and parsed once (many targets share a
     /// context).
-    ignores: hash::Map<String, Option<Rc<IgnoreFile>>>,
-    inside: hash::Map<String, bool>,
+    ignores: HashMap<String, Option<Rc<IgnoreFile>>>,
+    inside: HashMap<String, bool>,
 }
 
 impl<'a> Disk<'a> {
@@ -573,30 +576,49 @@ impl<'a> Disk<'a> {
             host,
             root: root.to_string(),
             real_root: None,
-            entries: hash::Map::default(),
-            folders: hash::Map::default(),
-            lists: hash::Map::default(),
-            ignores: hash::Map::default(),
-            inside: hash::Map::default(),
+            entries: HashMap::new(),
+            folders: HashMap::new(),
+            lists: HashMap::new(),
+            ignores: HashMap::new(),
+            inside: HashMap::new(),
         }
     }
 
     /// What is at a repository-relative path, and whether it is a symbolic
     /// link. One `lstat` for what is not a link (most of a repository), a
-    /// `stat` more for a link; in a folder listed by [`Disk::listed`], no
-    /// `lstat`.
+    /// `stat` more for a link; no `lstat` for what a folder's listing
+    /// answers ([`Disk::listed`]).
     fn lookup(&mut self, rel: &str) -> (Entry, bool) {
+        self.look(rel, false)
+    }
+
+    /// [`Disk::lookup`] of a target's module or context folder: these
+    /// lookups may list their parent folder (many targets' modules in
+    /// `apps/`); a COPY source or a `.dockerignore` only uses a listing
+    /// already made.
+    fn folder(&mut self, rel: &str) -> Entry {
+        self.look(rel, true).0
+    }
+
+    fn look(&mut self, rel: &str, may_list: bool) -> (Entry, bool) {
         if let Some(e) = self.entries.get(rel) {
             return *e;
         }
         let path = join(&self.root, rel);
-        let node = match self.listed(rel) {
+        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let node = match self.listed(parent, name, may_list) {
             Some(node) => Ok(node),
-            None => match self.host.entry_kind(&path).as_deref() {
-                Ok("missing") => Err(Entry::Missing),
-                Ok(kind) => Ok(Node::of_kind(kind)),
-                Err(_) => Err(Entry::Unknown),
-            },
+            None => {
+                let kind = self.host.entry_kind(&path);
+                if may_list {
+                    self.asked(parent, kind.is_ok());
+                }
+                match kind.as_deref() {
+                    Ok("missing") => Err(Entry::Missing),
+                    Ok(kind) => Ok(Node::of_kind(kind)),
+                    Err(_) => Err(Entry::Unknown),
+                }
+            }
         };
         let found = match node {
             Ok(Node::File) => (Entry::File, false),
@@ -618,16 +640,35 @@ impl<'a> Disk<'a> {
         found
     }
 
-    /// What `rel` is by its folder's listing, once [`LIST_AFTER`] entries of
-    /// that folder have been asked about (a folder of many targets' modules
-    /// costs one `readdir` instead of an `lstat` each). `None` when the
-    /// folder is not listed or does not list `rel`: an entry made since,
-    /// or a name a case-insensitive file system matches, is asked about
-    /// alone.
-    fn listed(&mut self, rel: &str) -> Option<Node> {
-        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-        if !self.folders.contains_key(parent) {
-            self.folders.insert(parent.to_string(), Folder::Asked(0));
+    /// Count a module or context lookup of an entry of `parent` that was
+    /// asked alone; one that failed (a folder that can be read but not
+    /// searched, say) means the folder is never listed: its listing could
+    /// tell what an `lstat` there cannot.
+    fn asked(&mut self, parent: &str, answered: bool) {
+        let folder = match self.folders.get_mut(parent) {
+            Some(folder) => folder,
+            None => self
+                .folders
+                .entry(parent.to_string())
+                .or_insert(Folder::Asked(0)),
+        };
+        *folder = match (&*folder, answered) {
+            (Folder::Asked(n), true) => Folder::Asked(n + 1),
+            (Folder::Listed(_), true) => return,
+            _ => Folder::Unlisted,
+        };
+    }
+
+    /// What `parent/name` is by `parent`'s listing: listed (when `may_list`)
+    /// once [`LIST_AFTER`] module or context lookups there were answered
+    /// alone. `None` when the folder is not listed or does not list the
+    /// name, and for a name with a backslash (which [`join`] turns into a
+    /// separator) or a U+FFFD (what Node makes of bytes that are not UTF-8):
+    /// such a name, an entry made since, and a name a case-insensitive file
+    /// system matches are asked about alone.
+    fn listed(&mut self, parent: &str, name: &str, may_list: bool) -> Option<Node> {
+        if name.contains(['\\', '\u{fffd}']) {
+            return None;
         }
         let folder = self.folders.get_mut(parent)?;
         match folder {
@@ -637,12 +678,8 @@ impl<'a> Disk<'a> {
                     .ok()
                     .map(|i| entries[i].1);
             }
-            Folder::Asked(n) if *n + 1 < LIST_AFTER => {
-                *n += 1;
-                return None;
-            }
-            Folder::Asked(_) => {}
-            Folder::Unlisted => return None,
+            Folder::Asked(n) if may_list && *n >= LIST_AFTER => {}
+            Folder::Asked(_) | Folder::Unlisted => return None,
         }
         *folder = match self.host.read_dir_kinds(&join(&self.root, parent)) {
             Ok(mut entries) => {
@@ -651,7 +688,7 @@ impl<'a> Disk<'a> {
             }
             Err(_) => Folder::Unlisted,
         };
-        self.listed(rel)
+        self.listed(parent, name, false)
     }
 
     /// What is at a repository-relative path (a symbolic link followed).
@@ -739,10 +776,11 @@ impl<'a> Disk<'a> {
     }
 }
 
-/// How many entries of one folder `verify` looks up one by one before it
-/// lists the folder with their kinds ([`Disk::listed`]): a folder with a
-/// target or two is never listed, however large.
-const LIST_AFTER: u32 = 3;
+/// How many targets' module or context folders in one folder `verify` looks
+/// up one by one before it lists that folder with its entries' kinds
+/// ([`Disk::listed`]): a folder with one or two targets' modules is never
+/// listed, however large; one with three is, once.
+const LIST_AFTER: u32 = 2;
 
 /// A folder as [`Disk`] knows it.
 enum Folder {
@@ -802,7 +840,7 @@ fn folder_problem(
     rel: &str,
     id: &str,
 ) -> Option<Problem> {
-    let (rule, why) = match disk.entry(rel) {
+    let (rule, why) = match disk.folder(rel) {
         Entry::Dir if disk.inside(rel) => return None,
         Entry::Dir => (rule, "leads outside the repository through a symbolic link"),
         Entry::Missing => {

@@ -32,7 +32,7 @@ mod variables;
 #[cfg(test)]
 pub(crate) use secrets::{is_secret_name, SECRET_WORDS};
 
-use crate::values::hash;
+use std::collections::HashMap;
 
 use crate::rules::catalogue::{self as rule, Rule};
 use crate::rules::diagnostic::{Diagnostic, Span};
@@ -90,7 +90,7 @@ fn lint(df: &Dockerfile, stages: &[Stage<'_>], out: &mut Findings<'_>) {
 pub(super) struct Findings<'a> {
     file: &'a str,
     text: &'a str,
-    spans: hash::Map<usize, Span>,
+    spans: HashMap<usize, Span>,
     list: Vec<Diagnostic>,
 }
 
@@ -99,7 +99,7 @@ impl<'a> Findings<'a> {
         Findings {
             file,
             text,
-            spans: hash::Map::default(),
+            spans: HashMap::new(),
             list: Vec::new(),
         }
     }

@@ -1,7 +1,7 @@
 //! Stage names and the references to them: duplicate stage names, and
 //! `COPY --from=` / `RUN --mount=from=` naming no stage and no image.
 
-use crate::values::hash;
+use std::collections::HashMap;
 
 use crate::rules::catalogue as rule;
 use crate::values::text::quote;
@@ -38,7 +38,7 @@ fn looks_like_image(value: &str) -> bool {
 }
 
 pub(super) fn check(stages: &[Stage<'_>], globals: &Vars, out: &mut Findings<'_>) {
-    let mut first_line: hash::Map<&str, usize> = hash::Map::default();
+    let mut first_line: HashMap<&str, usize> = HashMap::new();
     for stage in stages {
         if let Some(name) = stage.name.as_deref() {
             match first_line.get(name) {

@@ -8,7 +8,7 @@
 //! The context is seen through [`Context`], which the command implements
 //! with the host: this module stays pure.
 
-use crate::values::hash;
+use std::collections::HashSet;
 
 use crate::rules::catalogue as rule;
 use crate::rules::diagnostic::{Diagnostic, Problem, Severity};
@@ -230,7 +230,7 @@ fn stage_and_settings(
             ));
         }
     }
-    let declared: hash::Set<String> = df
+    let declared: HashSet<String> = df
         .instructions
         .iter()
         .filter(|i| i.keyword == "ARG")
