@@ -147,14 +147,15 @@ pub trait Host {
     /// `lstat` each. The default asks [`Host::entry_kind`] of each name.
     #[cfg(feature = "ops")]
     fn read_dir_kinds(&self, path: &str) -> Result<Vec<(String, Node)>, HostError> {
-        let base = path.trim_end_matches('/');
         self.read_dir(path)?
             .into_iter()
-            .filter_map(|name| match self.entry_kind(&format!("{base}/{name}")) {
-                Ok(kind) if kind == "missing" => None,
-                Ok(kind) => Some(Ok((name, Node::of_kind(&kind)))),
-                Err(e) => Some(Err(e)),
-            })
+            .filter_map(
+                |name| match self.entry_kind(&crate::values::paths::join(path, &name)) {
+                    Ok(kind) if kind == "missing" => None,
+                    Ok(kind) => Some(Ok((name, Node::of_kind(&kind)))),
+                    Err(e) => Some(Err(e)),
+                },
+            )
             .collect()
     }
     /// Create a folder and its parents.

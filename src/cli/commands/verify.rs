@@ -8,6 +8,7 @@
 //! `# ctl-packaging ignore=CODE <reason>` on the line before an instruction.
 //! Silenced findings are counted, and listed with `--verbose`.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -26,7 +27,6 @@ use crate::rules::{Diagnostic, Problem, Severity, Span};
 use crate::values::dockerignore::{ignore_files, Ignore};
 use crate::values::paths::{is_within, join, repo_relative};
 use crate::values::text::quote;
-use std::collections::HashMap;
 
 /// One finding of `verify`: a diagnostic, plus the reference's plain wording
 /// for the checks it already had.
