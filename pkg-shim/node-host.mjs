@@ -4,12 +4,13 @@
 // (src/host.rs; the seam is src/wasm.rs). No registry logic lives here.
 //
 // Start-up is most of the time of a command on a small repository, so this file
-// loads only what every command needs (node:fs, node:path, node:url, node:v8);
-// node:crypto, node:child_process and node:os are loaded on first use
-// (fileDigest, spawn and capture, tempDir; hostname only where /proc has
-// none). A builtin loaded after main() sets V8's flags cannot use its code
-// cache (the cache records the flags): node:os then costs some 3M
-// instructions, node:child_process some 20M. Builtins come from
+// loads only what every command needs (node:fs, node:path, node:url);
+// node:v8 only where V8's flags pay for it (tuneV8), and node:crypto,
+// node:child_process and node:os on first use (fileDigest, spawn and
+// capture, tempDir; hostname only where /proc has none). A builtin loaded
+// after V8's flags are set cannot use its code cache (the cache records the
+// flags): node:os then costs some 3M instructions, node:child_process some
+// 20M. Builtins come from
 // process.getBuiltinModule (Node >= 20.16): an `import` of one builds an ES
 // module namespace that reads every export, and the getters behind some
 // exports of node:fs load Node's streams (about 4M instructions per command,
@@ -18,7 +19,6 @@ const require = process.getBuiltinModule
   ?? (await import('node:module')).createRequire(import.meta.url);
 const fs = require('node:fs');
 const path = require('node:path');
-const v8 = require('node:v8');
 const { fileURLToPath } = require('node:url');
 
 const lazy = (name) => {
@@ -613,6 +613,51 @@ const IN_OPS_MODULE = -1;
  */
 const OPS_COMMANDS = ['init', 'add', 'add-service', 'add-job', 'add-app', 'remove', 'build', 'build-all', 'export', 'install', 'materialize', 'uninstall', 'verify'];
 
+let tuned = false;
+/**
+ * A command is one short process, so two of V8's defaults for long-lived pages
+ * cost more than they give (docs/performance.md, "Start-up"):
+ * - V8 would move the busiest wasm functions to its optimizing tier in
+ *   background threads, and the exit then waits for those compilations: about
+ *   40 ms on a 10,000-target registry. The baseline tier runs the whole command
+ *   instead.
+ * - V8 would validate every function of the module before the first call,
+ *   although a command runs a small part of it: each function is validated when
+ *   it is first compiled instead (scripts/build.mjs loads every built module
+ *   with the full check).
+ * Setting them loads node:v8, and with it Node's streams: some 9M instructions.
+ * Called before a module is compiled; the flags hold for the rest of the process.
+ */
+function tuneV8() {
+  if (tuned) return;
+  tuned = true;
+  require('node:v8').setFlagsFromString('--wasm-tiering-budget=2147483647 --wasm-lazy-validation');
+}
+
+/**
+ * Below this size a registry never keeps a function of the registry module
+ * busy long enough for V8 to move it to the optimizing tier (measured: none
+ * moved at 200 targets, 54 KB; one at 300 targets, 81 KB).
+ */
+const SMALL_REGISTRY_BYTES = 64 * 1024;
+/**
+ * Whether the registry module may run with V8's defaults: the registry in the
+ * current folder (where the documented command line runs, and where the core
+ * looks first) is a file smaller than SMALL_REGISTRY_BYTES. V8 then validates
+ * the whole module up front, in parallel threads, which takes less time than
+ * loading node:v8 (list and status on 6 to 200 targets: about 0.96 of the time
+ * with the flags). Only the speed depends on this guess, never an answer: any
+ * other case (a larger registry, none here, --repo-root elsewhere) keeps the flags.
+ */
+function smallRegistryHere() {
+  try {
+    const st = fs.statSync('docs/packaging/registry.json');
+    return st.isFile() && st.size < SMALL_REGISTRY_BYTES;
+  } catch {
+    return false;
+  }
+}
+
 /** Glue and wasm of one module, instantiated. */
 async function load(module) {
   const glue = await import(`./${module}.mjs`);
@@ -634,20 +679,14 @@ export async function main(name, entry, module) {
   }
   let code;
   try {
-    // A command is one short process, so two of V8's defaults for long-lived
-    // pages cost more than they give (README, Performance):
-    // - V8 would move the busiest wasm functions to its optimizing tier in
-    //   background threads, and the exit then waits for those compilations:
-    //   about 40 ms on a 10,000-target registry. The baseline tier runs the
-    //   whole command instead.
-    // - V8 would validate every function of the module before the first call,
-    //   although a command runs a small part of it: each function is validated
-    //   when it is first compiled instead (scripts/build.mjs loads every built
-    //   module with the full check).
-    v8.setFlagsFromString('--wasm-tiering-budget=2147483647 --wasm-lazy-validation');
     const argv = process.argv.slice(2);
-    code = entry === 'runCli' && OPS_COMMANDS.includes(argv[0]) ? IN_OPS_MODULE : (await load(module))[entry](argv, host);
-    if (code === IN_OPS_MODULE && module !== OPS_MODULE) code = (await load(OPS_MODULE))[entry](argv, host);
+    const ops = module === OPS_MODULE || (entry === 'runCli' && OPS_COMMANDS.includes(argv[0]));
+    if (ops || !smallRegistryHere()) tuneV8();
+    code = ops && module !== OPS_MODULE ? IN_OPS_MODULE : (await load(module))[entry](argv, host);
+    if (code === IN_OPS_MODULE && module !== OPS_MODULE) {
+      tuneV8();
+      code = (await load(OPS_MODULE))[entry](argv, host);
+    }
   } catch (e) {
     writeAll(2, `[error] internal error in ${name}: ${(e && e.stack) || e}\n`);
     code = 70;

@@ -98,3 +98,37 @@ test('ops commands load the ops module, and only they do', () => {
     repo.cleanup();
   }
 });
+
+// V8's flags (node-host.mjs, tuneV8) cost a process the loading of node:v8. The
+// registry module goes without them on a registry small enough that no function
+// of it is moved to V8's optimizing tier; everything else keeps them. Which way
+// a process went shows in the builtins it loaded.
+test("V8's flags are set for the ops module and for large registries, not for a small one", () => {
+  const repo = makeRepo({ templates: true });
+  const probe = path.join(repo.base, 'probe.mjs');
+  fs.writeFileSync(probe, "process.on('exit', () => process.stderr.write(`\\nnode:v8 loaded: ${process.moduleLoadList.includes('NativeModule v8')}\\n`));\n");
+  const loadsV8 = (args, cwd = repo.root) => {
+    const r = spawnSync(process.execPath, ['--import', probe, CTL, ...args], { cwd, env: repo.env(), encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    const m = /node:v8 loaded: (true|false)\n$/.exec(r.stderr);
+    assert.ok(m, `${args.join(' ')}: ${r.stderr}`);
+    return m[1] === 'true';
+  };
+  try {
+    assert.equal(run(repo, CTL, ['init']).status, 0);
+    assert.equal(run(repo, CTL, ['add-service', '--id', 'api', '--module', 'apps/backend']).status, 0);
+    for (const args of [['list'], ['status'], ['--version']]) assert.equal(loadsV8(args), false, args.join(' '));
+    for (const args of [['verify'], ['remove', '--id', 'api', '--dry-run']]) assert.equal(loadsV8(args), true, args.join(' '));
+    // From a folder below the root the registry is not in the current folder.
+    fs.mkdirSync(repo.abs('apps/backend'), { recursive: true });
+    assert.equal(loadsV8(['list'], repo.abs('apps/backend')), true, 'list below the root');
+    // A registry of 64 KiB or more: an unknown field, kept as it is, makes it one.
+    const file = repo.abs('docs/packaging/registry.json');
+    const registry = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, `${JSON.stringify({ ...registry, notes: 'x'.repeat(64 * 1024) }, null, 2)}\n`);
+    assert.equal(loadsV8(['list']), true, 'list on a large registry');
+    assert.equal(loadsV8(['status']), true, 'status on a large registry');
+  } finally {
+    repo.cleanup();
+  }
+});
