@@ -2,7 +2,14 @@
 //! [`LARGEST`] bytes come from eight size classes (8, 16, … 1,024 bytes),
 //! each with a list of its freed blocks, carved from 64 KiB chunks; anything
 //! larger (or aligned to more than 8) goes to the allocator underneath (std's
-//! dlmalloc on wasm32).
+//! dlmalloc). That is the ops module's allocator.
+//!
+//! The registry module's is [`Pages`], without dlmalloc: blocks of every
+//! power of two from 8 bytes up, each class with its list of freed blocks,
+//! carved from pages of the wasm memory ([`Grow`]). It is a small part of
+//! dlmalloc's code, which V8 compiles on the first allocation of every
+//! command, and what a short command or a page validating registries asks
+//! of it (strings, vectors that double) fits its classes.
 //!
 //! Why: a command allocates and frees many small values (a Dockerfile's
 //! words and instructions, a registry's strings), and V8 runs the module in
@@ -151,22 +158,161 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Pool<A> {
         match (old, new) {
             (Some(a), Some(b)) if a == b => block,
             (None, None) => self.under.realloc(block, layout, new_size),
-            _ => {
-                let moved = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
-                if !moved.is_null() {
-                    ptr::copy_nonoverlapping(block, moved, layout.size().min(new_size));
-                    self.dealloc(block, layout);
-                }
-                moved
-            }
+            _ => moved(self, block, layout, new_size),
         }
     }
+}
+
+/// `block` (of `layout`) moved to a new block of `new_size` bytes from `a`:
+/// what a reallocation does when the block cannot stay where it is.
+///
+/// # Safety
+/// As for [`GlobalAlloc::realloc`].
+unsafe fn moved<A: GlobalAlloc>(a: &A, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+    let moved = a.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
+    if !moved.is_null() {
+        ptr::copy_nonoverlapping(block, moved, layout.size().min(new_size));
+        a.dealloc(block, layout);
+    }
+    moved
 }
 
 // The wasm32 builds run on one thread (no `atomics` target feature), so the
 // pool's state is never reached from two at once.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 unsafe impl<A: GlobalAlloc> Sync for Pool<A> {}
+
+/// The size of a wasm memory page, what [`Grow`] hands out.
+pub const PAGE: usize = 64 << 10;
+/// The smallest block of [`Pages`]: 8 bytes (class 3).
+const SMALLEST_PAGES_CLASS: u32 = 3;
+
+/// Fresh memory for [`Pages`], in whole pages.
+pub trait Grow {
+    /// `pages` new pages, the address of the first (aligned to [`PAGE`]),
+    /// or null when there is no more memory.
+    ///
+    /// # Safety
+    /// No other call into this source runs at the same time.
+    unsafe fn grow(&self, pages: usize) -> *mut u8;
+}
+
+/// The wasm linear memory itself (`memory.grow` on memory 0).
+#[cfg(target_arch = "wasm32")]
+pub struct Memory;
+
+#[cfg(target_arch = "wasm32")]
+impl Grow for Memory {
+    unsafe fn grow(&self, pages: usize) -> *mut u8 {
+        match core::arch::wasm32::memory_grow(0, pages) {
+            usize::MAX => ptr::null_mut(),
+            old => (old * PAGE) as *mut u8,
+        }
+    }
+}
+
+/// Blocks of the powers of two from 8 bytes up, carved from pages of `G`:
+/// each class keeps a list of its freed blocks, and a block needs no header.
+/// A block rounds up to its class (at most twice its size); a freed block
+/// is kept for its class, never handed back or merged. Each block is
+/// aligned to its size, up to [`PAGE`]; an alignment above a page fails
+/// (a null block).
+pub struct Pages<G> {
+    grow: G,
+    state: UnsafeCell<PagesState>,
+}
+
+struct PagesState {
+    /// Per class (by its power of two), the last freed block; each free
+    /// block holds the address of the one freed before it.
+    free: [*mut u8; usize::BITS as usize],
+    /// The unused part of the pages grown last.
+    next: *mut u8,
+    end: *mut u8,
+}
+
+/// The class of a [`Pages`] block for `layout`: the power of two of its size.
+fn page_class(layout: Layout) -> Option<u32> {
+    let size = layout
+        .size()
+        .max(layout.align())
+        .max(1 << SMALLEST_PAGES_CLASS);
+    size.checked_next_power_of_two().map(usize::trailing_zeros)
+}
+
+impl<G: Grow> Pages<G> {
+    pub const fn new(grow: G) -> Pages<G> {
+        Pages {
+            grow,
+            state: UnsafeCell::new(PagesState {
+                free: [ptr::null_mut(); usize::BITS as usize],
+                next: ptr::null_mut(),
+                end: ptr::null_mut(),
+            }),
+        }
+    }
+}
+
+unsafe impl<G: Grow> GlobalAlloc for Pages<G> {
+    #[inline(never)]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let state = &mut *self.state.get();
+        let Some(c) = page_class(layout) else {
+            return ptr::null_mut();
+        };
+        if layout.align() > PAGE {
+            return ptr::null_mut();
+        }
+        let head = state.free[c as usize];
+        if !head.is_null() {
+            state.free[c as usize] = *head.cast::<*mut u8>();
+            return head;
+        }
+        // Every block is aligned to its size (up to a page), so a freed one
+        // serves any request of its class whatever the alignment asked.
+        let size = 1usize << c;
+        let align = size.min(PAGE);
+        let end = state.end as usize;
+        if let Some(at) = (state.next as usize).checked_add(align - 1) {
+            let at = at & !(align - 1);
+            if at <= end && end - at >= size {
+                state.next = (at + size) as *mut u8;
+                return at as *mut u8;
+            }
+        }
+        // The rest of the pages grown last (less than this block) stays
+        // unused; fresh pages are aligned to a page.
+        let pages = size.div_ceil(PAGE);
+        let fresh = self.grow.grow(pages);
+        if !fresh.is_null() {
+            state.next = fresh.add(size);
+            state.end = fresh.add(pages * PAGE);
+        }
+        fresh
+    }
+
+    #[inline(never)]
+    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
+        let state = &mut *self.state.get();
+        if let Some(c) = page_class(layout) {
+            *block.cast::<*mut u8>() = state.free[c as usize];
+            state.free[c as usize] = block;
+        }
+    }
+
+    #[inline(never)]
+    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+        if page_class(layout) == page_class(new_layout) {
+            return block;
+        }
+        moved(self, block, layout, new_size)
+    }
+}
+
+// One thread, as for the pool above.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+unsafe impl<G: Grow> Sync for Pages<G> {}
 
 #[cfg(test)]
 mod tests {

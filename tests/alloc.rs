@@ -1,11 +1,14 @@
-//! The wasm builds' allocator (`ctl_packaging::alloc::Pool`), natively over
-//! std's: random allocations, reallocations and frees of every size class
-//! and beyond, each block filled with its own pattern and checked when it
-//! is resized and freed, live blocks never overlapping, freed blocks reused.
+//! The wasm builds' allocators (`ctl_packaging::alloc`), natively: the ops
+//! module's `Pool` over std's allocator, the registry module's `Pages` over
+//! pages taken from one reserved region. Random allocations, reallocations
+//! and frees of every size class and beyond, each block filled with its own
+//! pattern and checked when it is resized and freed, live blocks never
+//! overlapping, freed blocks reused, and no memory left: a null block.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 
-use ctl_packaging::alloc::{Pool, LARGEST};
+use ctl_packaging::alloc::{Grow, Pages, Pool, LARGEST, PAGE};
 
 /// xorshift64*: the same sequence every run.
 struct Rng(u64);
@@ -54,29 +57,24 @@ fn no_overlap(live: &[Block]) {
     }
 }
 
-#[test]
-fn random_use_keeps_every_block_whole_and_apart() {
-    let pool = Pool::new(System);
+/// 40,000 random steps on `a`: sizes from `size`, alignments from `aligns`.
+fn random_use<A: GlobalAlloc>(a: &A, size: impl Fn(&mut Rng) -> usize, aligns: &[usize]) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut live: Vec<Block> = Vec::new();
-    let size = |rng: &mut Rng| match rng.below(10) {
-        0 => 1 + rng.below(4 * LARGEST as u64) as usize,
-        _ => 1 + rng.below(LARGEST as u64 + 64) as usize,
-    };
     for step in 0..40_000u32 {
         match rng.below(10) {
             0..=4 => {
-                let align = [1, 2, 4, 8, 16][rng.below(5) as usize];
+                let align = aligns[rng.below(aligns.len() as u64) as usize];
                 let layout = Layout::from_size_align(size(&mut rng), align).unwrap();
                 let at = if rng.below(4) == 0 {
-                    let at = unsafe { pool.alloc_zeroed(layout) };
+                    let at = unsafe { a.alloc_zeroed(layout) };
                     assert!(
                         (0..layout.size()).all(|i| unsafe { *at.add(i) } == 0),
                         "step {step}: not zeroed"
                     );
                     at
                 } else {
-                    unsafe { pool.alloc(layout) }
+                    unsafe { a.alloc(layout) }
                 };
                 assert!(!at.is_null());
                 assert_eq!(at as usize % align, 0, "step {step}: misaligned");
@@ -93,8 +91,13 @@ fn random_use_keeps_every_block_whole_and_apart() {
                 let b = &mut live[i];
                 let new_size = size(&mut rng);
                 let keep = b.layout.size().min(new_size);
-                b.at = unsafe { pool.realloc(b.at, b.layout, new_size) };
+                b.at = unsafe { a.realloc(b.at, b.layout, new_size) };
                 assert!(!b.at.is_null());
+                assert_eq!(
+                    b.at as usize % b.layout.align(),
+                    0,
+                    "step {step}: realloc misaligned"
+                );
                 assert!(holds(b, keep), "step {step}: realloc lost bytes");
                 b.layout = Layout::from_size_align(new_size, b.layout.align()).unwrap();
                 fill(b);
@@ -105,7 +108,7 @@ fn random_use_keeps_every_block_whole_and_apart() {
                     holds(&b, b.layout.size()),
                     "step {step}: a block changed while live"
                 );
-                unsafe { pool.dealloc(b.at, b.layout) };
+                unsafe { a.dealloc(b.at, b.layout) };
             }
             _ => {}
         }
@@ -115,7 +118,89 @@ fn random_use_keeps_every_block_whole_and_apart() {
     }
     for b in live.drain(..) {
         assert!(holds(&b, b.layout.size()));
-        unsafe { pool.dealloc(b.at, b.layout) };
+        unsafe { a.dealloc(b.at, b.layout) };
+    }
+}
+
+#[test]
+fn random_use_keeps_every_block_whole_and_apart() {
+    let pool = Pool::new(System);
+    let size = |rng: &mut Rng| match rng.below(10) {
+        0 => 1 + rng.below(4 * LARGEST as u64) as usize,
+        _ => 1 + rng.below(LARGEST as u64 + 64) as usize,
+    };
+    random_use(&pool, size, &[1, 2, 4, 8, 16]);
+}
+
+/// Pages from one reserved region, as `memory.grow` hands them out: each
+/// grow continues where the last ended, until `limit` pages are out.
+struct Region {
+    base: *mut u8,
+    used: Cell<usize>,
+    limit: usize,
+}
+
+impl Region {
+    fn new(limit: usize) -> Region {
+        let layout = Layout::from_size_align(limit * PAGE, PAGE).unwrap();
+        let base = unsafe { System.alloc(layout) };
+        assert!(!base.is_null());
+        Region {
+            base,
+            used: Cell::new(0),
+            limit,
+        }
+    }
+}
+
+impl Grow for &Region {
+    unsafe fn grow(&self, pages: usize) -> *mut u8 {
+        let used = self.used.get();
+        if self.limit - used < pages {
+            return std::ptr::null_mut();
+        }
+        self.used.set(used + pages);
+        self.base.add(used * PAGE)
+    }
+}
+
+#[test]
+fn pages_keep_every_block_whole_apart_and_aligned() {
+    let region = Region::new(8192);
+    let pages = Pages::new(&region);
+    // Mostly small blocks, some of several pages, alignments up to a page.
+    let size = |rng: &mut Rng| match rng.below(20) {
+        0 => 1 + rng.below(3 * PAGE as u64) as usize,
+        1..=3 => 1 + rng.below(8192) as usize,
+        _ => 1 + rng.below(LARGEST as u64) as usize,
+    };
+    random_use(&pages, size, &[1, 2, 4, 8, 16, 64, 4096, PAGE]);
+    assert!(region.used.get() < region.limit, "freed blocks were reused");
+}
+
+#[test]
+fn pages_reuse_a_freed_block_for_its_class_and_fail_without_memory() {
+    let region = Region::new(4);
+    let pages = Pages::new(&region);
+    let small = Layout::from_size_align(24, 8).unwrap();
+    let same_class = Layout::from_size_align(32, 32).unwrap();
+    unsafe {
+        let a = pages.alloc(small);
+        let b = pages.alloc(small);
+        assert_ne!(a, b);
+        assert_eq!(a as usize % 32, 0, "a block is aligned to its class");
+        pages.dealloc(a, small);
+        assert_eq!(pages.alloc(same_class), a, "reused, last freed first");
+        // Growing within the class keeps the block where it is.
+        assert_eq!(pages.realloc(b, small, 30), b);
+        // Two pages' block, then one that does not fit in what is left.
+        let big = Layout::from_size_align(2 * PAGE, 8).unwrap();
+        assert!(!pages.alloc(big).is_null());
+        assert!(pages.alloc(big).is_null(), "no memory: a null block");
+        // More alignment than a page is refused, not given misaligned.
+        assert!(pages
+            .alloc(Layout::from_size_align(8, 2 * PAGE).unwrap())
+            .is_null());
     }
 }
 
