@@ -1,15 +1,16 @@
 //! The allocator of the WebAssembly builds ([`Pool`]): blocks of up to
 //! [`LARGEST`] bytes come from eight size classes (8, 16, … 1,024 bytes),
 //! each with a list of its freed blocks, carved from 64 KiB chunks; anything
-//! larger (or aligned to more than 8) goes to the allocator underneath (std's
-//! dlmalloc). That is the ops module's allocator.
+//! larger (or aligned to more than 8) goes to the allocator underneath. That
+//! is the ops module's allocator.
 //!
-//! The registry module's is [`Pages`], without dlmalloc: blocks of every
-//! power of two from 8 bytes up, each class with its list of freed blocks,
-//! carved from pages of the wasm memory ([`Grow`]). It is a small part of
-//! dlmalloc's code, which V8 compiles on the first allocation of every
-//! command, and what a short command or a page validating registries asks
-//! of it (strings, vectors that double) fits its classes.
+//! [`Pages`] is the registry module's allocator, and the one under the ops
+//! module's pool; neither module has dlmalloc. Blocks of every power of two
+//! from 8 bytes up, each class with its list of freed blocks, carved from
+//! pages of the wasm memory ([`Grow`]). Its code is a small part of
+//! dlmalloc's, which V8 compiles on the first allocation of every command,
+//! and what a short command or a page validating registries asks of it
+//! (strings, vectors that double) fits its classes.
 //!
 //! Why: a command allocates and frees many small values (a Dockerfile's
 //! words and instructions, a registry's strings), and V8 runs the module in
