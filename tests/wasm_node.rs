@@ -142,3 +142,24 @@ fn the_core_in_wasm_matches_the_native_core() {
         .starts_with("[error] --id: id \"Bad\" must be lowercase"));
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
 }
+
+/// The maps keyed by input hash with keys the module draws on its first
+/// call (`Math.random()`), not with the zero keys std has on this target,
+/// for which anyone can compute names that collide.
+#[wasm_bindgen_test]
+fn the_first_call_draws_the_hash_keys() {
+    use ctl_packaging::values::hash::Keyed;
+    use std::hash::BuildHasher;
+    let h = make_host();
+    let host: &JsHost = h.unchecked_ref();
+    assert_eq!(run_cli(vec!["--version".into()], host), 0);
+    let zero = Keyed::with_keys(0, 0);
+    let drawn = Keyed::default();
+    let names = ["NODE_VERSION", "api", "ops/packaging/services/api.Dockerfile"];
+    for name in names {
+        assert_ne!(drawn.hash_one(name), zero.hash_one(name), "{name}");
+    }
+    // Drawn once: every map of the process hashes alike.
+    assert_eq!(run_cli(vec!["--version".into()], host), 0);
+    assert_eq!(Keyed::default().hash_one("api"), drawn.hash_one("api"));
+}

@@ -100,9 +100,10 @@ fn as_written<'t>(value: &mut Value, tokens: &mut impl Iterator<Item = &'t str>)
 /// The byte offset and text of the first key that repeats a key of the same
 /// object, in valid JSON `text`. Keys are compared after unescaping.
 fn first_duplicate_key(text: &str) -> Option<(usize, String)> {
-    // The map type the Dockerfile checks use: no new generic code in the module.
-    use std::collections::HashMap;
-    type Keys = HashMap<String, Option<String>>;
+    // The map type the Dockerfile checks use (no new generic code in the
+    // module), with the process's own hash keys: keys cannot be chosen to
+    // collide in it.
+    type Keys = crate::values::hash::Map<String, Option<String>>;
     let b = text.as_bytes();
     // Per open container: the keys of an object (None: an array), and
     // whether the next string of an object is a key.
@@ -110,7 +111,7 @@ fn first_duplicate_key(text: &str) -> Option<(usize, String)> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'{' => stack.push((Some(Keys::new()), true)),
+            b'{' => stack.push((Some(Keys::default()), true)),
             b'[' => stack.push((None, false)),
             b'}' | b']' => {
                 stack.pop();

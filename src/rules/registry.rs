@@ -2,8 +2,6 @@
 //! values of each target, duplicate ids, secrets anywhere, timestamps; and
 //! attaching places in the text to what they find.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use super::catalogue::{self as rule, Rule};
@@ -14,6 +12,7 @@ use crate::registry::locate::span;
 use crate::registry::{
     parse, pointer_segment, Defect, DefectKind, Registry, Target, REGISTRY_PATH,
 };
+use crate::values::hash::{Keyed, Map};
 use crate::values::reference;
 use crate::values::text::quote;
 use crate::values::time::is_rfc3339;
@@ -126,10 +125,11 @@ fn secrets_in(value: &Value, pointer: &mut String, out: &mut Vec<Problem>) {
 /// ids, secrets. Structural problems come from [`crate::registry::parse`].
 pub fn validate(registry: &Registry) -> Vec<Problem> {
     let mut out = Vec::new();
-    // std's SipHash, not a faster multiply-rotate hash: ids can be made to
-    // collide in one at will, and this map would then be quadratic (an
-    // ordered map would not fit the registry module's size budget).
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(registry.targets.len());
+    // Keyed by the process's own hash keys: ids cannot be made to collide
+    // in it, which would make it quadratic (an ordered map would not fit the
+    // registry module's size budget).
+    let mut seen: Map<&str, usize> =
+        Map::with_capacity_and_hasher(registry.targets.len(), Keyed::default());
     for (i, t) in registry.targets.iter().enumerate() {
         target_problems(i, t, &mut out);
         if let Some(id) = t.id.as_deref() {

@@ -3,6 +3,7 @@
 
 pub mod dockerignore;
 pub mod glob;
+pub mod hash;
 pub mod paths;
 pub mod position;
 pub mod reference;

@@ -63,6 +63,8 @@ extern "C" {
 /// walks the text in a JavaScript loop. Lone surrogates become U+FFFD, as
 /// with any UTF-8 encoding of a JS string.
 fn string_arg(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    // Every function of the API takes its input here, before any map is made.
+    super::draw_keys();
     let Some(text) = value.dyn_ref::<js_sys::JsString>() else {
         return Err(js_sys::TypeError::new(&format!(
             "{name} must be a string, not {}",

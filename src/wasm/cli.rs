@@ -482,6 +482,7 @@ impl Host for JsHost {
 /// host; returns the exit code.
 #[wasm_bindgen(js_name = runCli)]
 pub fn run_cli(argv: Vec<String>, host: &JsHost) -> i32 {
+    super::draw_keys();
     crate::cli::run(host, &argv)
 }
 
@@ -490,6 +491,7 @@ pub fn run_cli(argv: Vec<String>, host: &JsHost) -> i32 {
 /// (`.ai/scripts/ctl-project-state.mjs`) against the host; returns the exit code.
 #[wasm_bindgen(js_name = runProjectState)]
 pub fn run_project_state(argv: Vec<String>, host: &JsHost) -> i32 {
+    super::draw_keys();
     crate::project_state::run(host, &argv)
 }
 

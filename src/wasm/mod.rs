@@ -7,6 +7,22 @@ pub mod cli;
 
 pub use cli::{run_cli, version, JsHost};
 
+/// Draw this process's hash keys ([`crate::values::hash`]) on the first call
+/// into the module: 128 bits from `Math.random()`, whose state (V8 seeds it
+/// from the system's randomness) nothing the module reads can learn.
+pub(crate) fn draw_keys() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static DRAWN: AtomicBool = AtomicBool::new(false);
+    if DRAWN.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    // 32 bits of one draw (each has 52).
+    let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let mut word = || (half() << 32) | half();
+    let k0 = word();
+    crate::values::hash::set_keys(k0, word());
+}
+
 /// Every allocation of the ops module: blocks of up to 1 KiB from size
 /// classes carved from 64 KiB chunks, the chunks and the rest from
 /// power-of-two pages ([`crate::alloc`]). `verify` on 1,000 Dockerfiles makes

@@ -8,7 +8,6 @@
 //! `# ctl-packaging ignore=CODE <reason>` on the line before an instruction.
 //! Silenced findings are counted, and listed with `--verbose`.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -25,6 +24,7 @@ use crate::rules::build_settings;
 use crate::rules::catalogue::{self as rule, Rule};
 use crate::rules::{Diagnostic, Problem, Severity, Span};
 use crate::values::dockerignore::{ignore_files, Ignore};
+use crate::values::hash::Map;
 use crate::values::paths::{is_within, join, repo_relative};
 use crate::values::text::quote;
 
@@ -554,20 +554,20 @@ impl Out<'_> {
 
 /// The repository as the checks see it, each path asked once.
 /// Every map here is keyed by paths from the registry and the Dockerfiles,
-/// so it keeps std's SipHash (a faster multiply-rotate hash lets keys be made
-/// to collide at will).
+/// so it hashes with the process's own keys ([`crate::values::hash`]): no
+/// path can be chosen to collide.
 struct Disk<'a> {
     host: &'a dyn Host,
     root: String,
     real_root: Option<Option<String>>,
-    entries: HashMap<String, (Entry, bool)>,
+    entries: Map<String, (Entry, bool)>,
     /// Folders whose entries were looked up, by repository-relative path.
-    folders: HashMap<String, Folder>,
-    lists: HashMap<String, Option<Vec<String>>>,
+    folders: Map<String, Folder>,
+    lists: Map<String, Option<Vec<String>>>,
     /// `.dockerignore` files, read and parsed once (many targets share a
     /// context).
-    ignores: HashMap<String, Option<Rc<IgnoreFile>>>,
-    inside: HashMap<String, bool>,
+    ignores: Map<String, Option<Rc<IgnoreFile>>>,
+    inside: Map<String, bool>,
 }
 
 impl<'a> Disk<'a> {
@@ -576,11 +576,11 @@ impl<'a> Disk<'a> {
             host,
             root: root.to_string(),
             real_root: None,
-            entries: HashMap::new(),
-            folders: HashMap::new(),
-            lists: HashMap::new(),
-            ignores: HashMap::new(),
-            inside: HashMap::new(),
+            entries: Map::default(),
+            folders: Map::default(),
+            lists: Map::default(),
+            ignores: Map::default(),
+            inside: Map::default(),
         }
     }
 

@@ -32,10 +32,9 @@ mod variables;
 #[cfg(test)]
 pub(crate) use secrets::{is_secret_name, SECRET_WORDS};
 
-use std::collections::HashMap;
-
 use crate::rules::catalogue::{self as rule, Rule};
 use crate::rules::diagnostic::{Diagnostic, Span};
+use crate::values::hash::Map;
 
 use super::syntax::lex::{expand, Vars};
 use super::syntax::{parse, Dockerfile, Instruction, Stage};
@@ -90,7 +89,7 @@ fn lint(df: &Dockerfile, stages: &[Stage<'_>], out: &mut Findings<'_>) {
 pub(super) struct Findings<'a> {
     file: &'a str,
     text: &'a str,
-    spans: HashMap<usize, Span>,
+    spans: Map<usize, Span>,
     list: Vec<Diagnostic>,
 }
 
@@ -99,7 +98,7 @@ impl<'a> Findings<'a> {
         Findings {
             file,
             text,
-            spans: HashMap::new(),
+            spans: Map::default(),
             list: Vec::new(),
         }
     }

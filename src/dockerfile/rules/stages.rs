@@ -1,9 +1,8 @@
 //! Stage names and the references to them: duplicate stage names, and
 //! `COPY --from=` / `RUN --mount=from=` naming no stage and no image.
 
-use std::collections::HashMap;
-
 use crate::rules::catalogue as rule;
+use crate::values::hash::Map;
 use crate::values::text::quote;
 
 use super::Findings;
@@ -38,7 +37,7 @@ fn looks_like_image(value: &str) -> bool {
 }
 
 pub(super) fn check(stages: &[Stage<'_>], globals: &Vars, out: &mut Findings<'_>) {
-    let mut first_line: HashMap<&str, usize> = HashMap::new();
+    let mut first_line: Map<&str, usize> = Map::default();
     for stage in stages {
         if let Some(name) = stage.name.as_deref() {
             match first_line.get(name) {

@@ -8,12 +8,11 @@
 //! The context is seen through [`Context`], which the command implements
 //! with the host: this module stays pure.
 
-use std::collections::HashSet;
-
 use crate::rules::catalogue as rule;
 use crate::rules::diagnostic::{Diagnostic, Problem, Severity};
 use crate::values::dockerignore::Ignore;
 use crate::values::glob::{has_wildcard, Glob};
+use crate::values::hash::Set;
 use crate::values::text::quote;
 
 use super::sources::{copy_sources, escapes_root, is_remote};
@@ -230,7 +229,7 @@ fn stage_and_settings(
             ));
         }
     }
-    let declared: HashSet<String> = df
+    let declared: Set<String> = df
         .instructions
         .iter()
         .filter(|i| i.keyword == "ARG")

@@ -3,15 +3,17 @@
 //! Everything walks `char`s, so no slice ever falls inside a character.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use crate::values::hash::Map;
 
 /// Build arguments and environment variables by name, with their values
 /// (`None`: declared without one).
 ///
-/// std's `HashMap` (SipHash), not a faster multiply-rotate hash: names can be
-/// made to collide in one at will (20,000 such `ARG`s took `verify` 20 s on
-/// one Dockerfile, against 0.6 s for as many ordinary names).
-pub(crate) type Vars = HashMap<String, Option<String>>;
+/// Keyed by the process's own hash keys ([`crate::values::hash`]): with
+/// keys anyone knows, names can be made to collide (20,000 such `ARG`s took
+/// `verify` 20 s on one Dockerfile with a multiply-rotate hash, against 0.6 s
+/// for as many ordinary names).
+pub(crate) type Vars = Map<String, Option<String>>;
 
 use super::Flag;
 
