@@ -155,7 +155,11 @@ fn the_first_call_draws_the_hash_keys() {
     assert_eq!(run_cli(vec!["--version".into()], host), 0);
     let zero = Keyed::with_keys(0, 0);
     let drawn = Keyed::default();
-    let names = ["NODE_VERSION", "api", "ops/packaging/services/api.Dockerfile"];
+    let names = [
+        "NODE_VERSION",
+        "api",
+        "ops/packaging/services/api.Dockerfile",
+    ];
     for name in names {
         assert_ne!(drawn.hash_one(name), zero.hash_one(name), "{name}");
     }

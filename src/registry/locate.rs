@@ -80,81 +80,214 @@ impl Walk<'_> {
             }
         }
     }
-
-    /// The start of the value `segment` names inside the object or array
-    /// starting at `self.i` (the last of duplicate keys, as JSON.parse keeps).
-    fn child(&mut self, segment: &str) -> Option<usize> {
-        match self.peek()? {
-            b'{' => {
-                self.i += 1;
-                let mut found = None;
-                while self.peek()? == b'"' {
-                    let key = self.string()?;
-                    let key: String = serde_json::from_str(key).ok()?;
-                    (self.peek()? == b':').then_some(())?;
-                    self.i += 1;
-                    self.ws();
-                    if key == segment {
-                        found = Some(self.i);
-                    }
-                    self.skip_value()?;
-                    if self.peek()? == b',' {
-                        self.i += 1;
-                    }
-                }
-                found
-            }
-            b'[' => {
-                let index: usize = segment.parse().ok()?;
-                self.i += 1;
-                for _ in 0..index {
-                    if self.peek()? == b']' {
-                        return None;
-                    }
-                    self.skip_value()?;
-                    (self.peek()? == b',').then_some(())?;
-                    self.i += 1;
-                }
-                (self.peek()? != b']').then_some(self.i)
-            }
-            _ => None,
-        }
-    }
 }
 
 /// Byte range of the value a pointer names; the nearest existing ancestor
 /// when the pointer goes further than the document.
 pub fn resolve(text: &str, pointer: &str) -> (usize, usize) {
-    let mut w = Walk { text, i: 0 };
-    w.ws();
-    let mut start = w.i;
-    for raw in pointer.split('/').skip(1) {
-        w.i = start;
-        match w.child(&unescape(raw)) {
-            Some(at) => start = at,
-            None => break,
-        }
-    }
-    w.i = start;
-    match w.skip_value() {
-        Some(()) => (start, w.i),
-        None => (start, start),
-    }
+    Locator::new(text).resolve(pointer)
 }
 
 /// Where a pointer's value is in the text: `offset` when the place is known
 /// already (a syntax error), else the value the pointer names.
 pub fn span(text: &str, pointer: &str, offset: Option<usize>) -> Span {
-    let (start, end) = match offset {
-        Some(o) => (o, o),
-        None => resolve(text, pointer),
-    };
-    Span::from_bytes(text, start, end)
+    Locator::new(text).span(pointer, offset)
+}
+
+/// The places of many pointers in one text: the objects and arrays the last
+/// pointers went through are kept walked (the top level and `targets`, which
+/// every pointer of a registry passes, stay so), and lines are found by a
+/// search in the offsets of the text's line breaks. A registry with a problem
+/// in each of its 10,000 targets is located in one pass, not in one per
+/// problem.
+pub struct Locator<'a> {
+    text: &'a str,
+    /// The containers walked last, the latest last: each one's start, and
+    /// its members' keys (none for an array's) and value starts, in order.
+    members: Vec<(usize, Members)>,
+    /// How many containers were walked (a test counts them).
+    walks: usize,
+    /// The offsets of the line breaks, once a line is asked for.
+    breaks: Option<Vec<usize>>,
+}
+
+/// A container's members: keys (none for an array's) and value starts.
+type Members = Vec<(Option<String>, usize)>;
+
+/// How many walked containers a [`Locator`] keeps.
+const KEPT: usize = 8;
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Locator<'a> {
+        Locator {
+            text,
+            members: Vec::new(),
+            walks: 0,
+            breaks: None,
+        }
+    }
+
+    /// The start of the value `segment` names in the container at `at`
+    /// (the last of duplicate keys, as JSON.parse keeps).
+    fn child(&mut self, at: usize, segment: &str) -> Option<usize> {
+        let text = self.text;
+        match self.members.iter().position(|(start, _)| *start == at) {
+            // The latest last: what every pointer passes stays.
+            Some(i) => {
+                let kept = self.members.remove(i);
+                self.members.push(kept);
+            }
+            None => {
+                if self.members.len() == KEPT {
+                    self.members.remove(0);
+                }
+                self.walks += 1;
+                self.members.push((at, walk_members(text, at)));
+            }
+        }
+        let members = &self.members.last()?.1;
+        match text.as_bytes().get(at)? {
+            b'{' => members
+                .iter()
+                .rev()
+                .find(|(key, _)| key.as_deref() == Some(segment))
+                .map(|&(_, start)| start),
+            _ => members
+                .get(segment.parse::<usize>().ok()?)
+                .map(|&(_, start)| start),
+        }
+    }
+
+    /// Byte range of the value a pointer names; the nearest existing
+    /// ancestor when the pointer goes further than the document.
+    pub fn resolve(&mut self, pointer: &str) -> (usize, usize) {
+        let mut w = Walk {
+            text: self.text,
+            i: 0,
+        };
+        w.ws();
+        let mut start = w.i;
+        for raw in pointer.split('/').skip(1) {
+            match self.child(start, &unescape(raw)) {
+                Some(at) => start = at,
+                None => break,
+            }
+        }
+        w.i = start;
+        match w.skip_value() {
+            Some(()) => (start, w.i),
+            None => (start, start),
+        }
+    }
+
+    /// Where a pointer's value is: `offset` when the place is known already
+    /// (a syntax error), else the value the pointer names.
+    pub fn span(&mut self, pointer: &str, offset: Option<usize>) -> Span {
+        let (start, end) = match offset {
+            Some(o) => (o, o),
+            None => self.resolve(pointer),
+        };
+        let (line, column) = self.line_col(start);
+        let (end_line, end_column) = self.line_col(end.max(start));
+        Span {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// 1-based line and character column of byte offset `at`, as
+    /// [`crate::values::position::line_col`] counts them.
+    fn line_col(&mut self, at: usize) -> (usize, usize) {
+        let text = self.text;
+        let mut at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let breaks = self.breaks.get_or_insert_with(|| {
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+        let before = breaks.partition_point(|&b| b < at);
+        let line_start = match before {
+            0 => 0,
+            n => breaks[n - 1] + 1,
+        };
+        (before + 1, text[line_start..at].chars().count() + 1)
+    }
+}
+
+/// The members of the object or array whose opening bracket is at `at`: keys
+/// (unescaped; none for an array) and value starts, in order. Empty for
+/// anything else; as far as it got for text that is not JSON.
+fn walk_members(text: &str, at: usize) -> Members {
+    let mut out = Vec::new();
+    let mut w = Walk { text, i: at };
+    let _ = (|| -> Option<()> {
+        match w.peek()? {
+            b'{' => {
+                w.i += 1;
+                while w.peek()? == b'"' {
+                    let key = w.string()?;
+                    let key: String = serde_json::from_str(key).ok()?;
+                    (w.peek()? == b':').then_some(())?;
+                    w.i += 1;
+                    w.ws();
+                    out.push((Some(key), w.i));
+                    w.skip_value()?;
+                    if w.peek()? == b',' {
+                        w.i += 1;
+                    }
+                }
+            }
+            b'[' => {
+                w.i += 1;
+                while w.peek()? != b']' {
+                    out.push((None, w.i));
+                    w.skip_value()?;
+                    match w.peek()? {
+                        b',' => w.i += 1,
+                        _ => break,
+                    }
+                }
+            }
+            _ => {}
+        }
+        Some(())
+    })();
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_pointers_walk_each_container_once() {
+        let targets: Vec<String> = (0..3000)
+            .map(|i| format!("    {{\"id\": \"t{i}\", \"image\": \"Bad {i}\"}}"))
+            .collect();
+        let text = format!("{{\n  \"targets\": [\n{}\n  ]\n}}\n", targets.join(",\n"));
+        let mut places = Locator::new(&text);
+        for i in (0..3000).rev() {
+            let s = places.span(&format!("/targets/{i}/image"), None);
+            assert_eq!(
+                (s.line, s.column),
+                (i + 3, 26 + format!("{i}").len()),
+                "{i}"
+            );
+            if i % 250 == 0 {
+                // The same place as a locator of its own finds.
+                assert_eq!(s, span(&text, &format!("/targets/{i}/image"), None));
+            }
+        }
+        // The top level, the array, and each target: walked once each.
+        assert_eq!(places.walks, 3002);
+    }
 
     #[test]
     fn walks_pointers_to_value_spans() {

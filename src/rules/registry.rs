@@ -8,7 +8,7 @@ use super::catalogue::{self as rule, Rule};
 use super::diagnostic::{Diagnostic, Problem};
 use super::secrets;
 use super::values::{check_id, check_image, check_path, check_type};
-use crate::registry::locate::span;
+use crate::registry::locate::Locator;
 use crate::registry::{
     parse, pointer_segment, Defect, DefectKind, Registry, Target, REGISTRY_PATH,
 };
@@ -213,6 +213,7 @@ pub fn structural(d: Defect) -> Problem {
 
 /// Attach line and column to registry problems.
 pub fn locate(file: &str, text: &str, problems: &[Problem]) -> Vec<Diagnostic> {
+    let mut places = Locator::new(text);
     problems
         .iter()
         .map(|p| Diagnostic {
@@ -220,7 +221,7 @@ pub fn locate(file: &str, text: &str, problems: &[Problem]) -> Vec<Diagnostic> {
             ..Diagnostic::new(
                 p.rule,
                 file,
-                span(text, &p.pointer, p.offset),
+                places.span(&p.pointer, p.offset),
                 p.message.clone(),
             )
         })

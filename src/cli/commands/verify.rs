@@ -8,6 +8,7 @@
 //! `# ctl-packaging ignore=CODE <reason>` on the line before an instruction.
 //! Silenced findings are counted, and listed with `--verbose`.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -18,7 +19,7 @@ use crate::cli::{store, Ctx, Failure};
 use crate::dockerfile::rules::suppress::by_registry;
 use crate::dockerfile::{check_target, Context, Entry, Facts};
 use crate::host::{EntryKind, Host, HostError, Node};
-use crate::registry::locate;
+use crate::registry::locate::Locator;
 use crate::registry::{Target, REGISTRY_PATH};
 use crate::rules::build_settings;
 use crate::rules::catalogue::{self as rule, Rule};
@@ -370,8 +371,7 @@ type Collected = (Vec<Finding>, Vec<(Finding, String)>);
 
 fn collect(ctx: &Ctx, opts: &Options) -> Result<Collected, Failure> {
     let mut out = Out {
-        registry: "",
-        indexed: false,
+        places: None,
         opts,
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -425,8 +425,7 @@ fn collect(ctx: &Ctx, opts: &Options) -> Result<Collected, Failure> {
             None => out.push(finding),
         }
     }
-    out.registry = &text;
-    out.indexed = !blocked;
+    out.places = (!blocked).then(|| RefCell::new(Locator::new(&text)));
     let mut disk = Disk::new(ctx.host, &ctx.root);
     // The Dockerfiles are read in batches (one host call each), then checked
     // in target order.
@@ -474,8 +473,8 @@ fn target_of(pointer: &str) -> Option<usize> {
 /// `--warning` are applied here, to every finding; and the registry text
 /// positions come from.
 struct Out<'a> {
-    registry: &'a str,
-    indexed: bool,
+    /// The registry text's places, where the registry was read whole.
+    places: Option<RefCell<Locator<'a>>>,
     opts: &'a Options,
     errors: Vec<Finding>,
     warnings: Vec<Finding>,
@@ -519,12 +518,12 @@ impl Out<'_> {
 
     fn target_diagnostic(&self, index: usize, problem: Problem) -> Diagnostic {
         let pointer = format!("/targets/{index}{}", problem.pointer);
-        let span = match self.indexed {
-            true => locate::span(self.registry, &pointer, None),
-            false => Span::start(),
+        let span = match &self.places {
+            Some(places) => places.borrow_mut().span(&pointer, None),
+            None => Span::start(),
         };
         let mut d = Diagnostic::new(problem.rule, REGISTRY_PATH, span, problem.message);
-        if self.indexed {
+        if self.places.is_some() {
             d.pointer = pointer;
         }
         d
