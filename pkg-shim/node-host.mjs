@@ -641,15 +641,17 @@ function tuneV8() {
  */
 const SMALL_REGISTRY_BYTES = 64 * 1024;
 /**
- * Whether the registry module may run with V8's defaults: the registry in the
- * current folder (where the documented command line runs, and where the core
- * looks first) is a file smaller than SMALL_REGISTRY_BYTES. V8 then validates
- * the whole module up front, in parallel threads, which takes less time than
- * loading node:v8 (list and status on 6 to 200 targets: about 0.96 of the time
- * with the flags). Only the speed depends on this guess, never an answer: any
- * other case (a larger registry, none here, --repo-root elsewhere) keeps the flags.
+ * Whether the registry module may run with V8's defaults: no `--repo-root`
+ * names another repository, and the registry in the current folder (where
+ * the documented command line runs, and where the core looks first) is a file
+ * smaller than SMALL_REGISTRY_BYTES. V8 then validates the whole module up
+ * front, in parallel threads, which takes less time than loading node:v8
+ * (list and status on 6 to 200 targets: about 0.96 of the time with the
+ * flags). Only the speed depends on this guess, never an answer: any other
+ * case (a larger registry, none here, a `--repo-root`) keeps the flags.
  */
-function smallRegistryHere() {
+function smallRegistryHere(argv) {
+  if (argv.some((a) => a === '--repo-root' || a.startsWith('--repo-root='))) return false;
   try {
     const st = fs.statSync('docs/packaging/registry.json');
     return st.isFile() && st.size < SMALL_REGISTRY_BYTES;
@@ -681,7 +683,7 @@ export async function main(name, entry, module) {
   try {
     const argv = process.argv.slice(2);
     const ops = module === OPS_MODULE || (entry === 'runCli' && OPS_COMMANDS.includes(argv[0]));
-    if (ops || !smallRegistryHere()) tuneV8();
+    if (ops || !smallRegistryHere(argv)) tuneV8();
     code = ops && module !== OPS_MODULE ? IN_OPS_MODULE : (await load(module))[entry](argv, host);
     if (code === IN_OPS_MODULE && module !== OPS_MODULE) {
       tuneV8();

@@ -52,7 +52,7 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist/packaging');
@@ -285,7 +285,24 @@ console.log('[ok] ' + bytes);
 `,
   'empty.mjs': '',
   'v8-flags.mjs': "process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-lazy-validation');\n",
+  'registry-start.mjs': startScript('ctl_packaging', false),
+  'ops-start.mjs': startScript('ctl_packaging_ops', true),
 };
+
+/**
+ * The shim's start-up with one module and no command, as node-host.mjs's main() does it:
+ * the host, V8's flags where the shim sets them (the ops module; the registry module goes
+ * without them on a small registry), the glue, the module compiled and instantiated.
+ * What every command of that module pays before its first line.
+ */
+function startScript(module, flags) {
+  const scripts = path.join(DIST, 'scripts');
+  const url = (name) => JSON.stringify(pathToFileURL(path.join(scripts, name)).href);
+  return `await import(${url('node-host.mjs')});\n` +
+    (flags ? "process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-tiering-budget=2147483647 --wasm-lazy-validation');\n" : '') +
+    `const glue = await import(${url(`${module}.mjs`)});\n` +
+    `glue.initSync({ module: process.getBuiltinModule('node:fs').readFileSync(${JSON.stringify(path.join(scripts, `${module}_bg.wasm`))}) });\n`;
+}
 
 function floorScripts() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pkgbench-floor-'));
@@ -375,7 +392,7 @@ function writersFloor(dir, rounds, warm) {
   }
 }
 
-/** Start-up's floor at 6 targets: `node -e 0` and an empty ES module entry against the reference's list. */
+/** Start-up's floor at 6 targets: `node -e 0`, an empty ES module entry and the shim's start-up alone against the reference's list. */
 function startFloor(dir, scripts, rounds, warm) {
   const sides = [
     () => run(IMPLS.reference(['list']), dir).ms,
@@ -383,10 +400,14 @@ function startFloor(dir, scripts, rounds, warm) {
     () => run([path.join(scripts, 'empty.mjs')], dir).ms,
     () => run(IMPLS.ours(['list']), dir).ms,
     () => run([path.join(scripts, 'v8-flags.mjs')], dir).ms,
+    () => run([path.join(scripts, 'registry-start.mjs')], dir).ms,
+    () => run([path.join(scripts, 'ops-start.mjs')], dir).ms,
   ];
   const [ms] = alternate([{ sides }], rounds, warm);
   return {
     v8Flags: { ratio: stats(ratios(ms[4], ms[0])), ms: stats(ms[4]) },
+    registryStart: { ratio: stats(ratios(ms[5], ms[0])), ms: stats(ms[5]) },
+    opsStart: { ratio: stats(ratios(ms[6], ms[0])), ms: stats(ms[6]) },
     refList: stats(ms[0]),
     nodeE0: { ratio: stats(ratios(ms[1], ms[0])), ms: stats(ms[1]) },
     emptyMjs: { ratio: stats(ratios(ms[2], ms[0])), ms: stats(ms[2]) },
@@ -673,7 +694,7 @@ async function main() {
         }
         if (!QUICK && !args.has('--no-callgrind') && HAS_VALGRIND && (n === 6 || n === 10000)) {
           log(`${sizeName(n)}: counting instructions (callgrind)`);
-          work[n] = countWork(dir, scripts, n === 6 ? ['empty.mjs', 'v8-flags.mjs'] : ['exists.mjs', 'open-read.mjs', 'read.mjs']);
+          work[n] = countWork(dir, scripts, n === 6 ? ['empty.mjs', 'v8-flags.mjs', 'registry-start.mjs', 'ops-start.mjs'] : ['exists.mjs', 'open-read.mjs', 'read.mjs']);
         }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -752,7 +773,9 @@ async function main() {
     L.push('| --- | --- | --- |');
     L.push(`| \`node -e 0\` | ${msCell(sfloor.nodeE0.ms)} | ${ratioCell(sfloor.nodeE0.ratio)} |`);
     L.push(`| \`node empty.mjs\` (an ES module entry that does nothing) | ${msCell(sfloor.emptyMjs.ms)} | ${ratioCell(sfloor.emptyMjs.ratio)} |`);
-    L.push(`| \`node v8-flags.mjs\` (an ES module entry that loads \`node:v8\` and sets one V8 flag, as the shim must) | ${msCell(sfloor.v8Flags.ms)} | ${ratioCell(sfloor.v8Flags.ratio)} |`);
+    L.push(`| \`node v8-flags.mjs\` (an ES module entry that loads \`node:v8\` and sets one V8 flag, as the shim does for the ops module and for a registry of 64 KiB or more) | ${msCell(sfloor.v8Flags.ms)} | ${ratioCell(sfloor.v8Flags.ratio)} |`);
+    L.push(`| \`node registry-start.mjs\` (the shim's start-up with the registry module, no command: the host, the glue, the module compiled and instantiated) | ${msCell(sfloor.registryStart.ms)} | ${ratioCell(sfloor.registryStart.ratio)} |`);
+    L.push(`| \`node ops-start.mjs\` (the same with the ops module, after V8's flags) | ${msCell(sfloor.opsStart.ms)} | ${ratioCell(sfloor.opsStart.ratio)} |`);
     L.push(`| ours, \`list\` | ${msCell(sfloor.oursList.ms)} | ${ratioCell(sfloor.oursList.ratio)} |`);
   }
   if (vfloor) {

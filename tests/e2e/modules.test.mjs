@@ -118,6 +118,10 @@ test("V8's flags are set for the ops module and for large registries, not for a 
     assert.equal(run(repo, CTL, ['init']).status, 0);
     assert.equal(run(repo, CTL, ['add-service', '--id', 'api', '--module', 'apps/backend']).status, 0);
     for (const args of [['list'], ['status'], ['--version']]) assert.equal(loadsV8(args), false, args.join(' '));
+    // A --repo-root may name a larger registry than the one here.
+    for (const args of [['list', '--repo-root', '.'], ['status', `--repo-root=${repo.root}`]]) {
+      assert.equal(loadsV8(args), true, args.join(' '));
+    }
     for (const args of [['verify'], ['remove', '--id', 'api', '--dry-run']]) assert.equal(loadsV8(args), true, args.join(' '));
     // From a folder below the root the registry is not in the current folder.
     fs.mkdirSync(repo.abs('apps/backend'), { recursive: true });
