@@ -94,58 +94,54 @@ pub fn span(text: &str, pointer: &str, offset: Option<usize>) -> Span {
     Locator::new(text).span(pointer, offset)
 }
 
-/// The places of many pointers in one text: the objects and arrays the last
-/// pointers went through are kept walked (the top level and `targets`, which
-/// every pointer of a registry passes, stay so), and lines are found by a
-/// search in the offsets of the text's line breaks. A registry with a problem
-/// in each of its 10,000 targets is located in one pass, not in one per
-/// problem.
+/// The places of many pointers in one text: the containers on the path of
+/// the last pointer stay walked, one per depth (the top level and `targets`,
+/// which every pointer of a registry passes, however deep it goes); lines are
+/// found by a search in the offsets of the text's line breaks, and a column
+/// is counted on from the last one asked on the same line. A registry with a
+/// problem in each of its 10,000 targets is located in one pass, not in one
+/// per problem, also when it is all one line.
 pub struct Locator<'a> {
     text: &'a str,
-    /// The containers walked last, the latest last: each one's start, and
-    /// its members' keys (none for an array's) and value starts, in order.
-    members: Vec<(usize, Members)>,
-    /// How many containers were walked (a test counts them).
+    /// By depth, the container the last pointer went through there: its
+    /// start, and its members' keys (none for an array's) and value starts.
+    path: Vec<(usize, Members)>,
+    /// How many containers were walked, and how many bytes counted for
+    /// columns (a test counts them).
     walks: usize,
+    counted: usize,
     /// The offsets of the line breaks, once a line is asked for.
     breaks: Option<Vec<usize>>,
+    /// The last column found: its offset, its line's start, the column.
+    last: (usize, usize, usize),
 }
 
 /// A container's members: keys (none for an array's) and value starts.
 type Members = Vec<(Option<String>, usize)>;
 
-/// How many walked containers a [`Locator`] keeps.
-const KEPT: usize = 8;
-
 impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Locator<'a> {
         Locator {
             text,
-            members: Vec::new(),
+            path: Vec::new(),
             walks: 0,
+            counted: 0,
             breaks: None,
+            last: (0, 0, 1),
         }
     }
 
-    /// The start of the value `segment` names in the container at `at`
-    /// (the last of duplicate keys, as JSON.parse keeps).
-    fn child(&mut self, at: usize, segment: &str) -> Option<usize> {
+    /// The start of the value `segment` names in the container at `at`,
+    /// `depth` containers down the pointer (the last of duplicate keys, as
+    /// JSON.parse keeps).
+    fn child(&mut self, depth: usize, at: usize, segment: &str) -> Option<usize> {
         let text = self.text;
-        match self.members.iter().position(|(start, _)| *start == at) {
-            // The latest last: what every pointer passes stays.
-            Some(i) => {
-                let kept = self.members.remove(i);
-                self.members.push(kept);
-            }
-            None => {
-                if self.members.len() == KEPT {
-                    self.members.remove(0);
-                }
-                self.walks += 1;
-                self.members.push((at, walk_members(text, at)));
-            }
+        if self.path.get(depth).map(|(start, _)| *start) != Some(at) {
+            self.path.truncate(depth);
+            self.walks += 1;
+            self.path.push((at, walk_members(text, at)));
         }
-        let members = &self.members.last()?.1;
+        let members = &self.path.get(depth)?.1;
         match text.as_bytes().get(at)? {
             b'{' => members
                 .iter()
@@ -167,8 +163,8 @@ impl<'a> Locator<'a> {
         };
         w.ws();
         let mut start = w.i;
-        for raw in pointer.split('/').skip(1) {
-            match self.child(start, &unescape(raw)) {
+        for (depth, raw) in pointer.split('/').skip(1).enumerate() {
+            match self.child(depth, start, &unescape(raw)) {
                 Some(at) => start = at,
                 None => break,
             }
@@ -217,7 +213,15 @@ impl<'a> Locator<'a> {
             0 => 0,
             n => breaks[n - 1] + 1,
         };
-        (before + 1, text[line_start..at].chars().count() + 1)
+        // On from the last column where it is on this line and before.
+        let (from, column) = match self.last {
+            (last, start, column) if start == line_start && last <= at => (last, column),
+            _ => (line_start, 1),
+        };
+        self.counted += at - from;
+        let column = column + text[from..at].chars().count();
+        self.last = (at, line_start, column);
+        (before + 1, column)
     }
 }
 
@@ -287,6 +291,48 @@ mod tests {
         }
         // The top level, the array, and each target: walked once each.
         assert_eq!(places.walks, 3002);
+    }
+
+    #[test]
+    fn deep_pointers_keep_the_top_of_their_path() {
+        // Each target holds a value ten arrays deep: every pointer passes
+        // twelve containers, and the top two are walked once for all.
+        let deep = format!("{}\"s\"{}", "[".repeat(10), "]".repeat(10));
+        let targets: Vec<String> = (0..1000)
+            .map(|i| format!("{{\"id\": \"t{i}\", \"x\": {deep}}}"))
+            .collect();
+        let text = format!("{{\"targets\": [\n{}\n]}}\n", targets.join(",\n"));
+        let mut places = Locator::new(&text);
+        let pointer = |i: usize| format!("/targets/{i}/x{}", "/0".repeat(10));
+        for i in 0..1000 {
+            let s = places.span(&pointer(i), None);
+            if i % 100 == 0 {
+                assert_eq!(s, span(&text, &pointer(i), None), "{i}");
+            }
+        }
+        assert_eq!(places.walks, 2 + 1000 * 11);
+    }
+
+    #[test]
+    fn columns_on_one_long_line_are_counted_once() {
+        // A registry on one line, with a problem in each target.
+        let targets: Vec<String> = (0..3000)
+            .map(|i| format!("{{\"id\":\"Bad é{i}\"}}"))
+            .collect();
+        let text = format!("{{\"targets\":[{}]}}", targets.join(","));
+        let mut places = Locator::new(&text);
+        for i in 0..3000 {
+            let s = places.span(&format!("/targets/{i}/id"), None);
+            if i % 250 == 0 {
+                assert_eq!(s, span(&text, &format!("/targets/{i}/id"), None), "{i}");
+            }
+        }
+        assert!(
+            places.counted <= text.len(),
+            "{} bytes counted for a text of {}",
+            places.counted,
+            text.len()
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ test(`export of ${N} targets ends within ${BOUND_MS / 1000} s`, () => {
 // took more than 100 s for 20,000 targets, and the JS API 36 s for 3,109
 // problems among 10,000 targets).
 const BAD = 20_000;
+const UNKNOWN = 200_000;
 
 test(`verify of ${BAD} targets, each with a problem, ends within ${BOUND_MS / 1000} s`, () => {
   const repo = makeRepo({ templates: true });
@@ -58,6 +59,44 @@ test(`verify of ${BAD} targets, each with a problem, ends within ${BOUND_MS / 10
     const ids = [...r.stdout.matchAll(/registry\.json:(\d+):13: error\[PKG010\]: target (\d+):/g)];
     assert.equal(ids.length, BAD, r.stdout.slice(0, 500));
     for (const [, line, i] of ids) assert.equal(Number(line), 6 + 7 * Number(i));
+  } finally {
+    repo.cleanup();
+  }
+});
+
+// The same problems in the shapes that defeated a cache of the last few
+// containers or a column count from the line's start, and unknown keys, which
+// were stored with a search for an earlier one each (80,000 took 22 s).
+test(`a registry on one line, deep values with secrets, and ${UNKNOWN} unknown keys end within ${BOUND_MS / 1000} s each`, () => {
+  const repo = makeRepo({ templates: true });
+  const run = (args) => spawnSync(process.execPath, [CTL, ...args], {
+    cwd: repo.root, env: repo.env(), encoding: 'utf8', timeout: BOUND_MS, maxBuffer: 1 << 26,
+  });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    // 40,000 bad ids on one line (a column count from the line's start each took 7 s for 10,000).
+    const oneLine = [];
+    for (let i = 0; i < 40_000; i += 1) oneLine.push(`{"id":"Bad ${i}","type":"service","dockerfile":"d${i}","context":".","image":"t${i}"}`);
+    repo.write(REGISTRY, `{"version":1,"updatedAt":"2026-01-01T00:00:00.000Z","targets":[${oneLine.join(',')}]}\n`);
+    let r = run(['verify']);
+    assert.equal(r.signal, null, `verify of one line did not end within ${BOUND_MS} ms`);
+    assert.equal([...r.stdout.matchAll(/registry\.json:1:\d+: error\[PKG010\]/g)].length, 40_000, r.stdout.slice(0, 300));
+    // 10,000 targets, each with a key-shaped string ten arrays deep (a cache of
+    // eight containers took 131 s).
+    const deep = (v) => `${'['.repeat(10)}${v}${']'.repeat(10)}`;
+    const deepTargets = [];
+    for (let i = 0; i < 10_000; i += 1) deepTargets.push(`{"id": "t${i}", "type": "service", "dockerfile": "d${i}", "context": ".", "image": "t${i}", "x": ${deep('"AKIAABCDEFGHIJKLMNOP"')}}`);
+    repo.write(REGISTRY, `{"version": 1, "updatedAt": "2026-01-01T00:00:00.000Z", "targets": [\n${deepTargets.join(',\n')}\n]}\n`);
+    r = run(['verify']);
+    assert.equal(r.signal, null, `verify of deep values did not end within ${BOUND_MS} ms`);
+    assert.equal([...r.stdout.matchAll(/error\[PKG016\]/g)].length, 10_000, r.stdout.slice(0, 300));
+    // Unknown keys at the top level, each kept.
+    const keys = [];
+    for (let i = 0; i < UNKNOWN; i += 1) keys.push(`"k${i}": ${i}`);
+    repo.write(REGISTRY, `{"version": 1, "updatedAt": "2026-01-01T00:00:00.000Z", "targets": [], ${keys.join(', ')}}\n`);
+    r = run(['list']);
+    assert.equal(r.signal, null, `list with ${UNKNOWN} unknown keys did not end within ${BOUND_MS} ms`);
+    assert.equal(r.status, 0, r.stderr.slice(0, 300));
   } finally {
     repo.cleanup();
   }
