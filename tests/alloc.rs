@@ -182,17 +182,9 @@ fn pages_keep_every_block_whole_apart_and_aligned() {
 fn pages_reuse_a_freed_block_for_its_class_and_fail_without_memory() {
     let region = Region::new(4);
     let pages = Pages::new(&region);
-    let small = Layout::from_size_align(24, 8).unwrap();
-    let same_class = Layout::from_size_align(32, 32).unwrap();
+    let a = reuse_in_class(&pages, 32);
+    assert_eq!(a as usize % 32, 0, "a block is aligned to its class");
     unsafe {
-        let a = pages.alloc(small);
-        let b = pages.alloc(small);
-        assert_ne!(a, b);
-        assert_eq!(a as usize % 32, 0, "a block is aligned to its class");
-        pages.dealloc(a, small);
-        assert_eq!(pages.alloc(same_class), a, "reused, last freed first");
-        // Growing within the class keeps the block where it is.
-        assert_eq!(pages.realloc(b, small, 30), b);
         // Two pages' block, then one that does not fit in what is left.
         let big = Layout::from_size_align(2 * PAGE, 8).unwrap();
         assert!(!pages.alloc(big).is_null());
@@ -204,18 +196,24 @@ fn pages_reuse_a_freed_block_for_its_class_and_fail_without_memory() {
     }
 }
 
+/// Two blocks of 24 bytes apart; the first, freed, is what a block of 32
+/// bytes aligned to `align` (the same class) gets; the second, grown within
+/// the class, stays where it is. Returns the first.
+fn reuse_in_class<A: GlobalAlloc>(a: &A, align: usize) -> *mut u8 {
+    let small = Layout::from_size_align(24, 8).unwrap();
+    let same_class = Layout::from_size_align(32, align).unwrap();
+    unsafe {
+        let first = a.alloc(small);
+        let second = a.alloc(small);
+        assert_ne!(first, second);
+        a.dealloc(first, small);
+        assert_eq!(a.alloc(same_class), first, "reused, last freed first");
+        assert_eq!(a.realloc(second, small, 30), second);
+        first
+    }
+}
+
 #[test]
 fn a_freed_block_is_the_next_of_its_class() {
-    let pool = Pool::new(System);
-    let small = Layout::from_size_align(24, 8).unwrap();
-    let same_class = Layout::from_size_align(32, 4).unwrap();
-    unsafe {
-        let a = pool.alloc(small);
-        let b = pool.alloc(small);
-        assert_ne!(a, b);
-        pool.dealloc(a, small);
-        assert_eq!(pool.alloc(same_class), a, "reused, last freed first");
-        // Growing within the class keeps the block where it is.
-        assert_eq!(pool.realloc(b, small, 30), b);
-    }
+    reuse_in_class(&Pool::new(System), 4);
 }

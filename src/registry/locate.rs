@@ -270,24 +270,45 @@ fn walk_members(text: &str, at: usize) -> Members {
 mod tests {
     use super::*;
 
+    /// The spans of `pointers` from one locator, each `every`th checked
+    /// against a locator of its own; and the locator, for its counts.
+    fn locate_all<'a>(
+        text: &'a str,
+        pointers: &[String],
+        every: usize,
+    ) -> (Vec<Span>, Locator<'a>) {
+        let mut places = Locator::new(text);
+        let spans = pointers
+            .iter()
+            .enumerate()
+            .map(|(n, pointer)| {
+                let s = places.span(pointer, None);
+                if n % every == 0 {
+                    assert_eq!(s, span(text, pointer, None), "{pointer}");
+                }
+                s
+            })
+            .collect();
+        (spans, places)
+    }
+
     #[test]
     fn many_pointers_walk_each_container_once() {
         let targets: Vec<String> = (0..3000)
             .map(|i| format!("    {{\"id\": \"t{i}\", \"image\": \"Bad {i}\"}}"))
             .collect();
         let text = format!("{{\n  \"targets\": [\n{}\n  ]\n}}\n", targets.join(",\n"));
-        let mut places = Locator::new(&text);
-        for i in (0..3000).rev() {
-            let s = places.span(&format!("/targets/{i}/image"), None);
+        let pointers: Vec<String> = (0..3000)
+            .rev()
+            .map(|i| format!("/targets/{i}/image"))
+            .collect();
+        let (spans, places) = locate_all(&text, &pointers, 250);
+        for (s, i) in spans.iter().zip((0..3000).rev()) {
             assert_eq!(
                 (s.line, s.column),
                 (i + 3, 26 + format!("{i}").len()),
                 "{i}"
             );
-            if i % 250 == 0 {
-                // The same place as a locator of its own finds.
-                assert_eq!(s, span(&text, &format!("/targets/{i}/image"), None));
-            }
         }
         // The top level, the array, and each target: walked once each.
         assert_eq!(places.walks, 3002);
@@ -302,14 +323,10 @@ mod tests {
             .map(|i| format!("{{\"id\": \"t{i}\", \"x\": {deep}}}"))
             .collect();
         let text = format!("{{\"targets\": [\n{}\n]}}\n", targets.join(",\n"));
-        let mut places = Locator::new(&text);
-        let pointer = |i: usize| format!("/targets/{i}/x{}", "/0".repeat(10));
-        for i in 0..1000 {
-            let s = places.span(&pointer(i), None);
-            if i % 100 == 0 {
-                assert_eq!(s, span(&text, &pointer(i), None), "{i}");
-            }
-        }
+        let pointers: Vec<String> = (0..1000)
+            .map(|i| format!("/targets/{i}/x{}", "/0".repeat(10)))
+            .collect();
+        let (_, places) = locate_all(&text, &pointers, 100);
         assert_eq!(places.walks, 2 + 1000 * 11);
     }
 
@@ -320,13 +337,8 @@ mod tests {
             .map(|i| format!("{{\"id\":\"Bad é{i}\"}}"))
             .collect();
         let text = format!("{{\"targets\":[{}]}}", targets.join(","));
-        let mut places = Locator::new(&text);
-        for i in 0..3000 {
-            let s = places.span(&format!("/targets/{i}/id"), None);
-            if i % 250 == 0 {
-                assert_eq!(s, span(&text, &format!("/targets/{i}/id"), None), "{i}");
-            }
-        }
+        let pointers: Vec<String> = (0..3000).map(|i| format!("/targets/{i}/id")).collect();
+        let (_, places) = locate_all(&text, &pointers, 250);
         assert!(
             places.counted <= text.len(),
             "{} bytes counted for a text of {}",
