@@ -312,6 +312,13 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', '
 let skillDir;
 // The largest file copied from the skill folder (its wasm modules are the largest).
 const MAX_COPY = 64 << 20;
+/**
+ * readFiles' buffer, kept from one call to the next: `verify` reads its Dockerfiles 512 at a
+ * time, and a fresh buffer per call, doubled as it fills, made each batch touch new memory
+ * (page faults) and copy what it had read. The answer's `bytes` is a view of it, valid until
+ * the next call; the core copies it at once.
+ */
+let readBuffer = null;
 
 export const host = {
   cwd: () => process.cwd(),
@@ -375,7 +382,7 @@ export const host = {
     const sizes = new Int32Array(paths.length);
     const errors = [];
     const folders = new Map();
-    let buf = Buffer.allocUnsafe(1 << 16);
+    let buf = (readBuffer ??= Buffer.allocUnsafe(1 << 16));
     let used = 0;
     for (let i = 0; i < paths.length; i++) {
       const p = paths[i];
@@ -425,7 +432,7 @@ export const host = {
             if (used === buf.length) {
               const bigger = Buffer.allocUnsafe(buf.length * 2);
               buf.copy(bigger, 0, 0, used);
-              buf = bigger;
+              buf = readBuffer = bigger;
             }
             const room = buf.length - used;
             const n = fs.readSync(fd, buf, used, room, null);

@@ -45,7 +45,9 @@ extern "C" {
     /// Many files at once: `paths` joined with NUL (no repository path holds
     /// one). Answers `{bytes, sizes, errors}`: the files' bytes one after
     /// another (a `Uint8Array`), per path its size or -1 (nothing there) or -2
-    /// (an error: the next message of `errors`).
+    /// (an error: the next message of `errors`). `bytes` may be a view of a
+    /// buffer the host reuses: valid until its next call ([`files_text`]
+    /// copies it at once).
     #[wasm_bindgen(method, catch, js_name = readFiles)]
     fn read_files(this: &JsHost, paths: &str, max: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = readDir)]

@@ -239,7 +239,8 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
     // 512 and 1,024 boundaries. Two large ones end in a line with a finding, so that
     // it shows only when the whole file was read: one exactly as large as the host's
     // first buffer (64 KiB: a full read, then one that finds the end), one three
-    // times larger (the buffer grows in the middle of a file).
+    // times larger (the buffer grows in the middle of a file), and one in the last
+    // batch, read into the buffer the batches before left grown.
     const odd = {
       0: 'large:65536',
       3: 'missing',
@@ -249,6 +250,7 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
       513: 'latin1',
       1023: 'missing',
       1024: 'folder',
+      1050: 'large:70000',
     };
     const targets = [];
     for (let i = 0; i < 1100; i++) {
@@ -281,7 +283,7 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
     const download = 'ADD downloads "https://example.com/a.tgz" without verifying it; use ADD --checksum=sha256:<hash> or curl in RUN with a checksum check';
     assert.deepEqual(
       findings.filter((f) => f.code === 'PKG105').map((f) => [f.file, f.line]),
-      [['ops/packaging/services/t0.Dockerfile', 3], ['ops/packaging/services/t700.Dockerfile', 3]],
+      [['ops/packaging/services/t0.Dockerfile', 3], ['ops/packaging/services/t700.Dockerfile', 3], ['ops/packaging/services/t1050.Dockerfile', 3]],
     );
     assert.deepEqual(messages, [
       download,
@@ -290,6 +292,7 @@ test('Dockerfiles are read in batches: every kind of read, in target order, acro
       `cannot read ops/packaging/services/t513.Dockerfile: ${repo.abs('ops/packaging/services/t513.Dockerfile')} is not valid UTF-8`,
       download,
       'Missing Dockerfile for "t1023": ops/packaging/services/t1023.Dockerfile',
+      download,
     ]);
   } finally {
     repo.cleanup();
