@@ -31,6 +31,23 @@ impl Console {
         }
     }
 
+    /// A command's whole output, made in one piece (`list`, `verify`'s and
+    /// `export`'s renderings): kept as it is when nothing is buffered before
+    /// it, so that a text of megabytes is not copied (and its pages touched)
+    /// a second time.
+    pub fn out_text(&mut self, text: String) {
+        let to = if self.divert {
+            &mut self.err
+        } else {
+            &mut self.out
+        };
+        if to.is_empty() {
+            *to = text;
+        } else {
+            to.push_str(&text);
+        }
+    }
+
     /// A line on stdout, diverted or not: the JSON result.
     pub fn result(&mut self, line: &str) {
         self.out.push_str(line);

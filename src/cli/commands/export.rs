@@ -95,7 +95,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     }
     let text = bake_file(&plans).map_err(Failure::new)?;
     match out {
-        None => ctx.console.out_raw(&text),
+        None => ctx.console.out_text(text),
         Some(out) => {
             let rel = &out.shown;
             let abs = &out.abs;

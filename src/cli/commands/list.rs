@@ -18,7 +18,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         },
     };
     match format {
-        Format::Json => ctx.console.out_raw(&registry.render()),
+        Format::Json => ctx.console.out_text(registry.render()),
         Format::Text => {
             let mut text = String::with_capacity(64 + registry.targets.len() * 48);
             text.push_str("Packaging Targets (");
@@ -39,7 +39,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 }
                 text.push('\n');
             }
-            ctx.console.out_raw(&text);
+            ctx.console.out_text(text);
         }
     }
     store::release(registry);

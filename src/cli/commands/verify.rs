@@ -235,7 +235,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         false => "[error] Verification failed.",
     };
     match &opts.file {
-        None => ctx.console.out_raw(&out),
+        None => ctx.console.out_text(out),
         Some(file) => {
             let path = join(&ctx.host.cwd(), file);
             ctx.host
