@@ -10,6 +10,11 @@
 //   --pairs-scale X                     X times the default number of pairs (0.5: half)
 //   --sizes 6,1000                      only these registry sizes (the goals need 6 and 10000)
 //   --no-callgrind, --no-hadolint, --no-browser   skip those parts
+//   --against REV|DIR                   before and after instead: ours beside another build of
+//                                       ours (a commit, built once into target/bench-against/,
+//                                       or a dist/packaging folder), per command and size the
+//                                       median ratio with a 95% interval; writes nothing
+//   --after REV|DIR                     with --against: that build as the after, not dist/
 //
 // What is measured. Every repository is generated once per size (6, 100, 1,000, 10,000
 // targets), every target with its own realistic 20-line, two-stage Dockerfile. The reference
@@ -240,19 +245,34 @@ function alternate(groups, rounds, warm) {
 
 function ratios(a, b) { return a.map((x, i) => x / b[i]); }
 
+/**
+ * A 95% interval of the median of `xs` (percentile bootstrap, 2,000 resamples drawn from a
+ * fixed seed, so one set of pairs always gives the same interval): a before and after whose
+ * interval holds 1 is within the noise of the run.
+ */
+function medianInterval(xs) {
+  let seed = 0x2545f491;
+  const next = () => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) / 2 ** 32; };
+  const meds = [];
+  for (let i = 0; i < 2000; i++) meds.push(median(xs.map(() => xs[Math.floor(next() * xs.length)])));
+  meds.sort((a, b) => a - b);
+  return { low: meds[49], high: meds[1950] };
+}
+
 /** Every command, ours against the reference, in alternating pairs; plus `node -e 0` each round. */
-function compare(dir, rounds, warm) {
+function compare(dir, rounds, warm, other = 'reference') {
   const registry = fs.readFileSync(path.join(dir, 'docs/packaging/registry.json'));
   for (const c of COMMANDS) if (c.reset) c.reset(dir, registry);
   const groups = COMMANDS.map((c) => ({
-    sides: ['ours', 'reference'].map((impl) => () => runSteps(impl, c, dir)),
+    sides: ['ours', other].map((impl) => () => runSteps(impl, c, dir)),
     after: c.reset ? () => c.reset(dir, registry) : undefined,
   }));
   groups.push({ sides: [() => run(['-e', '0'], dir).ms] });
   const ms = alternate(groups, rounds, warm);
   const res = { floor: stats(ms[COMMANDS.length][0]) };
   COMMANDS.forEach((c, i) => {
-    res[c.name] = { ratio: stats(ratios(ms[i][0], ms[i][1])), ours: stats(ms[i][0]), reference: stats(ms[i][1]) };
+    const r = ratios(ms[i][0], ms[i][1]);
+    res[c.name] = { ratio: stats(r), interval: medianInterval(r), ours: stats(ms[i][0]), [other]: stats(ms[i][1]) };
   });
   return res;
 }
@@ -489,7 +509,7 @@ function instructions(cmdArgv, dir) {
 }
 
 /** Instructions of every command, both sides, of `node -e 0` and of the floor scripts `extra`. */
-function countWork(dir, scripts, extra) {
+function countWork(dir, scripts, extra, impls = ['ours', 'reference']) {
   const floor = instructions(['-e', '0'], dir);
   if (floor === null) return null;
   const registry = fs.readFileSync(path.join(dir, 'docs/packaging/registry.json'));
@@ -497,7 +517,7 @@ function countWork(dir, scripts, extra) {
   for (const name of extra) out.extra[name] = instructions([path.join(scripts, name)], dir);
   for (const c of COMMANDS) {
     out[c.name] = {};
-    for (const impl of ['ours', 'reference']) {
+    for (const impl of impls) {
       out[c.name][impl] = c.steps.reduce((sum, step) => sum + instructions(IMPLS[impl](step), dir), 0);
       if (c.reset) c.reset(dir, registry);
     }
@@ -650,7 +670,74 @@ function replaceBlock(file, name, body) {
   fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${body.trim()}\n${text.slice(b)}`);
 }
 
+/**
+ * The other build of `--against`: a dist/packaging folder (or a checkout holding one), or a
+ * commit, checked out once into target/bench-against/<commit>/ (a git worktree) and built
+ * there with its own `npm ci` and `npm run build`.
+ */
+function againstBuild(spec) {
+  for (const d of [path.resolve(spec), path.resolve(spec, 'dist/packaging')]) {
+    const ctl = path.join(d, 'scripts/ctl-packaging.mjs');
+    if (fs.existsSync(ctl)) return { ctl, name: `\`${d}\`` };
+  }
+  const sha = git('rev-parse', '--verify', '--quiet', `${spec}^{commit}`);
+  if (!sha) throw new Error(`--against ${spec}: neither a folder with scripts/ctl-packaging.mjs nor a commit of this repository`);
+  const tree = path.join(ROOT, 'target/bench-against', sha.slice(0, 12));
+  const ctl = path.join(tree, 'dist/packaging/scripts/ctl-packaging.mjs');
+  if (!fs.existsSync(ctl)) {
+    if (!fs.existsSync(tree)) execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', '--force', tree, sha], { stdio: ['ignore', 'ignore', 'inherit'] });
+    log(`building ${spec} (${sha.slice(0, 12)}) in ${path.relative(ROOT, tree)}: npm ci, npm run build (some minutes, once)`);
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['run', 'build'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return { ctl, name: `\`${sha.slice(0, 10)}\`` };
+}
+
+/**
+ * `--against`: ours beside another build of ours on the same repositories, alternating pairs
+ * as against the reference; per command and size the median of after / before, its 95%
+ * interval and min–max, and the instructions of both (callgrind) at every size.
+ */
+function againstMain() {
+  ensureBuilt();
+  const before = againstBuild(opt('--against'));
+  IMPLS.before = (a) => [before.ctl, ...a];
+  const other = opt('--after') ? againstBuild(opt('--after')) : null;
+  if (other) IMPLS.ours = (a) => [other.ctl, ...a];
+  const after = other ? other.name : `dist/packaging (build \`${git('rev-parse', '--short=10', 'HEAD')}\`)`;
+  const sizes = opt('--sizes', '6,1000,10000').split(',').map(Number);
+  const pairs = (n) => Math.max(5, Math.round((n >= 10000 ? 31 : 61) * PAIRS_SCALE));
+  log(`Node ${process.version}; after: ${after}; before: ${before.name}; load average ${os.loadavg()[0].toFixed(2)}`);
+  const L = [
+    `Before and after on ${machine()}, Node ${process.version}: after = ${after}, before = ${before.name}. ` +
+      'Wall time of whole processes, after / before, per alternating pair: median, its 95% interval (bootstrap), min–max; instructions of whole processes (callgrind), millions.',
+    '',
+    '| command | targets | ms before / after | after / before | 95% interval | min–max | pairs | instructions before / after |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const n of sizes) {
+    log(`${sizeName(n)}: generating the repository, then ${pairs(n)} alternating pairs per command`);
+    const dir = makeRepo(n);
+    try {
+      const res = compare(dir, pairs(n), 2, 'before');
+      const work = !args.has('--no-callgrind') && HAS_VALGRIND ? countWork(dir, '', [], ['ours', 'before']) : null;
+      for (const c of COMMANDS) {
+        const r = res[c.name];
+        const ic = work ? `${work[c.name].before.toFixed(1)} / ${work[c.name].ours.toFixed(1)}` : 'not counted';
+        L.push(`| \`${c.name}\` | ${n.toLocaleString('en')} | ${f0(r.before.median)} / ${f0(r.ours.median)} | ${f2(r.ratio.median)} | ${f2(r.interval.low)}–${f2(r.interval.high)} | ${f2(r.ratio.min)}–${f2(r.ratio.max)} | ${r.ratio.n} | ${ic} |`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const table = L.join('\n');
+  process.stdout.write(`${table}\n`);
+  const out = opt('--out');
+  if (out) fs.writeFileSync(out, `${table}\n`);
+}
+
 async function main() {
+  if (opt('--against')) return againstMain();
   const started = Date.now();
   ensureBuilt();
   const build = git('rev-parse', '--short', 'HEAD');

@@ -23,7 +23,9 @@
 #   api         node --test on tests/api/ (the JS API for Node; tsc --noEmit of a consumer),
 #               on Node 22, 24 and 26
 #   schema      node --test on tests/schema/ (JSON Schema and core agree)
-#   bench       scripts/bench.mjs --quick --guard on Node 22 (order-of-magnitude regressions only)
+#   bench       scripts/bench.mjs --quick --guard on Node 22 (order-of-magnitude regressions only);
+#               and the before-and-after mode (--against) of this build against itself at
+#               6 targets, which must print one row per command (no timing is judged)
 #   browser     node --test on tests/browser/, on Node 22 (the validator page and an esbuild
 #               bundle of the browser entry in headless Chromium through
 #               playwright-core; screenshots in test-artifacts/browser/)
@@ -199,8 +201,14 @@ stage schema "node --test tests/schema/ (registry.schema.json agrees with the Ru
 node_tests tests/schema
 stage_ok
 
-stage bench "benchmark regression guard (10,000 targets; fails only on a 10x regression)"
+stage bench "benchmark regression guard (10,000 targets; fails only on a 10x regression); --against"
 on_node 22 node scripts/bench.mjs --quick --guard >/dev/null
+on_node 22 node scripts/bench.mjs --against dist/packaging --sizes 6 --pairs-scale 0.1 --no-callgrind >target/bench-against-smoke.md 2>/dev/null
+rows=$(grep -c '^| `' target/bench-against-smoke.md || true)
+if [ "$rows" != 4 ]; then
+  echo "[test] bench --against printed $rows command rows, not 4:"; cat target/bench-against-smoke.md
+  exit 1
+fi
 stage_ok
 
 stage browser "node --test tests/browser/ (validator page, headless Chromium, playwright-core)"
