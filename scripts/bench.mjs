@@ -15,6 +15,7 @@
 //                                       or a dist/packaging folder), per command and size the
 //                                       median ratio with a 95% interval; writes nothing
 //   --after REV|DIR                     with --against: that build as the after, not dist/
+//   --commands list,status              with --against: only these commands
 //
 // What is measured. Every repository is generated once per size (6, 100, 1,000, 10,000
 // targets), every target with its own realistic 20-line, two-stage Dockerfile. The reference
@@ -33,7 +34,7 @@
 // `add-service then remove` is one measured pair of processes per side (the sum of the two
 // times): add-service registers `bench-extra` and writes its placeholder Dockerfile (both
 // implementations write one when the file is missing), remove unregisters it (both leave the
-// Dockerfile). After every pair, outside the timing, the placeholder is deleted and the
+// Dockerfile). After each side's run, outside the timing, the placeholder is deleted and the
 // registry's original bytes are put back, so every run of either side starts from the same
 // files and does the same writes.
 //
@@ -264,8 +265,14 @@ function compare(dir, rounds, warm, other = 'reference') {
   const registry = fs.readFileSync(path.join(dir, 'docs/packaging/registry.json'));
   for (const c of COMMANDS) if (c.reset) c.reset(dir, registry);
   const groups = COMMANDS.map((c) => ({
-    sides: ['ours', other].map((impl) => () => runSteps(impl, c, dir)),
-    after: c.reset ? () => c.reset(dir, registry) : undefined,
+    // A command that writes (add-service then remove) puts the files back after each
+    // side, outside its timing: each side starts from the same files and does the same
+    // writes (the placeholder Dockerfile is written only where it is missing).
+    sides: ['ours', other].map((impl) => () => {
+      const ms = runSteps(impl, c, dir);
+      if (c.reset) c.reset(dir, registry);
+      return ms;
+    }),
   }));
   groups.push({ sides: [() => run(['-e', '0'], dir).ms] });
   const ms = alternate(groups, rounds, warm);
@@ -684,7 +691,10 @@ function againstBuild(spec) {
   if (!sha) throw new Error(`--against ${spec}: neither a folder with scripts/ctl-packaging.mjs nor a commit of this repository`);
   const tree = path.join(ROOT, 'target/bench-against', sha.slice(0, 12));
   const ctl = path.join(tree, 'dist/packaging/scripts/ctl-packaging.mjs');
-  if (!fs.existsSync(ctl)) {
+  // A build that stopped half way (the shim copied, a module not) is built again.
+  const built = ['ctl-packaging.mjs', 'ctl_packaging_bg.wasm', 'ctl_packaging_ops_bg.wasm']
+    .every((f) => fs.existsSync(path.join(tree, 'dist/packaging/scripts', f)));
+  if (!built) {
     if (!fs.existsSync(tree)) execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', '--force', tree, sha], { stdio: ['ignore', 'ignore', 'inherit'] });
     log(`building ${spec} (${sha.slice(0, 12)}) in ${path.relative(ROOT, tree)}: npm ci, npm run build (some minutes, once)`);
     execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -706,6 +716,13 @@ function againstMain() {
   if (other) IMPLS.ours = (a) => [other.ctl, ...a];
   const after = other ? other.name : `dist/packaging (build \`${git('rev-parse', '--short=10', 'HEAD')}\`)`;
   const sizes = opt('--sizes', '6,1000,10000').split(',').map(Number);
+  const only = opt('--commands');
+  if (only) {
+    const names = only.split(',');
+    const unknown = names.filter((n) => !COMMANDS.some((c) => c.name === n));
+    if (unknown.length) throw new Error(`--commands: no command ${unknown.join(', ')} (the commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    COMMANDS.splice(0, COMMANDS.length, ...COMMANDS.filter((c) => names.includes(c.name)));
+  }
   const pairs = (n) => Math.max(5, Math.round((n >= 10000 ? 31 : 61) * PAIRS_SCALE));
   log(`Node ${process.version}; after: ${after}; before: ${before.name}; load average ${os.loadavg()[0].toFixed(2)}`);
   const L = [
@@ -896,7 +913,7 @@ async function main() {
   if (counted.length) {
     L.push('');
     L.push(`Instructions of whole processes, millions, ours / reference (callgrind, ${NO_ASLR ? 'without address-space randomisation and ' : ''}with V8's random seed fixed: ` +
-      `${NO_ASLR ? 'repeatable to about ±0.2M' : 'repeatable to about ±5M'} whatever the load; \`node -e 0\` itself: ${f0(work[counted[0]].floor)}M):`);
+      `${NO_ASLR ? 'repeatable to about ±0.2M at 6 targets and ±0.1% at 10,000' : 'repeatable to about ±5M'} whatever the load; \`node -e 0\` itself: ${f0(work[counted[0]].floor)}M):`);
     L.push('');
     L.push(`| command | ${counted.map((n) => `${sizeName(n)}`).join(' | ')} |`);
     L.push(`| --- | ${counted.map(() => '---').join(' | ')} |`);

@@ -203,10 +203,13 @@ stage_ok
 
 stage bench "benchmark regression guard (10,000 targets; fails only on a 10x regression); --against"
 on_node 22 node scripts/bench.mjs --quick --guard >/dev/null
-on_node 22 node scripts/bench.mjs --against dist/packaging --sizes 6 --pairs-scale 0.1 --no-callgrind >target/bench-against-smoke.md 2>/dev/null
+if ! on_node 22 node scripts/bench.mjs --against dist/packaging --sizes 6 --pairs-scale 0.1 --no-callgrind >target/bench-against-smoke.md 2>target/bench-against-smoke.err; then
+  cat target/bench-against-smoke.err
+  exit 1
+fi
 rows=$(grep -c '^| `' target/bench-against-smoke.md || true)
 if [ "$rows" != 4 ]; then
-  echo "[test] bench --against printed $rows command rows, not 4:"; cat target/bench-against-smoke.md
+  echo "[test] bench --against printed $rows command rows, not 4:"; cat target/bench-against-smoke.md target/bench-against-smoke.err
   exit 1
 fi
 stage_ok
