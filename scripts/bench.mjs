@@ -93,8 +93,12 @@ const NODE = process.execPath;
 // ---------------------------------------------------------------------------------------------
 // Repositories
 
+/** Whether the dist/packaging folder `dist` holds the CLI entry and both modules. */
+const isBuilt = (dist) => ['ctl-packaging.mjs', 'ctl_packaging_bg.wasm', 'ctl_packaging_ops_bg.wasm']
+  .every((f) => fs.existsSync(path.join(dist, 'scripts', f)));
+
 function ensureBuilt() {
-  if (!fs.existsSync(CTL) || !fs.existsSync(path.join(DIST, 'scripts/ctl_packaging_bg.wasm'))) {
+  if (!isBuilt(DIST)) {
     log('dist/packaging is missing: building');
     execFileSync(NODE, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   }
@@ -237,7 +241,6 @@ function alternate(groups, rounds, warm) {
         const s = (j + shift) % k;
         ms[s] = g.sides[s]();
       }
-      if (g.after) g.after();
       if (i >= warm) ms.forEach((x, s) => out[gi][s].push(x));
     });
   }
@@ -692,9 +695,7 @@ function againstBuild(spec) {
   const tree = path.join(ROOT, 'target/bench-against', sha.slice(0, 12));
   const ctl = path.join(tree, 'dist/packaging/scripts/ctl-packaging.mjs');
   // A build that stopped half way (the shim copied, a module not) is built again.
-  const built = ['ctl-packaging.mjs', 'ctl_packaging_bg.wasm', 'ctl_packaging_ops_bg.wasm']
-    .every((f) => fs.existsSync(path.join(tree, 'dist/packaging/scripts', f)));
-  if (!built) {
+  if (!isBuilt(path.join(tree, 'dist/packaging'))) {
     if (!fs.existsSync(tree)) execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', '--force', tree, sha], { stdio: ['ignore', 'ignore', 'inherit'] });
     log(`building ${spec} (${sha.slice(0, 12)}) in ${path.relative(ROOT, tree)}: npm ci, npm run build (some minutes, once)`);
     execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });

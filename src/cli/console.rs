@@ -24,10 +24,14 @@ impl Console {
 
     /// Raw text on stdout (no newline added; on stderr when diverted).
     pub fn out_raw(&mut self, text: &str) {
-        if self.divert {
-            self.err.push_str(text);
-        } else {
-            self.out.push_str(text);
+        self.text_stream().push_str(text);
+    }
+
+    /// Where the text lines of stdout go: stdout, or stderr when diverted.
+    fn text_stream(&mut self) -> &mut String {
+        match self.divert {
+            true => &mut self.err,
+            false => &mut self.out,
         }
     }
 
@@ -36,11 +40,7 @@ impl Console {
     /// it, so that a text of megabytes is not copied (and its pages touched)
     /// a second time.
     pub fn out_text(&mut self, text: String) {
-        let to = if self.divert {
-            &mut self.err
-        } else {
-            &mut self.out
-        };
+        let to = self.text_stream();
         if to.is_empty() {
             *to = text;
         } else {
