@@ -206,6 +206,9 @@ const COMMANDS = [
 ];
 
 function runSteps(impl, c, dir) {
+  if (c.steps[0][0] === 'add-service' && fs.existsSync(path.join(dir, EXTRA_DOCKERFILE))) {
+    throw new Error(`${impl} add-service would find ${EXTRA_DOCKERFILE} already there (the files were not put back after the run before): it would not write it, and the pair would not compare like with like`);
+  }
   let ms = 0;
   for (const step of c.steps) {
     const r = run(IMPLS[impl](step), dir);
