@@ -6,18 +6,18 @@ use crate::rules::catalogue as rule;
 use crate::rules::secrets::{find, SecretKind};
 use crate::rules::{Severity, Span};
 
-fn shell(s: &str) -> Args {
-    Args::Shell(s.to_string())
+fn shell(s: &str) -> Args<'_> {
+    Args::Shell(s.into())
 }
 
-fn exec(items: &[&str]) -> Args {
+fn exec(items: &[&str]) -> Args<'static> {
     Args::Exec(items.iter().map(|s| s.to_string()).collect())
 }
 
-fn flag(name: &str, value: Option<&str>) -> Flag {
+fn flag<'a>(name: &'a str, value: Option<&'a str>) -> Flag<'a> {
     Flag {
-        name: name.to_string(),
-        value: value.map(str::to_string),
+        name: name.into(),
+        value: value.map(Into::into),
     }
 }
 
@@ -30,11 +30,11 @@ fn heredoc(delimiter: &str, body: &str, expand: bool) -> Heredoc {
 }
 
 /// (keyword, args) of every instruction.
-fn summary(text: &str) -> Vec<(String, Args)> {
+fn summary(text: &str) -> Vec<(String, Args<'_>)> {
     parse(text)
         .instructions
         .into_iter()
-        .map(|i| (i.keyword, i.args))
+        .map(|i| (i.keyword.into_owned(), i.args))
         .collect()
 }
 
@@ -119,6 +119,8 @@ fn parses_a_simple_file_with_positions() {
                 start: 0,
                 end: 16,
                 empty_continuation: 0,
+                escape: '\\',
+                pairs: Default::default(),
             },
             Instruction {
                 keyword: "RUN".into(),
@@ -130,6 +132,8 @@ fn parses_a_simple_file_with_positions() {
                 start: 18,
                 end: 29,
                 empty_continuation: 0,
+                escape: '\\',
+                pairs: Default::default(),
             },
         ]
     );
@@ -501,7 +505,7 @@ fn stages_and_global_instructions() {
     assert_eq!(stages[0].index, 0);
     assert_eq!(stages[0].image, "${BASE}");
     assert_eq!(stages[0].name.as_deref(), Some("build"));
-    assert_eq!(stages[0].platform.as_deref(), Some("$BUILDPLATFORM"));
+    assert_eq!(stages[0].platform, Some("$BUILDPLATFORM"));
     assert_eq!(stages[0].instructions.len(), 2);
     assert_eq!(stages[0].from.line, 2);
     assert_eq!(stages[1].image, "scratch");
@@ -516,7 +520,7 @@ fn key_values_of_env_arg_label() {
     let kv: Vec<Vec<(String, Option<String>)>> = df
         .instructions
         .iter()
-        .map(|i| i.key_values(df.escape))
+        .map(|i| i.key_values().to_vec())
         .collect();
     let p = |k: &str, v: Option<&str>| (k.to_string(), v.map(str::to_string));
     assert_eq!(
@@ -1135,7 +1139,7 @@ fn assert_sane(text: &str) {
 fn rich_sample_parses_as_expected() {
     let df = parse(RICH);
     assert_eq!(df.directives.len(), 2);
-    let keywords: Vec<&str> = df.instructions.iter().map(|i| i.keyword.as_str()).collect();
+    let keywords: Vec<&str> = df.instructions.iter().map(|i| &*i.keyword).collect();
     assert_eq!(
         keywords,
         vec![
@@ -1301,7 +1305,7 @@ fn a_thousand_lines_parse_completely() {
 fn single_pass_scans_agree_with_the_per_prefix_scans() {
     // Texts and names made of fragments that form every kind of token, near
     // misses, overlaps, word boundaries and multi-byte characters.
-    const PIECES: [&str; 30] = [
+    const PIECES: [&str; 32] = [
         "ghp_",
         "gho_",
         "ghx_",
@@ -1331,6 +1335,8 @@ fn single_pass_scans_agree_with_the_per_prefix_scans() {
         "PASSWORD",
         "apiKey",
         "_FILE",
+        "_path",
+        "_Dir",
         "SECRETS",
     ];
     let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
@@ -1538,4 +1544,127 @@ fn reference_expand(text: &str, vars: &Vars) -> Option<String> {
 /// The scanner's answer as the Dockerfile rules name it.
 fn token_kind_name(text: &str) -> Option<&'static str> {
     find(text).map(SecretKind::name)
+}
+
+#[test]
+fn flags_split_as_the_character_walk_splits_them() {
+    // Flag words plain and quoted, escapes, `--` alone, Unicode spaces,
+    // multi-byte characters: the slices of the text and the unquoted copies
+    // give what a walk over every character gives.
+    const PIECES: &[&str] = &[
+        "--",
+        "-",
+        "a",
+        "mount",
+        "=",
+        "type=cache",
+        ",",
+        " ",
+        "\t",
+        "\u{2003}",
+        "'",
+        "\"",
+        "\\",
+        "é",
+        "x y",
+        "rest",
+    ];
+    let mut rng = XorShift(0x51_7cc1_b727_220a);
+    let mut borrowed = 0;
+    for _ in 0..40_000 {
+        // Half the texts open with a flag, as the ones worth splitting do.
+        let lead = ["", "--", " --"][rng.below(3)];
+        let text = format!("{lead}{}", pieces(&mut rng, PIECES, 12));
+        let (flags, rest) = extract_flags(&text);
+        let got: Vec<(String, Option<String>)> = flags
+            .iter()
+            .map(|f| (f.name.to_string(), f.value.as_ref().map(|v| v.to_string())))
+            .collect();
+        assert_eq!((got, rest), reference_flags(&text), "{text:?}");
+        borrowed += flags
+            .iter()
+            .filter(|f| matches!(f.name, std::borrow::Cow::Borrowed(_)))
+            .count();
+    }
+    assert!(borrowed > 5_000, "{borrowed}");
+}
+
+/// BuildKit's `extractBuilderFlags` as a walk over every character, copying
+/// each flag word: the oracle of [`extract_flags`].
+fn reference_flags(text: &str) -> (Vec<(String, Option<String>)>, &str) {
+    let mut flags = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    loop {
+        while chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {}
+        let Some(&(start, _)) = chars.peek() else {
+            return (flags, "");
+        };
+        if !text[start..].starts_with("--") {
+            return (flags, &text[start..]);
+        }
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        let mut end = text.len();
+        while let Some((at, c)) = chars.next() {
+            if let Some(q) = quote {
+                if c == q {
+                    quote = None;
+                } else if c == '\\' {
+                    if let Some((_, next)) = chars.next() {
+                        word.push(next);
+                    }
+                } else {
+                    word.push(c);
+                }
+            } else if c.is_whitespace() {
+                end = at;
+                break;
+            } else if c == '\'' || c == '"' {
+                quote = Some(c);
+            } else if c == '\\' {
+                if let Some((_, next)) = chars.next() {
+                    word.push(next);
+                }
+            } else {
+                word.push(c);
+            }
+        }
+        if word == "--" {
+            return (flags, text[end..].trim_start());
+        }
+        let body = word.strip_prefix("--").unwrap_or(&word);
+        flags.push(match body.split_once('=') {
+            Some((name, value)) => (name.to_string(), Some(value.to_string())),
+            None => (body.to_string(), None),
+        });
+    }
+}
+
+#[test]
+fn an_instruction_on_one_line_is_slices_of_the_text() {
+    let text = "FROM a:1 AS Build\nrun --mount=type=cache,target=/x \\\n  make\nCOPY --from=build /a /b\nENV A=1 B=2\n";
+    let df = parse(text);
+    let borrowed = |c: &std::borrow::Cow<'_, str>| matches!(c, std::borrow::Cow::Borrowed(_));
+    let [from, run, copy, env] = df.instructions.as_slice() else {
+        panic!("{:?}", df.instructions);
+    };
+    assert!(borrowed(&from.keyword) && borrowed(&copy.keyword));
+    // A lowercase keyword is made uppercase; continuation lines are joined.
+    assert!(!borrowed(&run.keyword) && run.keyword == "RUN");
+    assert_eq!(run.args, shell("make"));
+    assert!(matches!(&run.args, Args::Shell(a) if !borrowed(a)));
+    assert!(matches!(&copy.args, Args::Shell(a) if borrowed(a)));
+    assert!(copy.flags.iter().all(|f| borrowed(&f.name)));
+    let stages = df.stages();
+    assert_eq!(stages[0].name.as_deref(), Some("build"));
+    // The pairs are split once: the second call returns the same slice.
+    let first = env.key_values().as_ptr();
+    assert_eq!(env.key_values().as_ptr(), first);
+    assert_eq!(
+        env.key_values(),
+        [
+            ("A".to_string(), Some("1".to_string())),
+            ("B".to_string(), Some("2".to_string()))
+        ]
+    );
 }

@@ -9,6 +9,9 @@
 //! arguments are in `variables`.
 //! (DuplicateStageName is in `stages`, CopyIgnoredFile in `target`.)
 
+#[cfg(feature = "ops")]
+use std::borrow::Cow;
+
 use crate::rules::catalogue as rule;
 use crate::values::text::quote;
 
@@ -89,12 +92,12 @@ fn comment_above<'t>(df: &Dockerfile, text: &'t str, ins: &Instruction) -> Optio
 /// above an `ARG` or a named stage starts with its name.
 fn definition_descriptions(df: &Dockerfile, text: &str, out: &mut Findings<'_>) {
     for ins in &df.instructions {
-        let (what, names): (&str, Vec<String>) = match ins.keyword.as_str() {
+        let (what, names): (&str, Vec<Cow<'_, str>>) = match &*ins.keyword {
             "ARG" => (
                 "ARG",
-                ins.key_values(df.escape)
-                    .into_iter()
-                    .map(|(k, _)| k)
+                ins.key_values()
+                    .iter()
+                    .map(|(k, _)| Cow::Borrowed(k.as_str()))
                     .collect(),
             ),
             "FROM" => {
@@ -106,7 +109,7 @@ fn definition_descriptions(df: &Dockerfile, text: &str, out: &mut Findings<'_>) 
                     .collect();
                 match words.as_slice() {
                     [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => {
-                        ("FROM", vec![name.to_ascii_lowercase()])
+                        ("FROM", vec![Cow::Owned(name.to_ascii_lowercase())])
                     }
                     _ => continue,
                 }
@@ -121,7 +124,7 @@ fn definition_descriptions(df: &Dockerfile, text: &str, out: &mut Findings<'_>) 
             continue;
         }
         let example = match names.as_slice() {
-            [one] => one.as_str(),
+            [one] => one.as_ref(),
             _ => "<name>",
         };
         out.push(
@@ -168,7 +171,7 @@ pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], text: &str, out: &mut
                 format!("instruction {k} should be written in {case}, as most instructions of the file are"),
             );
         }
-        match ins.keyword.as_str() {
+        match &*ins.keyword {
             "MAINTAINER" => out.push(
                 ins,
                 rule::MAINTAINER_DEPRECATED,
@@ -267,7 +270,7 @@ pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], text: &str, out: &mut
         }
         let mut absolute = false;
         for (i, ins) in stage.instructions.iter().enumerate() {
-            match ins.keyword.as_str() {
+            match &*ins.keyword {
                 "WORKDIR" => {
                     let dir = ins.args.as_shell().unwrap_or("").trim();
                     if dir.starts_with('/') || dir.starts_with('$') {
@@ -291,7 +294,7 @@ pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], text: &str, out: &mut
                 }
                 _ => {}
             }
-            if matches!(ins.keyword.as_str(), "CMD" | "ENTRYPOINT" | "HEALTHCHECK")
+            if matches!(&*ins.keyword, "CMD" | "ENTRYPOINT" | "HEALTHCHECK")
                 && stage.instructions[i + 1..]
                     .iter()
                     .any(|later| later.keyword == ins.keyword)

@@ -70,10 +70,10 @@ fn lint(df: &Dockerfile, stages: &[Stage<'_>], out: &mut Findings<'_>) {
     }
     let global = df.global_instructions().len();
     for (i, ins) in df.instructions.iter().enumerate() {
-        if matches!(ins.keyword.as_str(), "ADD" | "COPY") {
+        if matches!(&*ins.keyword, "ADD" | "COPY") {
             sources::check(ins, df.escape, out);
         }
-        secrets::check(ins, df.escape, i >= global, out);
+        secrets::check(ins, i >= global, out);
         if ins.empty_continuation > 0 {
             out.push_line(
                 ins.empty_continuation,
@@ -177,9 +177,9 @@ fn global_args(df: &Dockerfile) -> Vars {
         if ins.keyword != "ARG" {
             continue;
         }
-        for (name, value) in ins.key_values(df.escape) {
-            let value = value.and_then(|v| expand(&v, &vars));
-            vars.insert(name, value);
+        for (name, value) in ins.key_values() {
+            let value = value.as_deref().and_then(|v| expand(v, &vars));
+            vars.insert(name.clone(), value);
         }
     }
     vars
@@ -189,21 +189,22 @@ fn resolve_bases(stages: &[Stage<'_>], vars: &Vars) -> Vec<Base> {
     let mut bases = Vec::with_capacity(stages.len());
     for (i, stage) in stages.iter().enumerate() {
         let (image, from_arg) = match stage.image.contains('$') {
-            true => match expand(&stage.image, vars) {
+            true => match expand(stage.image, vars) {
                 Some(image) => (image, true),
                 None => (String::new(), true),
             },
-            false => (stage.image.clone(), false),
+            false => (stage.image.to_string(), false),
         };
-        let lower = image.to_ascii_lowercase();
+        // Stage names are lowercase already.
         let base = if image.is_empty() {
             Base::Unknown
-        } else if lower == "scratch" {
+        } else if image.eq_ignore_ascii_case("scratch") {
             Base::Scratch
-        } else if let Some(j) = stages[..i]
-            .iter()
-            .rposition(|s| s.name.as_deref() == Some(lower.as_str()))
-        {
+        } else if let Some(j) = stages[..i].iter().rposition(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&image))
+        }) {
             Base::Stage(j)
         } else {
             Base::Image {

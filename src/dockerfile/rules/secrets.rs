@@ -27,15 +27,12 @@ pub(crate) const SECRET_WORDS: &[&str] = &[
 /// `apiTokenValue` does), and names of files or paths (`*_FILE`, `*_PATH`,
 /// `*_DIR`) are fine.
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if ["_FILE", "_PATH", "_DIR"]
-        .iter()
-        .any(|s| upper.ends_with(s))
-    {
+    let bytes = name.as_bytes();
+    if ["_FILE", "_PATH", "_DIR"].iter().any(|s| {
+        bytes.len() >= s.len() && bytes[bytes.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+    }) {
         return false;
     }
-    let bytes = name.as_bytes();
-    let up = upper.as_bytes();
     // Whether the occurrence of a word at `at` ends where a word ends.
     let ends_a_word = |at: usize, len: usize| {
         let end = at + len;
@@ -53,8 +50,10 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     SECRET_WORDS.iter().any(|word| {
         let w = word.as_bytes();
         let mut at = 0;
-        while at + w.len() <= up.len() {
-            if up[at] == w[0] && &up[at..at + w.len()] == w {
+        while at + w.len() <= bytes.len() {
+            if bytes[at].to_ascii_uppercase() == w[0]
+                && bytes[at..at + w.len()].eq_ignore_ascii_case(w)
+            {
                 if ends_a_word(at, w.len()) {
                     return true;
                 }
@@ -92,12 +91,12 @@ pub(crate) fn is_buildkit_secret_name(name: &str) -> bool {
 
 /// Secrets in `ENV`/`ARG`, credentials anywhere in an instruction. `in_stage`
 /// is false for the global `ARG`s, which BuildKit's check leaves out.
-pub(super) fn check(ins: &Instruction, escape: char, in_stage: bool, out: &mut Findings<'_>) {
+pub(super) fn check(ins: &Instruction, in_stage: bool, out: &mut Findings<'_>) {
     let advice = "use RUN --mount=type=secret instead";
     if ins.keyword == "ENV" || ins.keyword == "ARG" {
-        for (name, value) in ins.key_values(escape) {
-            let value = value.unwrap_or_default();
-            let buildkit = in_stage && is_buildkit_secret_name(&name);
+        for (name, value) in ins.key_values() {
+            let value = value.as_deref().unwrap_or_default();
+            let buildkit = in_stage && is_buildkit_secret_name(name);
             if buildkit {
                 out.push(
                     ins,
@@ -105,29 +104,29 @@ pub(super) fn check(ins: &Instruction, escape: char, in_stage: bool, out: &mut F
                     format!(
                         "{} {} is named like a secret and stays in the image; {advice}",
                         ins.keyword,
-                        quote(&name)
+                        quote(name)
                     ),
                 );
             }
-            let message = if let Some(kind) = find(&value).map(SecretKind::name) {
+            let message = if let Some(kind) = find(value).map(SecretKind::name) {
                 format!(
                     "{} {} holds what looks like a {kind}; {advice}",
                     ins.keyword,
-                    quote(&name)
+                    quote(name)
                 )
-            } else if buildkit || !is_secret_name(&name) {
+            } else if buildkit || !is_secret_name(name) {
                 continue;
             } else if ins.keyword == "ARG" {
                 format!(
                     "build arg {} looks like a secret and build args stay in the image history; {advice}",
-                    quote(&name)
+                    quote(name)
                 )
             } else if value.is_empty() || value.starts_with('/') {
                 continue;
             } else {
                 format!(
                     "ENV {} looks like a secret and is baked into the image; pass it at run time or {advice}",
-                    quote(&name)
+                    quote(name)
                 )
             };
             out.push(ins, rule::SECRET_IN_DOCKERFILE, message);

@@ -40,7 +40,7 @@ pub(super) fn escapes_root(path: &str, escape: char) -> bool {
 
 /// The source operands of a COPY/ADD (all but the destination), unquoted,
 /// without heredoc markers.
-pub(super) fn copy_sources(ins: &Instruction, escape: char) -> Vec<Cow<'_, str>> {
+pub(super) fn copy_sources<'a>(ins: &'a Instruction<'_>, escape: char) -> Vec<Cow<'a, str>> {
     match &ins.args {
         Args::Exec(list) => list.split_last().map_or(Vec::new(), |(_, s)| {
             s.iter().map(|w| Cow::Borrowed(w.as_str())).collect()

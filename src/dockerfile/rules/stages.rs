@@ -11,16 +11,16 @@ use crate::dockerfile::syntax::{Instruction, Stage};
 
 /// The `from=` values of an instruction: `COPY --from=X`, and each
 /// `RUN --mount=...,from=X,...`.
-pub(crate) fn stage_references(ins: &Instruction) -> Vec<String> {
+pub(crate) fn stage_references<'a>(ins: &'a Instruction<'_>) -> Vec<&'a str> {
     let mut refs = Vec::new();
     for flag in &ins.flags {
         let Some(value) = &flag.value else { continue };
-        match (ins.keyword.as_str(), flag.name.as_str()) {
-            ("COPY" | "ADD", "from") => refs.push(value.clone()),
+        match (&*ins.keyword, &*flag.name) {
+            ("COPY" | "ADD", "from") => refs.push(&**value),
             ("RUN", "mount") => {
                 for field in value.split(',') {
                     if let Some(from) = field.trim().strip_prefix("from=") {
-                        refs.push(from.trim_matches('"').to_string());
+                        refs.push(from.trim_matches('"'));
                     }
                 }
             }
@@ -59,11 +59,11 @@ pub(super) fn check(stages: &[Stage<'_>], globals: &Vars, out: &mut Findings<'_>
         for ins in stage.instructions {
             for reference in stage_references(ins) {
                 let value = match reference.contains('$') {
-                    true => match expand(&reference, globals) {
+                    true => match expand(reference, globals) {
                         Some(v) => v,
                         None => continue,
                     },
-                    false => reference.clone(),
+                    false => reference.to_string(),
                 };
                 let lower = value.to_ascii_lowercase();
                 if lower.is_empty() || lower == "scratch" || looks_like_image(&lower) {

@@ -150,9 +150,9 @@ fn globals(df: &Dockerfile, arg: &dyn Fn(&str) -> Option<String>) -> Vars {
         if ins.keyword != "ARG" {
             continue;
         }
-        for (name, default) in ins.key_values(df.escape) {
-            let value = arg(&name).or_else(|| default.and_then(|d| expand(&d, &vars)));
-            vars.insert(name, value);
+        for (name, default) in ins.key_values() {
+            let value = arg(name).or_else(|| default.as_deref().and_then(|d| expand(d, &vars)));
+            vars.insert(name.clone(), value);
         }
     }
     vars
@@ -184,12 +184,11 @@ fn referenced(text: &str) -> Vec<&str> {
 /// A `FROM` using a global `ARG` that has no value in this build.
 fn blank_from_args(stages: &[Stage<'_>], globals: &Vars, out: &mut Findings<'_>) {
     for stage in stages {
-        if !stage.image.contains('$')
-            || expand(&stage.image, globals).is_some_and(|v| !v.is_empty())
+        if !stage.image.contains('$') || expand(stage.image, globals).is_some_and(|v| !v.is_empty())
         {
             continue;
         }
-        for name in referenced(&stage.image) {
+        for name in referenced(stage.image) {
             if let Some(None) = globals.get(name) {
                 out.push(
                     stage.from,
@@ -229,14 +228,14 @@ fn stage_and_settings(
             ));
         }
     }
-    let declared: Set<String> = df
+    let declared: Set<&str> = df
         .instructions
         .iter()
         .filter(|i| i.keyword == "ARG")
-        .flat_map(|i| i.key_values(df.escape).into_iter().map(|(k, _)| k))
+        .flat_map(|i| i.key_values().iter().map(|(k, _)| k.as_str()))
         .collect();
     for (name, _) in facts.build_args {
-        if !declared.contains(name) && !PREDEFINED_ARGS.contains(&name.as_str()) {
+        if !declared.contains(name.as_str()) && !PREDEFINED_ARGS.contains(&name.as_str()) {
             target.push(Problem::new(
                 rule::UNDECLARED_BUILD_ARG,
                 format!("/buildArgs/{name}"),
@@ -248,7 +247,7 @@ fn stage_and_settings(
         }
     }
     let Some(stage) = built else { return };
-    let Some(pinned) = stage.platform.as_deref().filter(|p| !p.contains('$')) else {
+    let Some(pinned) = stage.platform.filter(|p| !p.contains('$')) else {
         return;
     };
     let pinned = pinned.to_ascii_lowercase();
@@ -288,15 +287,12 @@ pub fn unknown_stage_message(wanted: &str, file: &str, names: &[&str]) -> String
 
 /// `build`'s refusal of a stage its Dockerfile does not have.
 pub fn check_stage(wanted: &str, file: &str, text: &str) -> Result<(), String> {
-    let names: Vec<String> = parse(text)
-        .stages()
-        .into_iter()
-        .filter_map(|s| s.name)
-        .collect();
+    let df = parse(text);
+    let stages = df.stages();
+    let names: Vec<&str> = stages.iter().filter_map(|s| s.name.as_deref()).collect();
     if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
         return Ok(());
     }
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     Err(unknown_stage_message(wanted, file, &names))
 }
 
@@ -350,20 +346,20 @@ impl Sources<'_, '_> {
     ) {
         let mut vars = Vars::default();
         for ins in stage.instructions {
-            match ins.keyword.as_str() {
+            match &*ins.keyword {
                 "ARG" => {
-                    for (name, default) in ins.key_values(escape) {
-                        let value = arg(&name).or_else(|| match default {
-                            Some(d) => expand(&d, &vars),
-                            None => globals.get(&name).cloned().flatten(),
+                    for (name, default) in ins.key_values() {
+                        let value = arg(name).or_else(|| match default {
+                            Some(d) => expand(d, &vars),
+                            None => globals.get(name).cloned().flatten(),
                         });
-                        vars.insert(name, value);
+                        vars.insert(name.clone(), value);
                     }
                 }
                 "ENV" => {
-                    for (name, value) in ins.key_values(escape) {
-                        let value = value.and_then(|v| expand(&v, &vars));
-                        vars.insert(name, value);
+                    for (name, value) in ins.key_values() {
+                        let value = value.as_deref().and_then(|v| expand(v, &vars));
+                        vars.insert(name.clone(), value);
                     }
                 }
                 "COPY" | "ADD" if ins.flag("from").is_none() => {

@@ -81,7 +81,7 @@ fn may_expand(ins: &Instruction) -> bool {
             .iter()
             .any(|f| f.value.as_deref().is_some_and(|v| v.contains('$')))
     };
-    match ins.keyword.as_str() {
+    match &*ins.keyword {
         "ENV" | "ARG" | "LABEL" | "USER" | "WORKDIR" | "VOLUME" | "STOPSIGNAL" => args,
         "COPY" | "ADD" => args || flags() || ins.heredocs.iter().any(|h| h.body.contains('$')),
         "RUN" => flags(),
@@ -93,50 +93,48 @@ fn may_expand(ins: &Instruction) -> bool {
 /// instruction other than `ARG` and `ENV`: `COPY`/`ADD` flags, operands and
 /// heredocs, `RUN --mount`, `LABEL` pairs, `VOLUME` paths, and the whole
 /// text of `USER`, `WORKDIR`, `STOPSIGNAL`.
-fn expanded_words(ins: &Instruction, escape: char) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    let flags: &[&str] = match ins.keyword.as_str() {
+fn expanded_words<'a>(ins: &'a Instruction<'_>, escape: char) -> Vec<Cow<'a, str>> {
+    let mut words: Vec<Cow<'a, str>> = Vec::new();
+    let flags: &[&str] = match &*ins.keyword {
         "COPY" | "ADD" => &["chown", "chmod"],
         "RUN" => &["mount"],
         _ => &[],
     };
     for f in &ins.flags {
-        if flags.contains(&f.name.as_str()) {
+        if flags.contains(&&*f.name) {
             if let Some(v) = f.value.as_ref().filter(|v| v.contains('$')) {
-                words.push(v.clone());
+                words.push(Cow::Borrowed(v));
             }
         }
     }
-    let whole_args = matches!(
-        ins.keyword.as_str(),
-        "ENV" | "LABEL" | "VOLUME" | "COPY" | "ADD"
-    );
-    let one_word = matches!(ins.keyword.as_str(), "USER" | "WORKDIR" | "STOPSIGNAL");
+    let whole_args = matches!(&*ins.keyword, "ENV" | "LABEL" | "VOLUME" | "COPY" | "ADD");
+    let one_word = matches!(&*ins.keyword, "USER" | "WORKDIR" | "STOPSIGNAL");
     match &ins.args {
-        Args::Exec(list) if whole_args => {
-            words.extend(list.iter().filter(|w| w.contains('$')).cloned())
-        }
+        Args::Exec(list) if whole_args => words.extend(
+            list.iter()
+                .filter(|w| w.contains('$'))
+                .map(|w| Cow::Borrowed(w.as_str())),
+        ),
         Args::Shell(text) if text.contains('$') => {
             if one_word {
-                words.push(text.clone());
+                words.push(Cow::Borrowed(text));
             } else if whole_args {
                 words.extend(
                     raw_words(text, escape)
                         .into_iter()
-                        .filter(|w| w.contains('$'))
-                        .map(Cow::into_owned),
+                        .filter(|w| w.contains('$')),
                 );
             }
         }
         _ => {}
     }
-    if matches!(ins.keyword.as_str(), "COPY" | "ADD") {
+    if matches!(&*ins.keyword, "COPY" | "ADD") {
         for h in ins
             .heredocs
             .iter()
             .filter(|h| h.expand && h.body.contains('$'))
         {
-            words.push(h.body.clone());
+            words.push(Cow::Borrowed(&h.body));
         }
     }
     words
@@ -156,7 +154,7 @@ fn undefined(ins: &Instruction, word: &str, env: &Names, escape: char, out: &mut
 }
 
 /// The names an `ARG` or `ENV` defines, with its words (`name=value`).
-fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
+fn defined_names<'a>(ins: &'a Instruction<'_>, escape: char) -> Vec<(String, Cow<'a, str>)> {
     let Args::Shell(text) = &ins.args else {
         return Vec::new();
     };
@@ -169,7 +167,7 @@ fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
         // The legacy `ENV name value`.
         return words
             .first()
-            .map(|name| (name.to_string(), text.clone()))
+            .map(|name| (name.to_string(), Cow::Borrowed(&**text)))
             .into_iter()
             .collect();
     }
@@ -182,7 +180,7 @@ fn defined_names(ins: &Instruction, escape: char) -> Vec<(String, String)> {
                 .unwrap_or("")
                 .trim_matches(['"', '\''])
                 .to_string();
-            (name, w.into_owned())
+            (name, w)
         })
         .collect()
 }
@@ -259,10 +257,7 @@ fn from_value<'g>(globals: &'g Names, name: &str) -> Option<&'g str> {
 fn from_checks(stage: &Stage<'_>, globals: &Names, escape: char, out: &mut Findings<'_>) {
     let from = stage.from;
     let mut vars = Names::default();
-    for word in [Some(stage.image.as_str()), stage.platform.as_deref()]
-        .into_iter()
-        .flatten()
-    {
+    for word in [Some(stage.image), stage.platform].into_iter().flatten() {
         for name in refs(word, escape) {
             let value = from_value(globals, name);
             if value.is_none() {
@@ -276,7 +271,7 @@ fn from_checks(stage: &Stage<'_>, globals: &Names, escape: char, out: &mut Findi
         }
     }
     if stage.image.contains('$')
-        && expand(&stage.image, &vars)
+        && expand(stage.image, &vars)
             .is_some_and(|image| image.is_empty() || reference::check(&image).is_err())
     {
         out.push(
@@ -284,11 +279,11 @@ fn from_checks(stage: &Stage<'_>, globals: &Names, escape: char, out: &mut Findi
             rule::INVALID_DEFAULT_ARG_IN_FROM,
             format!(
                 "FROM {} is no valid image with the ARG defaults",
-                quote(&stage.image)
+                quote(stage.image)
             ),
         );
     }
-    let Some(platform) = stage.platform.as_deref() else {
+    let Some(platform) = stage.platform else {
         return;
     };
     if !platform.contains('$') {

@@ -229,40 +229,66 @@ pub(crate) fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
 
 /// Split leading `--name[=value]` flags off an instruction's arguments
 /// (BuildKit's `extractBuilderFlags`): the flags and the rest of the text.
-pub(crate) fn extract_flags(text: &str) -> (Vec<Flag>, &str) {
+/// A flag without quotes or backslashes (most) is a slice of `text`.
+pub(crate) fn extract_flags(text: &str) -> (Vec<Flag<'_>>, &str) {
     let mut flags = Vec::new();
-    if !trim_start_ws(text).starts_with("--") {
-        // No flag (most instructions): nothing to walk.
-        return (flags, trim_start_ws(text));
-    }
-    let mut chars = text.char_indices().peekable();
+    let mut pos = 0;
     loop {
-        while chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {}
-        let Some(&(start, _)) = chars.peek() else {
-            return (flags, "");
-        };
-        if !text[start..].starts_with("--") {
-            return (flags, &text[start..]);
+        let rest = trim_start_ws(&text[pos..]);
+        pos = text.len() - rest.len();
+        if !rest.starts_with("--") {
+            return (flags, rest);
         }
-        let mut word = String::new();
-        let mut quote: Option<char> = None;
-        let mut end = text.len();
-        while let Some((at, c)) = chars.next() {
-            if let Some(q) = quote {
-                if c == q {
-                    quote = None;
-                } else if c == '\\' {
-                    if let Some((_, next)) = chars.next() {
-                        word.push(next);
-                    }
-                } else {
-                    word.push(c);
+        let plain = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '\\'))
+            .unwrap_or(rest.len());
+        let (word, len) = match rest[plain..].chars().next() {
+            Some(c) if !c.is_whitespace() => unquoted_flag(rest),
+            _ => (Cow::Borrowed(&rest[..plain]), plain),
+        };
+        pos += len;
+        if word == "--" {
+            return (flags, trim_start_ws(&text[pos..]));
+        }
+        flags.push(match word {
+            Cow::Borrowed(word) => {
+                let (name, value) = flag_parts(word);
+                Flag {
+                    name: Cow::Borrowed(name),
+                    value: value.map(Cow::Borrowed),
                 }
-            } else if c.is_whitespace() {
-                end = at;
-                break;
-            } else if c == '\'' || c == '"' {
-                quote = Some(c);
+            }
+            Cow::Owned(word) => {
+                let (name, value) = flag_parts(&word);
+                Flag {
+                    name: Cow::Owned(name.to_string()),
+                    value: value.map(|v| Cow::Owned(v.to_string())),
+                }
+            }
+        });
+    }
+}
+
+/// A flag word's name (without `--`) and its value after `=`, if any.
+fn flag_parts(word: &str) -> (&str, Option<&str>) {
+    let body = word.strip_prefix("--").unwrap_or(word);
+    match body.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (body, None),
+    }
+}
+
+/// The first word of `text` with its quotes and backslashes removed, and
+/// the bytes it took: quotes keep whitespace in the word, and a backslash,
+/// in quotes or not, takes the next character as it is.
+fn unquoted_flag(text: &str) -> (Cow<'_, str>, usize) {
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.char_indices();
+    while let Some((at, c)) = chars.next() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
             } else if c == '\\' {
                 if let Some((_, next)) = chars.next() {
                     word.push(next);
@@ -270,22 +296,19 @@ pub(crate) fn extract_flags(text: &str) -> (Vec<Flag>, &str) {
             } else {
                 word.push(c);
             }
+        } else if c.is_whitespace() {
+            return (Cow::Owned(word), at);
+        } else if c == '\'' || c == '"' {
+            quote = Some(c);
+        } else if c == '\\' {
+            if let Some((_, next)) = chars.next() {
+                word.push(next);
+            }
+        } else {
+            word.push(c);
         }
-        if word == "--" {
-            return (flags, text[end..].trim_start());
-        }
-        let body = word.strip_prefix("--").unwrap_or(&word);
-        flags.push(match body.split_once('=') {
-            Some((name, value)) => Flag {
-                name: name.to_string(),
-                value: Some(value.to_string()),
-            },
-            None => Flag {
-                name: body.to_string(),
-                value: None,
-            },
-        });
     }
+    (Cow::Owned(word), text.len())
 }
 
 /// A heredoc opened by a word such as `<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`.

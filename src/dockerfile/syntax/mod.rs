@@ -2,6 +2,13 @@
 //! frontend does (parser directives, comments, line continuations, exec and
 //! shell forms, flags, heredocs, CRLF, a BOM) into a [`Dockerfile`]. It never
 //! fails and never panics, whatever the input.
+//!
+//! The parsed file borrows from the text: a keyword, a flag or a shell-form
+//! argument that the text holds as it is (most do) is a slice of it, and only
+//! continuation lines, lowercase keywords and quoted flags are copied.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
 
 pub(crate) mod lex;
 mod parse;
@@ -10,13 +17,13 @@ pub use parse::parse;
 
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dockerfile {
+pub struct Dockerfile<'a> {
     /// The escape character: `\` unless an `# escape=` directive set `` ` ``.
     pub escape: char,
     /// Parser directives found at the very top (`# syntax=`, `# escape=`, `# check=`).
     pub directives: Vec<Directive>,
     /// Instructions in file order.
-    pub instructions: Vec<Instruction>,
+    pub instructions: Vec<Instruction<'a>>,
 }
 
 /// A parser directive such as `# syntax=docker/dockerfile:1`.
@@ -32,13 +39,13 @@ pub struct Directive {
 
 /// One instruction, with its continuation lines and heredocs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instruction {
+pub struct Instruction<'a> {
     /// Uppercase keyword, e.g. `FROM`.
-    pub keyword: String,
+    pub keyword: Cow<'a, str>,
     /// Leading `--name[=value]` flags.
-    pub flags: Vec<Flag>,
+    pub flags: Vec<Flag<'a>>,
     /// The arguments after the flags.
-    pub args: Args,
+    pub args: Args<'a>,
     /// Heredocs opened on the instruction's first line (`RUN`, `COPY`, `ADD` only).
     pub heredocs: Vec<Heredoc>,
     /// 1-based line where the instruction starts.
@@ -52,28 +59,64 @@ pub struct Instruction {
     /// When an empty line came inside its continuation, the 1-based line
     /// BuildKit reports that at (the last line it read); 0 otherwise.
     pub empty_continuation: usize,
+    /// The file's escape character ([`Dockerfile::escape`]).
+    pub(crate) escape: char,
+    /// [`Instruction::key_values`], worked out on the first call.
+    pub(crate) pairs: Pairs,
 }
+
+/// The `name[=value]` pairs of an instruction, split once for every rule
+/// that asks. Derived from the instruction's other fields, so it takes no
+/// part in comparing two instructions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pairs(OnceCell<Vec<(String, Option<String>)>>);
+
+impl PartialEq for Pairs {
+    fn eq(&self, _: &Pairs) -> bool {
+        true
+    }
+}
+
+impl Eq for Pairs {}
 
 /// A flag such as `--from=build` (`name` is `from`) or `--link` (no value).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
+pub struct Flag<'a> {
     /// Name without the leading `--`.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// The value after `=`, unquoted; `None` when there is no `=`.
-    pub value: Option<String>,
+    pub value: Option<Cow<'a, str>>,
+}
+
+impl Flag<'_> {
+    /// The same flag, owning its text.
+    pub fn into_owned(self) -> Flag<'static> {
+        Flag {
+            name: Cow::Owned(self.name.into_owned()),
+            value: self.value.map(|v| Cow::Owned(v.into_owned())),
+        }
+    }
 }
 
 /// An instruction's arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Args {
+pub enum Args<'a> {
     /// Exec (JSON) form `["a", "b"]`, for the instructions that accept it
     /// (`RUN`, `CMD`, `ENTRYPOINT`, `SHELL`, `COPY`, `ADD`, `VOLUME`).
     Exec(Vec<String>),
     /// Shell form: the continuation-joined text, trimmed.
-    Shell(String),
+    Shell(Cow<'a, str>),
 }
 
-impl Args {
+impl Args<'_> {
+    /// The same arguments, owning their text.
+    pub fn into_owned(self) -> Args<'static> {
+        match self {
+            Args::Exec(list) => Args::Exec(list),
+            Args::Shell(text) => Args::Shell(Cow::Owned(text.into_owned())),
+        }
+    }
+
     /// The shell-form text, if this is the shell form.
     pub fn as_shell(&self) -> Option<&str> {
         match self {
@@ -109,18 +152,18 @@ pub struct Stage<'a> {
     /// 0-based stage index.
     pub index: usize,
     /// The `FROM` instruction.
-    pub from: &'a Instruction,
+    pub from: &'a Instruction<'a>,
     /// The base image (or earlier stage name) as written; may contain `$VAR`.
-    pub image: String,
+    pub image: &'a str,
     /// The `AS name`, lowercased as BuildKit does.
-    pub name: Option<String>,
+    pub name: Option<Cow<'a, str>>,
     /// The `--platform` flag's value.
-    pub platform: Option<String>,
+    pub platform: Option<&'a str>,
     /// The stage's instructions after its `FROM`.
-    pub instructions: &'a [Instruction],
+    pub instructions: &'a [Instruction<'a>],
 }
 
-impl Dockerfile {
+impl<'a> Dockerfile<'a> {
     /// The build stages in order. Instructions before the first `FROM`
     /// (global `ARG`s) belong to no stage; see [`Dockerfile::global_instructions`].
     pub fn stages(&self) -> Vec<Stage<'_>> {
@@ -138,16 +181,14 @@ impl Dockerfile {
                 .copied()
                 .unwrap_or(self.instructions.len());
             let from = &self.instructions[at];
-            let words: Vec<&str> = from
-                .args
-                .as_shell()
-                .unwrap_or("")
-                .split_whitespace()
-                .collect();
-            let image = words.first().copied().unwrap_or("").to_string();
-            let name = match words.as_slice() {
-                [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => {
-                    Some(name.to_ascii_lowercase())
+            let mut words = from.args.as_shell().unwrap_or("").split_whitespace();
+            let image = words.next().unwrap_or("");
+            let name = match (words.next(), words.next()) {
+                (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => {
+                    Some(match name.bytes().any(|c| c.is_ascii_uppercase()) {
+                        true => Cow::Owned(name.to_ascii_lowercase()),
+                        false => Cow::Borrowed(name),
+                    })
                 }
                 _ => None,
             };
@@ -156,7 +197,7 @@ impl Dockerfile {
                 from,
                 image,
                 name,
-                platform: from.flag("platform").and_then(|f| f.value.clone()),
+                platform: from.flag("platform").and_then(|f| f.value.as_deref()),
                 instructions: &self.instructions[at + 1..next],
             });
         }
@@ -164,7 +205,7 @@ impl Dockerfile {
     }
 
     /// The instructions before the first `FROM` (normally global `ARG`s).
-    pub fn global_instructions(&self) -> &[Instruction] {
+    pub fn global_instructions(&self) -> &[Instruction<'a>] {
         let first_from = self
             .instructions
             .iter()
@@ -174,16 +215,21 @@ impl Dockerfile {
     }
 }
 
-impl Instruction {
+impl<'a> Instruction<'a> {
     /// The first flag called `name` (without `--`).
-    pub fn flag(&self, name: &str) -> Option<&Flag> {
+    pub fn flag(&self, name: &str) -> Option<&Flag<'a>> {
         self.flags.iter().find(|f| f.name == name)
     }
 
     /// The `name[=value]` pairs of an `ENV`, `ARG` or `LABEL` (both the
     /// `ENV A=b C=d` and the legacy `ENV A b c` forms), names and values
-    /// unquoted. `escape` is [`Dockerfile::escape`].
-    pub fn key_values(&self, escape: char) -> Vec<(String, Option<String>)> {
+    /// unquoted. Split on the first call, kept for the next.
+    pub fn key_values(&self) -> &[(String, Option<String>)] {
+        self.pairs.0.get_or_init(|| self.split_pairs())
+    }
+
+    fn split_pairs(&self) -> Vec<(String, Option<String>)> {
+        let escape = self.escape;
         let Args::Shell(text) = &self.args else {
             return Vec::new();
         };

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::lex::{
     extract_flags, find_ws, heredoc_marker, raw_words, trim_continuation, trim_start_ws, trim_ws,
 };
-use super::{Args, Directive, Dockerfile, Heredoc, Instruction};
+use super::{Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Pairs};
 
 /// Directives BuildKit knows; any other `# name=value` ends the directives.
 const DIRECTIVES: &[&str] = &["syntax", "escape", "check"];
@@ -65,9 +65,34 @@ fn is_comment(line: &str) -> bool {
     trim_start_ws(line).starts_with('#')
 }
 
+/// An instruction's text (continuation lines joined) split into its
+/// uppercase keyword, its flags and its arguments, slices of `joined` where
+/// the text holds them as they are. An empty keyword: nothing but space.
+fn split(joined: &str) -> (Cow<'_, str>, Vec<Flag<'_>>, Args<'_>) {
+    let joined = trim_ws(joined);
+    let (keyword, rest) = match find_ws(joined) {
+        Some(at) => joined.split_at(at),
+        None => (joined, ""),
+    };
+    let keyword = match keyword.bytes().any(|c| c.is_ascii_lowercase()) {
+        true => Cow::Owned(keyword.to_ascii_uppercase()),
+        false => Cow::Borrowed(keyword),
+    };
+    let (flags, rest) = extract_flags(rest);
+    let rest = trim_ws(rest);
+    let args = match JSON_FORM.contains(&&*keyword) && rest.starts_with('[') {
+        true => match serde_json::from_str::<Vec<String>>(rest) {
+            Ok(list) => Args::Exec(list),
+            Err(_) => Args::Shell(Cow::Borrowed(rest)),
+        },
+        false => Args::Shell(Cow::Borrowed(rest)),
+    };
+    (keyword, flags, args)
+}
+
 /// Parse a Dockerfile. Never fails: what BuildKit would reject (unknown
 /// instructions, unterminated heredocs, bad JSON) is kept as well as it can be.
-pub fn parse(text: &str) -> Dockerfile {
+pub fn parse(text: &str) -> Dockerfile<'_> {
     let lines = split_lines(text);
     let mut escape = '\\';
     let mut directives: Vec<Directive> = Vec::new();
@@ -130,26 +155,22 @@ pub fn parse(text: &str) -> Dockerfile {
         }
         // BuildKit reports an empty continuation line at the last line it read.
         let empty_continuation = if empty_line { next } else { 0 };
-        let joined = trim_ws(&joined);
-        if joined.is_empty() {
+        let (keyword, flags, args) = match joined {
+            Cow::Borrowed(joined) => split(joined),
+            Cow::Owned(joined) => {
+                let (keyword, flags, args) = split(&joined);
+                (
+                    Cow::Owned(keyword.into_owned()),
+                    flags.into_iter().map(Flag::into_owned).collect(),
+                    args.into_owned(),
+                )
+            }
+        };
+        if keyword.is_empty() {
             continue;
         }
-        let (keyword, rest) = match find_ws(joined) {
-            Some(at) => joined.split_at(at),
-            None => (joined, ""),
-        };
-        let keyword = keyword.to_ascii_uppercase();
-        let (flags, rest) = extract_flags(rest);
-        let rest = trim_ws(rest);
-        let args = match JSON_FORM.contains(&keyword.as_str()) && rest.starts_with('[') {
-            true => match serde_json::from_str::<Vec<String>>(rest) {
-                Ok(list) => Args::Exec(list),
-                Err(_) => Args::Shell(rest.to_string()),
-            },
-            false => Args::Shell(rest.to_string()),
-        };
         let mut heredocs = Vec::new();
-        if HEREDOC_FORM.contains(&keyword.as_str())
+        if HEREDOC_FORM.contains(&&*keyword)
             && matches!(args, Args::Shell(_))
             && first.as_bytes().windows(2).any(|pair| pair == b"<<")
         {
@@ -190,6 +211,8 @@ pub fn parse(text: &str) -> Dockerfile {
             start,
             end,
             empty_continuation,
+            escape,
+            pairs: Pairs::default(),
         });
     }
     Dockerfile {
