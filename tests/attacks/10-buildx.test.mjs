@@ -281,7 +281,8 @@ test('export --out /outside/dir/registry.json with dir swapped for a link into t
     fs.symlinkSync(repo.abs('docs/packaging'), swapLink);
     const before = repo.read(REGISTRY);
     const stop = path.join(repo.base, 'stop');
-    const { ended } = startSwapper(dir, swapLink, stop, SWAP_SECONDS);
+    const { ready, ended } = startSwapper(dir, swapLink, stop, SWAP_SECONDS);
+    assert.ok(await ready, 'the swapper began before the commands');
     const results = [];
     try {
       for (let i = 0; i < EXPORTS; i += 4) {

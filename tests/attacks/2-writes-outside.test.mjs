@@ -96,7 +96,8 @@ test('a folder exchanged with a symlink to outside while writers run gets no wri
     fs.symlinkSync(outsideDir, swapLink);
     const outsideBefore = snapshot(outsideDir);
     const stop = path.join(repo.base, 'stop');
-    const { ended } = startSwapper(repo.abs('docs/packaging'), swapLink, stop, SWAP_SECONDS);
+    const { ready, ended } = startSwapper(repo.abs('docs/packaging'), swapLink, stop, SWAP_SECONDS);
+    assert.ok(await ready, 'the swapper began before the commands');
     const results = [];
     for (let i = 0; i < WRITERS; i += 4) {
       results.push(...(await Promise.all([0, 1, 2, 3].map((k) => repo.runAsync(['add-service', '--id', `s${i + k}`], { env: { PACKAGING_LOCK_TIMEOUT_MS: '2000' } })))));

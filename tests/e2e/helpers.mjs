@@ -260,19 +260,35 @@ while time.monotonic() < end and not os.path.exists(stop):
     if libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) != 0:
         sys.exit('renameat2: errno %d' % ctypes.get_errno())
     n += 1
+    if n == 1:
+        print('ready', flush=True)
     time.sleep(0.0005)
 if os.path.islink(a):
     libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)
 print(n)
 `;
 
-/** Start swapping `a` (a folder) and `b` (a link); `ended` resolves to {code, swaps, stderr}. */
+/**
+ * Start swapping `a` (a folder) and `b` (a link). `ready` resolves once the
+ * first exchange is done (or the swapper has ended), so a test starts its
+ * commands only when the swapping has begun; `ended` resolves to
+ * {code, swaps, stderr}.
+ */
 export function startSwapper(a, b, stop, seconds) {
   const swapper = spawn('python3', ['-c', SWAPPER, a, b, stop, String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let swaps = '';
+  let out = '';
   let stderr = '';
-  swapper.stdout.on('data', (d) => { swaps += d; });
+  let began;
+  const ready = new Promise((resolve) => { began = resolve; });
+  swapper.stdout.on('data', (d) => {
+    out += d;
+    if (out.startsWith('ready\n')) began(true);
+  });
   swapper.stderr.on('data', (d) => { stderr += d; });
-  const ended = new Promise((resolve) => swapper.on('close', (code) => resolve({ code, swaps: Number(swaps), stderr })));
-  return { ended };
+  const ended = new Promise((resolve) => swapper.on('close', (code) => {
+    began(false);
+    const lines = out.trim().split('\n');
+    resolve({ code, swaps: Number(lines[lines.length - 1]), stderr });
+  }));
+  return { ready, ended };
 }
