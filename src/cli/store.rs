@@ -9,7 +9,7 @@
 
 use super::Failure;
 use crate::host::{EntryKind, Host};
-use crate::registry::{canonical, Registry, REGISTRY_PATH};
+use crate::registry::{canonical, Registry, Summary, REGISTRY_PATH};
 use crate::rules::registry::inspect;
 use crate::rules::Diagnostic;
 use crate::values::paths::{is_within, join};
@@ -49,31 +49,43 @@ pub struct Loaded {
 
 /// Read and parse the registry. `Ok(None)` when the file does not exist.
 /// A syntax error or a structural problem is a failure naming line and column.
-pub fn load(host: &dyn Host, root: &str) -> Result<Option<Loaded>, Failure> {
-    load_with(host, root, true)
-}
-
-/// [`load`]; without `values`, a registry in the common shape is only
-/// checked ([`canonical::check`]: every target there, its values empty), for
-/// the commands that only count targets.
 #[inline(never)]
-pub fn load_with(host: &dyn Host, root: &str, values: bool) -> Result<Option<Loaded>, Failure> {
-    let path = join(root, REGISTRY_PATH);
-    let Some(text) = host
-        .read_file(&path)
-        .map_err(|e| Failure::new(format!("cannot read {REGISTRY_PATH}: {e}")))?
-    else {
+pub fn load(host: &dyn Host, root: &str) -> Result<Option<Loaded>, Failure> {
+    let Some(text) = read(host, root)? else {
         return Ok(None);
     };
-    if !values {
-        if let Some(registry) = canonical::check(&text) {
-            return Ok(Some(Loaded { text, registry }));
-        }
-    }
     match inspect(&text) {
         Ok(registry) => Ok(Some(Loaded { text, registry })),
         Err(diagnostics) => Err(refusal(&diagnostics)),
     }
+}
+
+/// [`load`] for the commands that only count targets: a registry in the
+/// common shape is only checked ([`canonical::check`]), its targets counted
+/// and not kept; any other takes [`load`]'s path, with its refusals.
+#[inline(never)]
+pub fn summary(host: &dyn Host, root: &str) -> Result<Option<Summary>, Failure> {
+    let Some(text) = read(host, root)? else {
+        return Ok(None);
+    };
+    let summary = match canonical::check(&text) {
+        Some(summary) => summary,
+        None => match inspect(&text) {
+            Ok(registry) => {
+                let summary = Summary::of(&registry);
+                release(registry);
+                summary
+            }
+            Err(diagnostics) => return Err(refusal(&diagnostics)),
+        },
+    };
+    release(text);
+    Ok(Some(summary))
+}
+
+fn read(host: &dyn Host, root: &str) -> Result<Option<String>, Failure> {
+    host.read_file(&join(root, REGISTRY_PATH))
+        .map_err(|e| Failure::new(format!("cannot read {REGISTRY_PATH}: {e}")))
 }
 
 fn refusal(diagnostics: &[Diagnostic]) -> Failure {

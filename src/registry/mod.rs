@@ -35,6 +35,23 @@ pub struct Registry {
     pub extra: Vec<(String, Value)>,
 }
 
+/// What the commands that only count targets read of a registry (`status`):
+/// when it was updated and how many targets it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub updated_at: Option<Value>,
+    pub targets: usize,
+}
+
+impl Summary {
+    pub fn of(registry: &Registry) -> Summary {
+        Summary {
+            updated_at: registry.updated_at.clone(),
+            targets: registry.targets.len(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Target {
     pub id: Option<String>,

@@ -11,14 +11,10 @@ use serde_json::Value;
 pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
     let format = ctx.args.format().map_err(Failure::new)?;
     let initialized = ctx.kind("ops/packaging")? == EntryKind::Dir;
-    // Only counted: the targets' values are not copied.
-    let loaded = store::load_with(ctx.host, &ctx.root, false)?;
-    let targets = loaded.as_ref().map_or(0, |l| l.registry.targets.len());
-    let updated = loaded
-        .as_ref()
-        .and_then(|l| l.registry.updated_at.clone())
-        .unwrap_or(Value::Null);
-    store::release(loaded);
+    // Only counted: the targets are not kept.
+    let summary = store::summary(ctx.host, &ctx.root)?;
+    let targets = summary.as_ref().map_or(0, |s| s.targets);
+    let updated = summary.and_then(|s| s.updated_at).unwrap_or(Value::Null);
     // Written directly (no JSON map): the same bytes as serde_json's pretty
     // printer, which indents a nested value's lines by the member's depth.
     let text = match format {
