@@ -163,12 +163,13 @@ function fdPath(fd) {
 }
 
 /**
- * The bytes of the regular file `name` (relative to the current folder; `shown`
- * in messages), at most `max` of them; null when nothing is there. Opened
- * without blocking (a FIFO never hangs), checked with fstat, its real path
- * checked against the repository.
+ * Open the regular file `name` (relative to the current folder; `shown` in
+ * messages) to read at most `max` bytes of it: {fd, size}, or null when
+ * nothing is there. Opened without blocking (a FIFO never hangs), checked with
+ * fstat, its real path checked against the repository; on a refusal the file
+ * is closed again.
  */
-function readRegular(name, shown, max, nofollow) {
+function openRegular(name, shown, max, nofollow) {
   let fd;
   try {
     fd = fs.openSync(name, C.O_RDONLY | C.O_NONBLOCK | (nofollow ? C.O_NOFOLLOW : 0));
@@ -183,7 +184,20 @@ function readRegular(name, shown, max, nofollow) {
     const real = fdPath(fd);
     if (real !== null && !allowed(real, true)) throw new Error(`${shown} leads outside the repository (to ${real}); it was not read`);
     if (st.size > max) throw new Error(`${shown} is ${st.size} bytes, more than the limit of ${max} bytes`);
-    const buf = Buffer.allocUnsafe(Math.min(st.size, max) + 1);
+    return { fd, size: st.size };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+}
+
+/**
+ * Read an open file into `buf` until its end or until `buf` is full (a buffer
+ * one byte longer than the size fstat gave shows a file that grew), then
+ * close it; the number of bytes read.
+ */
+function readOpen(fd, buf, shown, max) {
+  try {
     let used = 0;
     for (;;) {
       const n = fs.readSync(fd, buf, used, buf.length - used, null);
@@ -192,8 +206,27 @@ function readRegular(name, shown, max, nofollow) {
       if (used > max) throw new Error(`${shown} is more than the limit of ${max} bytes`);
       if (used === buf.length) break;
     }
-    return buf.subarray(0, used);
+    return used;
   } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The bytes of a regular file, as openRegular and readOpen take them; null when nothing is there. */
+function readRegular(name, shown, max, nofollow) {
+  const file = openRegular(name, shown, max, nofollow);
+  if (file === null) return null;
+  const buf = Buffer.allocUnsafe(file.size + 1);
+  return buf.subarray(0, readOpen(file.fd, buf, shown, max));
+}
+
+/** The file openFile opened for readOpened: {fd, shown, max}, or null. */
+let opened = null;
+
+function closeOpened() {
+  if (opened !== null) {
+    const { fd } = opened;
+    opened = null;
     fs.closeSync(fd);
   }
 }
@@ -350,6 +383,24 @@ export const host = {
   // skill folder; `nofollow`: a symbolic link is an error (locks).
   readFile(p, max, nofollow) {
     return inFolder(p, true, null, (name) => readRegular(name, p, max, nofollow));
+  },
+  // readFile in two steps, so that the bytes go straight into the core's
+  // memory: openFile checks and opens the file and answers its size (null
+  // when nothing is there); readOpened reads it into `into`, a view of the
+  // core's memory one byte longer than that size, closes it, and answers the
+  // bytes read. One file is open at a time: a second openFile closes the first.
+  openFile(p, max, nofollow) {
+    closeOpened();
+    const file = inFolder(p, true, null, (name) => openRegular(name, p, max, nofollow));
+    if (file === null) return null;
+    opened = { fd: file.fd, shown: p, max };
+    return file.size;
+  },
+  readOpened(into) {
+    if (opened === null) throw new Error('readOpened: no file is open');
+    const { fd, shown, max } = opened;
+    opened = null;
+    return readOpen(fd, into, shown, max);
   },
   // What is at `p`, not following a symbolic link.
   entryKind(p) {

@@ -191,7 +191,8 @@ const SMALLEST_PAGES_CLASS: u32 = 3;
 /// Fresh memory for [`Pages`], in whole pages.
 pub trait Grow {
     /// `pages` new pages, the address of the first (aligned to [`PAGE`]),
-    /// or null when there is no more memory.
+    /// or null when there is no more memory. New pages hold zeros, as
+    /// `memory.grow`'s do ([`Pages`] hands them out as zeroed blocks).
     ///
     /// # Safety
     /// No other call into this source runs at the same time.
@@ -290,6 +291,20 @@ unsafe impl<G: Grow> GlobalAlloc for Pages<G> {
             state.end = fresh.add(pages * PAGE);
         }
         fresh
+    }
+
+    // A block carved from pages comes from Grow zeroed and was never handed
+    // out: only a freed block, reused, is cleared. (A file read into a
+    // zeroed buffer, `vec![0; n]`, then costs no pass over its bytes.)
+    #[inline(never)]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let reused =
+            page_class(layout).is_some_and(|c| !(*self.state.get()).free[c as usize].is_null());
+        let block = self.alloc(layout);
+        if reused && !block.is_null() {
+            ptr::write_bytes(block, 0, layout.size());
+        }
+        block
     }
 
     #[inline(never)]

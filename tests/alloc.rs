@@ -132,8 +132,8 @@ fn random_use_keeps_every_block_whole_and_apart() {
     random_use(&pool, size, &[1, 2, 4, 8, 16]);
 }
 
-/// Pages from one reserved region, as `memory.grow` hands them out: each
-/// grow continues where the last ended, until `limit` pages are out.
+/// Pages from one reserved region, as `memory.grow` hands them out (zeroed):
+/// each grow continues where the last ended, until `limit` pages are out.
 struct Region {
     base: *mut u8,
     used: Cell<usize>,
@@ -143,7 +143,7 @@ struct Region {
 impl Region {
     fn new(limit: usize) -> Region {
         let layout = Layout::from_size_align(limit * PAGE, PAGE).unwrap();
-        let base = unsafe { System.alloc(layout) };
+        let base = unsafe { System.alloc_zeroed(layout) };
         assert!(!base.is_null());
         Region {
             base,

@@ -22,7 +22,8 @@ export function makeHost() {
     env: () => undefined,
     hostname: () => 'test',
     stat: (p) => files.has(p) ? 'file' : dirs.has(p) ? 'dir' : 'missing',
-    readFile: (p) => files.has(p) ? files.get(p) : null,
+    openFile(p) { if (!files.has(p)) return null; h.opened = new TextEncoder().encode(files.get(p)); return h.opened.length; },
+    readOpened(into) { const b = h.opened; h.opened = null; const n = Math.min(b.length, into.length); into.set(b.subarray(0, n)); return n; },
     entryKind: (p) => files.has(p) ? 'file' : dirs.has(p) ? 'a folder' : 'missing',
     confine() {},
     token: () => `t${(h.tokens += 1)}`,
@@ -58,7 +59,7 @@ export function file(h, p) { return h.files.has(p) ? h.files.get(p) : undefined;
 export function out(h) { const o = h.out; h.out = ''; return o; }
 export function err(h) { const e = h.err; h.err = ''; return e; }
 export function spawned(h) { return h.spawned.join('\n'); }
-export function failingHost() { const h = makeHost(); h.readFile = () => { throw new Error('EACCES: permission denied'); }; return h; }
+export function failingHost() { const h = makeHost(); h.openFile = () => { throw new Error('EACCES: permission denied'); }; return h; }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = makeHost)]

@@ -29,11 +29,22 @@ extern "C" {
     fn hostname(this: &JsHost) -> String;
     #[wasm_bindgen(method, catch)]
     fn stat(this: &JsHost, path: &str) -> Result<String, JsValue>;
-    /// The file's bytes (a `Uint8Array`, e.g. a Node `Buffer`), its text (a
-    /// string, from hosts that decode themselves), or `null` when nothing is there.
-    /// At most `max` bytes of a regular file; `nofollow`: a symbolic link is an error.
-    #[wasm_bindgen(method, catch, js_name = readFile)]
-    fn read_file(this: &JsHost, path: &str, max: f64, nofollow: bool) -> Result<JsValue, JsValue>;
+    /// Open a file to read it with [`JsHost::read_opened`]: its size, or
+    /// `null` when nothing is there. A regular file of at most `max` bytes
+    /// only; `nofollow`: a symbolic link is an error. One file is open at a
+    /// time (a second call closes the first).
+    #[wasm_bindgen(method, catch, js_name = openFile)]
+    fn open_file(
+        this: &JsHost,
+        path: &str,
+        max: f64,
+        nofollow: bool,
+    ) -> Result<Option<f64>, JsValue>;
+    /// Read the opened file into `into` (a view of this module's memory, so
+    /// the bytes are not copied again) until its end or until `into` is
+    /// full, and close it: the number of bytes read.
+    #[wasm_bindgen(method, catch, js_name = readOpened)]
+    fn read_opened(this: &JsHost, into: &mut [u8]) -> Result<f64, JsValue>;
     #[wasm_bindgen(method, catch, js_name = entryKind)]
     fn entry_kind(this: &JsHost, path: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(method, catch)]
@@ -207,22 +218,25 @@ fn js_exit(v: JsValue) -> Result<JsExit, HostError> {
     })
 }
 
-/// The text of what `readFile` returned. Bytes are decoded here, as the Node
-/// host's `TextDecoder('utf-8', { fatal: true })` did: a leading byte order
-/// mark is dropped and invalid UTF-8 is an error naming the path. Handing
-/// bytes over is one memory copy; a JS string would be re-encoded to UTF-8 in
-/// a JavaScript loop (wasm-bindgen's string passing), about 12 ms for a
-/// 3 MB registry.
-fn file_text(path: &str, v: JsValue) -> Result<Option<String>, HostError> {
-    if v.is_null() || v.is_undefined() {
+/// The text of a file, read with `openFile` and `readOpened` straight into
+/// this module's memory: one read, no copy at the seam. Decoded here, as the
+/// Node host's `TextDecoder('utf-8', { fatal: true })` did: a leading byte
+/// order mark is dropped and invalid UTF-8 is an error naming the path.
+fn file_text(
+    host: &JsHost,
+    path: &str,
+    max: f64,
+    nofollow: bool,
+) -> Result<Option<String>, HostError> {
+    let Some(size) = host.open_file(path, max, nofollow).map_err(host_error)? else {
         return Ok(None);
-    }
-    if let Some(bytes) = v.dyn_ref::<js_sys::Uint8Array>() {
-        return decode(path, bytes.to_vec()).map(Some);
-    }
-    v.as_string()
-        .map(Some)
-        .ok_or_else(|| HostError::new(format!("{path}: readFile returned neither bytes nor text")))
+    };
+    // One byte beyond the size: a file that grew since it was opened fills it.
+    let room = (size.max(0.0).min(max) as usize).saturating_add(1);
+    let mut bytes = vec![0; room];
+    let read = host.read_opened(&mut bytes).map_err(host_error)?;
+    bytes.truncate((read.max(0.0) as usize).min(room));
+    decode(path, bytes).map(Some)
 }
 
 /// A file's bytes as text: a leading byte order mark dropped, invalid UTF-8
@@ -346,16 +360,10 @@ impl Host for JsHost {
             "PACKAGING_MAX_FILE_BYTES",
             crate::host::MAX_FILE_BYTES,
         );
-        file_text(
-            path,
-            JsHost::read_file(self, path, max, false).map_err(host_error)?,
-        )
+        file_text(self, path, max, false)
     }
     fn read_lock(&self, path: &str) -> Result<Option<String>, HostError> {
-        file_text(
-            path,
-            JsHost::read_file(self, path, 65_536.0, true).map_err(host_error)?,
-        )
+        file_text(self, path, 65_536.0, true)
     }
     fn read_files(&self, paths: &[String]) -> Vec<Result<Option<String>, HostError>> {
         let max = limit(

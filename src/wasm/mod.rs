@@ -18,7 +18,7 @@ pub(crate) fn draw_keys() {
     }
     // 32 bits of one draw (each has 52).
     let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    let mut word = || (half() << 32) | half();
+    let word = || (half() << 32) | half();
     let k0 = word();
     crate::values::hash::set_keys(k0, word());
 }
