@@ -319,6 +319,9 @@ function ended(r) {
 
 const program = (name) => (name === 'node' ? process.execPath : name);
 
+/** A child's stdio for an output that is not captured: ours, or its stdout on our stderr. */
+const stdioFor = (output) => (output === 'stderr' ? ['inherit', 2, 'inherit'] : 'inherit');
+
 // The folders Host::temp_dir made, which supervise.mjs removes when this process is stopped.
 const tempDirs = [];
 // How much longer than a limit the supervisor itself may take before it is killed.
@@ -635,18 +638,22 @@ export const host = {
   // wrapper's docker-buildx) runs on or holds a pipe open; on a signal the
   // temporary folders of Host::temp_dir are removed too. The supervisor dies
   // of SIGKILL past the limit, as a killed child would.
-  runLimited(name, args, cwd, capture, limitMs) {
+  // `output`: inherit (ours), stderr (both outputs on our stderr, as they come:
+  // nothing is kept, so nothing limits how much a build prints) or capture.
+  runLimited(name, args, cwd, output, limitMs) {
     const resolved = findProgram(program(name));
     if (resolved === null) return { notFound: true };
+    const capture = output === 'capture';
     const r = childProcess().spawnSync(process.execPath, [path.join(here, 'supervise.mjs'), String(limitMs), JSON.stringify(tempDirs), resolved, ...args], {
       cwd, timeout: limitMs + SUPERVISOR_GRACE_MS, killSignal: 'SIGKILL',
-      ...(capture ? { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 } : { stdio: 'inherit' }),
+      ...(capture ? { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 } : { stdio: stdioFor(output) }),
     });
     if (r.error && r.error.code === 'ETIMEDOUT') return { code: null, signal: 'SIGKILL', stdout: r.stdout || '', stderr: r.stderr || '' };
     if (r.status === SUPERVISED_NOT_FOUND && /^\[supervise\] not found/m.test(r.stderr || '')) return { notFound: true };
     return ended(r);
   },
   spawn: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, { cwd, stdio: 'inherit' })),
+  spawnToStderr: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, { cwd, stdio: stdioFor('stderr') })),
   capture: (name, args, cwd) => ended(childProcess().spawnSync(program(name), args, {
     cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26,
   })),

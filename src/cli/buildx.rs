@@ -12,7 +12,7 @@
 use super::options::time_limit_ms;
 use super::owned::{holds_owned, owned, Owned};
 use super::{Ctx, Failure};
-use crate::host::{EntryKind, Exit, Host};
+use crate::host::{EntryKind, Exit, Host, Output};
 use crate::plan::bake::bake_file_with;
 use crate::plan::build::shell_line;
 use crate::plan::build::Plan;
@@ -290,7 +290,7 @@ pub fn find(ctx: &mut Ctx, req: &Request, dry_run: bool) -> Result<Buildx, Failu
             candidate.program,
             &candidate.argv(vec!["version".into()]),
             &ctx.root,
-            true,
+            Output::Capture,
             PROBE_LIMIT_MS,
         )?;
         match c.exit {
@@ -326,24 +326,23 @@ pub fn find(ctx: &mut Ctx, req: &Request, dry_run: bool) -> Result<Buildx, Failu
     )))
 }
 
-/// Run one buildx process (inherited output, or captured and passed on to
-/// stderr with `--format json`); its exit as a failure naming the command.
+/// Run one buildx process (its output ours, or all of it on stderr with
+/// `--format json`, as it comes); its exit as a failure naming the command.
 fn run(ctx: &mut Ctx, bx: &Buildx, rest: Vec<String>, json: bool) -> Result<(), Failure> {
     let what = format!("{} {}", bx.shown, rest.first().map_or("", String::as_str));
     ctx.console
         .out(format!("[info] Running: {}", bx.line(&rest)));
-    if !json {
+    let output = if json {
+        ctx.console.flush_err(ctx.host);
+        Output::Stderr
+    } else {
         ctx.console.flush(ctx.host);
-    }
+        Output::Inherit
+    };
     let start = ctx.host.now_ms();
     let c = ctx
         .host
-        .run_limited(bx.program, &bx.argv(rest), &ctx.root, json, bx.limit_ms)?;
-    for text in [&c.stdout, &c.stderr] {
-        if !text.is_empty() {
-            ctx.console.err(text.strip_suffix('\n').unwrap_or(text));
-        }
-    }
+        .run_limited(bx.program, &bx.argv(rest), &ctx.root, output, bx.limit_ms)?;
     match c.exit {
         Exit::Code(0) => Ok(()),
         Exit::Code(code) => Err(Failure::new(format!("{what} failed with code {code}"))),
@@ -418,9 +417,13 @@ fn seconds(ctx: &mut Ctx, bx: &Buildx, refs: &[Option<String>]) -> Vec<Option<f6
     if let Some(b) = &bx.builder {
         rest.extend(["--builder".into(), b.clone()]);
     }
-    let listed = ctx
-        .host
-        .run_limited(bx.program, &bx.argv(rest), &ctx.root, true, PROBE_LIMIT_MS);
+    let listed = ctx.host.run_limited(
+        bx.program,
+        &bx.argv(rest),
+        &ctx.root,
+        Output::Capture,
+        PROBE_LIMIT_MS,
+    );
     let text = match listed {
         Ok(c) if c.exit == Exit::Code(0) => c.stdout,
         _ => {

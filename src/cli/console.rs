@@ -66,14 +66,20 @@ impl Console {
         std::mem::take(&mut self.out)
     }
 
+    /// Write what is buffered for stderr, keeping stdout's (a JSON result
+    /// still to come): before a program whose output goes to stderr as it comes.
+    pub fn flush_err(&mut self, host: &dyn Host) {
+        if !self.err.is_empty() {
+            host.write_stderr(&self.err);
+            self.err.clear();
+        }
+    }
+
     pub fn flush(&mut self, host: &dyn Host) {
         if !self.out.is_empty() {
             host.write_stdout(&self.out);
             self.out.clear();
         }
-        if !self.err.is_empty() {
-            host.write_stderr(&self.err);
-            self.err.clear();
-        }
+        self.flush_err(host);
     }
 }

@@ -2,7 +2,7 @@
 //! targets changed since a ref).
 
 use super::Failure;
-use crate::host::{Captured, Exit, Host, HostError};
+use crate::host::{Captured, Exit, Host, HostError, Output};
 use crate::plan::provenance::{self, GitExit, GitFacts, GitRun};
 
 /// What precedes every git command line: the repository may be an untrusted
@@ -32,7 +32,7 @@ pub fn capture(
 ) -> Result<Captured, HostError> {
     let argv: Vec<String> = SAFE.iter().chain(args).map(|s| s.to_string()).collect();
     let start = host.now_ms();
-    let mut c = host.run_limited("git", &argv, root, true, limit_ms)?;
+    let mut c = host.run_limited("git", &argv, root, Output::Capture, limit_ms)?;
     if matches!(c.exit, Exit::Signal(_)) && host.now_ms() - start >= f64::from(limit_ms) {
         c.stderr = format!(
             "git ran longer than {} s and was stopped (PACKAGING_GIT_TIMEOUT_S)\n{}",

@@ -84,6 +84,20 @@ pub enum Exit {
     NotFound,
 }
 
+/// Where the output of a program that [`Host::run_limited`] runs goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Our stdout and stderr, as it comes.
+    Inherit,
+    /// Both on our stderr, as it comes: for a command whose stdout holds
+    /// only its JSON result (`--format json`). Nothing is kept, so there is
+    /// no limit to how much the program may print, and a long build shows
+    /// its progress while it runs.
+    Stderr,
+    /// Captured and answered, for what the core reads (git, version probes).
+    Capture,
+}
+
 /// Output of a process whose stdout and stderr were captured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Captured {
@@ -223,22 +237,25 @@ pub trait Host {
     fn temp_dir(&self) -> Result<String, HostError> {
         Err(HostError::new("this host has no temporary folder"))
     }
-    /// [`Host::spawn`] (`capture` false: stdout and stderr come back empty)
-    /// or [`Host::capture`], stopped with SIGKILL when it runs longer than
-    /// `limit_ms`: then it ends as `Exit::Signal("SIGKILL")`.
+    /// [`Host::spawn`], [`Host::spawn_to_stderr`] or [`Host::capture`], as
+    /// `output` says (stdout and stderr come back empty but captured),
+    /// stopped with SIGKILL when it runs longer than `limit_ms`: then it ends
+    /// as `Exit::Signal("SIGKILL")`.
     fn run_limited(
         &self,
         program: &str,
         args: &[String],
         cwd: &str,
-        capture: bool,
+        output: Output,
         _limit_ms: u32,
     ) -> Result<Captured, HostError> {
-        if capture {
-            return self.capture(program, args, cwd);
-        }
+        let exit = match output {
+            Output::Capture => return self.capture(program, args, cwd),
+            Output::Inherit => self.spawn(program, args, cwd)?,
+            Output::Stderr => self.spawn_to_stderr(program, args, cwd)?,
+        };
         Ok(Captured {
-            exit: self.spawn(program, args, cwd)?,
+            exit,
             stdout: String::new(),
             stderr: String::new(),
         })
@@ -248,6 +265,27 @@ pub trait Host {
     fn spawn(&self, program: &str, args: &[String], cwd: &str) -> Result<Exit, HostError>;
     /// Run a program, capturing its output.
     fn capture(&self, program: &str, args: &[String], cwd: &str) -> Result<Captured, HostError>;
+    /// [`Host::spawn`] with the program's stdout on our stderr, as it comes
+    /// ([`Output::Stderr`]). This default, for hosts without processes of
+    /// their own (tests), runs [`Host::capture`] and writes both outputs to
+    /// stderr when it ends, each ending with a line break.
+    fn spawn_to_stderr(
+        &self,
+        program: &str,
+        args: &[String],
+        cwd: &str,
+    ) -> Result<Exit, HostError> {
+        let c = self.capture(program, args, cwd)?;
+        for text in [&c.stdout, &c.stderr] {
+            if !text.is_empty() {
+                self.write_stderr(text);
+                if !text.ends_with('\n') {
+                    self.write_stderr("\n");
+                }
+            }
+        }
+        Ok(c.exit)
+    }
 
     fn write_stdout(&self, text: &str);
     fn write_stderr(&self, text: &str);

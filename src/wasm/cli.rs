@@ -8,9 +8,9 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[cfg(feature = "ops")]
-use crate::host::Node;
 use crate::host::{Captured, EntryKind, Exit, Host, HostError};
+#[cfg(feature = "ops")]
+use crate::host::{Node, Output};
 
 #[wasm_bindgen]
 extern "C" {
@@ -105,6 +105,7 @@ extern "C" {
     #[cfg(feature = "ops")]
     #[wasm_bindgen(method, catch, js_name = tempDir)]
     fn temp_dir(this: &JsHost) -> Result<String, JsValue>;
+    /// `output`: `inherit`, `stderr` or `capture` ([`Output`]).
     #[cfg(feature = "ops")]
     #[wasm_bindgen(method, catch, js_name = runLimited)]
     fn run_limited(
@@ -112,8 +113,17 @@ extern "C" {
         program: &str,
         args: Vec<String>,
         cwd: &str,
-        capture: bool,
+        output: &str,
         limit_ms: u32,
+    ) -> Result<JsValue, JsValue>;
+    /// [`JsHost::spawn`] with the program's stdout on our stderr.
+    #[cfg(feature = "ops")]
+    #[wasm_bindgen(method, catch, js_name = spawnToStderr)]
+    fn spawn_to_stderr(
+        this: &JsHost,
+        program: &str,
+        args: Vec<String>,
+        cwd: &str,
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn spawn(
@@ -455,10 +465,15 @@ impl Host for JsHost {
         program: &str,
         args: &[String],
         cwd: &str,
-        capture: bool,
+        output: Output,
         limit_ms: u32,
     ) -> Result<Captured, HostError> {
-        let v = JsHost::run_limited(self, program, args.to_vec(), cwd, capture, limit_ms)
+        let output = match output {
+            Output::Inherit => "inherit",
+            Output::Stderr => "stderr",
+            Output::Capture => "capture",
+        };
+        let v = JsHost::run_limited(self, program, args.to_vec(), cwd, output, limit_ms)
             .map_err(host_error)?;
         let r = js_exit(v)?;
         Ok(Captured {
@@ -469,6 +484,16 @@ impl Host for JsHost {
     }
     fn spawn(&self, program: &str, args: &[String], cwd: &str) -> Result<Exit, HostError> {
         let v = JsHost::spawn(self, program, args.to_vec(), cwd).map_err(host_error)?;
+        Ok(js_exit(v)?.exit())
+    }
+    #[cfg(feature = "ops")]
+    fn spawn_to_stderr(
+        &self,
+        program: &str,
+        args: &[String],
+        cwd: &str,
+    ) -> Result<Exit, HostError> {
+        let v = JsHost::spawn_to_stderr(self, program, args.to_vec(), cwd).map_err(host_error)?;
         Ok(js_exit(v)?.exit())
     }
     fn capture(&self, program: &str, args: &[String], cwd: &str) -> Result<Captured, HostError> {

@@ -17,9 +17,20 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 // FAKE_MODE: ok (metadata from FAKE_META), fail (exit 1, no metadata), garbage
 // (exit 0, metadata that is not JSON), slow (no exec: a grandchild that writes
-// FAKE_MARKER after FAKE_SLEEP seconds, waited for).
+// FAKE_MARKER after FAKE_SLEEP seconds, waited for); and, for a plain
+// \`docker build\` (the helper's) as for buildx: live (a line, then a wait of at
+// most 20 s for the file FAKE_GO, exit 4 without it) and chatty (FAKE_MIB MiB of
+// progress lines), each then as ok.
 const FAKE_DOCKER = `#!/bin/sh
 printf '%s\\n' "$*" >> "$FAKE_LOG"
+speak() {
+  case "$FAKE_MODE" in
+    live) echo "fake: step 1 of 2"; n=0
+      while [ ! -e "$FAKE_GO" ]; do n=$((n + 1)); [ $n -gt 200 ] && exit 4; sleep 0.1; done ;;
+    chatty) yes 'fake: a line of build progress, over and over again' | head -c $((FAKE_MIB * 1048576)); echo ;;
+  esac
+}
+if [ "$1" = build ]; then speak; exit 0; fi
 [ "$1" = buildx ] || exit 2
 case "$2" in
   version) echo "github.com/docker/buildx v0.36.1 fake"; exit 0 ;;
@@ -31,6 +42,7 @@ meta=""; prev=""
 for a in "$@"; do [ "$prev" = "--metadata-file" ] && meta="$a"; prev="$a"; done
 case "$FAKE_MODE" in
   ok) printf '%s' "$FAKE_META" > "$meta"; exit 0 ;;
+  live|chatty) speak; printf '%s' "$FAKE_META" > "$meta"; exit 0 ;;
   fail) exit 1 ;;
   garbage) printf 'not json {' > "$meta"; exit 0 ;;
   slow) sh -c 'sleep "$FAKE_SLEEP"; echo pushed > "$FAKE_MARKER"'; exit 0 ;;
@@ -265,6 +277,46 @@ test('unreadable metadata with --format json keeps the targets (unknown) beside 
     repo.cleanup();
   }
 });
+
+// 9. With --format json the engine's output goes to stderr as it comes, however
+// much of it there is: a build's progress is seen while it runs (the engine
+// waits for the test to have seen its first line), and more output than a
+// captured pipe may hold (64 MiB) neither fails the build nor is lost.
+for (const [engine, args] of [
+  ['buildx', ['build-all', '--engine', 'buildx', '--no-provenance', '--push', '--format', 'json']],
+  ['the helper (docker)', ['build', '--target', 'a', '--engine', 'docker', '--no-provenance', '--format', 'json']],
+]) {
+  test(`--format json with ${engine}: the engine's output is on stderr while it runs`, async () => {
+    const { repo, env } = buildxRepo(['a']);
+    try {
+      const go = path.join(repo.base, 'go');
+      const r = await repo.runAsync(args, {
+        env: env({ FAKE_MODE: 'live', FAKE_GO: go }),
+        onStderr: (text) => { if (text.includes('fake: step 1 of 2')) fs.writeFileSync(go, ''); },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).ok, true);
+      assert.ok(fs.existsSync(go), 'the engine\'s first line was seen before it ended');
+      assert.doesNotMatch(r.stdout, /fake: step/);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test(`--format json with ${engine}: 80 MiB of engine output all reach stderr, and the result holds`, async () => {
+    const { repo, env } = buildxRepo(['a']);
+    try {
+      const r = await repo.runAsync(args, { env: env({ FAKE_MODE: 'chatty', FAKE_MIB: '80' }) });
+      assert.equal(r.code, 0, r.stderr.slice(-2000));
+      const v = JSON.parse(r.stdout);
+      assert.equal(v.ok, true);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('fake: a line of build progress'));
+      assert.ok(lines.length * 52 >= 80 * 1048576 - 52, `all the engine's lines are on stderr (${lines.length})`);
+    } finally {
+      repo.cleanup();
+    }
+  });
+}
 
 // 2. export --out outside, its folder swapped for a link into docs/packaging
 // while the command runs (rename-exchange). Bounded: at most SWAP_SECONDS of

@@ -174,14 +174,17 @@ export function makeRepo({ templates = false, fakeDocker = false } = {}) {
         spawnSync(process.execPath, [CTL, ...args], { cwd, env: env(extra), encoding: 'utf8', timeout }),
       );
     },
-    /** Run the CLI as a child process; resolves when it ends. */
-    runAsync(args, { env: extra = {} } = {}) {
+    /**
+     * Run the CLI as a child process; resolves when it ends. `onStderr`, if
+     * given, is called with all of stderr so far each time more comes.
+     */
+    runAsync(args, { env: extra = {}, onStderr } = {}) {
       return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [CTL, ...args], { cwd: root, env: env(extra) });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-        child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+        child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; onStderr?.(stderr); });
         child.on('error', reject);
         child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
       });

@@ -95,8 +95,8 @@ fn prepare(ctx: &Ctx, target: &Target, opts: &Options) -> Result<Plan, Failure> 
 }
 
 /// Run (or, with `--dry-run`, print) one build; `exit` gets the helper's
-/// exit code when it ran. With `--format json` the helper's output is
-/// captured and passed on to stderr, so that stdout holds only the result.
+/// exit code when it ran. With `--format json` all of the helper's output
+/// goes to stderr as it comes, so that stdout holds only the result.
 fn execute(
     ctx: &mut Ctx,
     mut plan: Plan,
@@ -114,13 +114,8 @@ fn execute(
     ctx.console
         .out(format!("[info] Running: node {}", shell_line(&args)));
     let ended = if opts.json {
-        let c = ctx.host.capture("node", &args, &ctx.root)?;
-        for text in [&c.stdout, &c.stderr] {
-            if !text.is_empty() {
-                ctx.console.err(text.strip_suffix('\n').unwrap_or(text));
-            }
-        }
-        c.exit
+        ctx.console.flush_err(ctx.host);
+        ctx.host.spawn_to_stderr("node", &args, &ctx.root)?
     } else {
         ctx.console.flush(ctx.host);
         ctx.host.spawn("node", &args, &ctx.root)?
