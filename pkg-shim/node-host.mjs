@@ -319,8 +319,11 @@ function ended(r) {
 
 const program = (name) => (name === 'node' ? process.execPath : name);
 
-/** A child's stdio for an output that is not captured: ours, or its stdout on our stderr. */
-const stdioFor = (output) => (output === 'stderr' ? ['inherit', 2, 'inherit'] : 'inherit');
+/**
+ * A child's stdio for an output that is not captured: ours, or (stderr) its
+ * stdout on our stderr and no standard input, as when it was captured.
+ */
+const stdioFor = (output) => (output === 'stderr' ? ['ignore', 2, 'inherit'] : 'inherit');
 
 // The folders Host::temp_dir made, which supervise.mjs removes when this process is stopped.
 const tempDirs = [];
