@@ -670,16 +670,33 @@ const OLDEST = [22, 12];
 
 /** The module with every command (see scripts/build.mjs, MODULES). */
 const OPS_MODULE = 'ctl_packaging_ops';
-/** What the registry module answers for a command only the ops module has (src/cli/mod.rs). */
-const IN_OPS_MODULE = -1;
+/** The registry module and the writers (see scripts/build.mjs, MODULES). */
+const WRITE_MODULE = 'ctl_packaging_write';
 /**
- * The commands only the ops module has (the core's OPS_COMMANDS, src/cli/mod.rs;
- * tests/shim.rs holds the two equal): `runCli` goes to the ops module at once
- * for them, without loading the registry module first to be handed over
- * (some 11M instructions of a writer's 170M). Anything else still asks the
- * registry module, which hands over what it does not have.
+ * What a module answers for a command it does not carry (src/cli/mod.rs):
+ * the module that carries it.
  */
-const OPS_COMMANDS = ['init', 'add', 'add-service', 'add-job', 'add-app', 'remove', 'build', 'build-all', 'export', 'install', 'materialize', 'uninstall', 'verify'];
+const HANDED_TO = new Map([
+  [-1, OPS_MODULE],
+  [-2, WRITE_MODULE],
+]);
+/**
+ * The commands that go to a module other than the registry module at once
+ * (the core's OPS_COMMANDS and WRITE_COMMANDS, src/cli/mod.rs; tests/shim.rs
+ * holds them equal), without loading the registry module first to be handed
+ * over (some 11M instructions of a writer's 170M). Anything else still asks
+ * the registry module, which hands over what it does not carry.
+ */
+const OPS_COMMANDS = ['init', 'build', 'build-all', 'export', 'install', 'materialize', 'uninstall', 'verify'];
+const WRITE_COMMANDS = ['add', 'add-service', 'add-job', 'add-app', 'remove'];
+
+/** The module that runs `argv` first. */
+function firstModule(module, entry, argv) {
+  if (entry !== 'runCli' || module === OPS_MODULE) return module;
+  if (OPS_COMMANDS.includes(argv[0])) return OPS_MODULE;
+  if (WRITE_COMMANDS.includes(argv[0])) return WRITE_MODULE;
+  return module;
+}
 
 let tuned = false;
 /**
@@ -738,7 +755,8 @@ async function load(module) {
 /**
  * Run one command line with the core entry point `entry` (`runCli`, `runProjectState`)
  * of `module` (the wasm next to this file) against the host, and exit with its code.
- * A command the module hands over runs with the ops module instead.
+ * A command the module hands over (one it was built without) runs with the
+ * module that carries it instead.
  */
 export async function main(name, entry, module) {
   const [major, minor] = process.versions.node.split('.').map(Number);
@@ -750,12 +768,17 @@ export async function main(name, entry, module) {
   let code;
   try {
     const argv = process.argv.slice(2);
-    const ops = module === OPS_MODULE || (entry === 'runCli' && OPS_COMMANDS.includes(argv[0]));
-    if (ops || !smallRegistryHere(argv)) tuneV8();
-    code = ops && module !== OPS_MODULE ? IN_OPS_MODULE : (await load(module))[entry](argv, host);
-    if (code === IN_OPS_MODULE && module !== OPS_MODULE) {
-      tuneV8();
-      code = (await load(OPS_MODULE))[entry](argv, host);
+    const runIn = async (current) => {
+      if (current === OPS_MODULE || !smallRegistryHere(argv)) tuneV8();
+      return (await load(current))[entry](argv, host);
+    };
+    const first = firstModule(module, entry, argv);
+    code = await runIn(first);
+    // At most one hand-over: the module a command is handed to carries it.
+    const next = HANDED_TO.get(code);
+    if (next !== undefined) {
+      code = next === first ? code : await runIn(next);
+      if (HANDED_TO.has(code)) throw new Error(`${next} handed ${argv[0]} over (${code})`);
     }
   } catch (e) {
     writeAll(2, `[error] internal error in ${name}: ${(e && e.stack) || e}\n`);

@@ -93,12 +93,13 @@ const NODE = process.execPath;
 // ---------------------------------------------------------------------------------------------
 // Repositories
 
-/** Whether the dist/packaging folder `dist` holds the CLI entry and both modules. */
-const isBuilt = (dist) => ['ctl-packaging.mjs', 'ctl_packaging_bg.wasm', 'ctl_packaging_ops_bg.wasm']
-  .every((f) => fs.existsSync(path.join(dist, 'scripts', f)));
+/** Whether the dist/packaging folder `dist` holds the CLI entry and the modules named. */
+// An older build (one to compare against) may have no writers module: it needs only the two.
+const isBuilt = (dist, modules = ['ctl_packaging', 'ctl_packaging_ops']) =>
+  ['ctl-packaging.mjs', ...modules.map((m) => `${m}_bg.wasm`)].every((f) => fs.existsSync(path.join(dist, 'scripts', f)));
 
 function ensureBuilt() {
-  if (!isBuilt(DIST)) {
+  if (!isBuilt(DIST, ['ctl_packaging', 'ctl_packaging_write', 'ctl_packaging_ops'])) {
     log('dist/packaging is missing: building');
     execFileSync(NODE, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   }
@@ -319,13 +320,14 @@ console.log('[ok] ' + bytes);
   'empty.mjs': '',
   'v8-flags.mjs': "process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-lazy-validation');\n",
   'registry-start.mjs': startScript('ctl_packaging', false),
+  'write-start.mjs': startScript('ctl_packaging_write', false),
   'ops-start.mjs': startScript('ctl_packaging_ops', true),
 };
 
 /**
  * The shim's start-up with one module and no command, as node-host.mjs's main() does it:
- * the host, V8's flags where the shim sets them (the ops module; the registry module goes
- * without them on a small registry), the glue, the module compiled and instantiated.
+ * the host, V8's flags where the shim sets them (the ops module; the registry and writers
+ * modules go without them on a small registry), the glue, the module compiled and instantiated.
  * What every command of that module pays before its first line.
  */
 function startScript(module, flags) {
@@ -435,9 +437,11 @@ function startFloor(dir, scripts, rounds, warm) {
     () => run([path.join(scripts, 'v8-flags.mjs')], dir).ms,
     () => run([path.join(scripts, 'registry-start.mjs')], dir).ms,
     () => run([path.join(scripts, 'ops-start.mjs')], dir).ms,
+    () => run([path.join(scripts, 'write-start.mjs')], dir).ms,
   ];
   const [ms] = alternate([{ sides }], rounds, warm);
   return {
+    writeStart: { ratio: stats(ratios(ms[7], ms[0])), ms: stats(ms[7]) },
     v8Flags: { ratio: stats(ratios(ms[4], ms[0])), ms: stats(ms[4]) },
     registryStart: { ratio: stats(ratios(ms[5], ms[0])), ms: stats(ms[5]) },
     opsStart: { ratio: stats(ratios(ms[6], ms[0])), ms: stats(ms[6]) },
@@ -802,7 +806,7 @@ async function main() {
         }
         if (!QUICK && !args.has('--no-callgrind') && HAS_VALGRIND && (n === 6 || n === 10000)) {
           log(`${sizeName(n)}: counting instructions (callgrind)`);
-          work[n] = countWork(dir, scripts, n === 6 ? ['empty.mjs', 'v8-flags.mjs', 'registry-start.mjs', 'ops-start.mjs'] : ['exists.mjs', 'open-read.mjs', 'read.mjs']);
+          work[n] = countWork(dir, scripts, n === 6 ? ['empty.mjs', 'v8-flags.mjs', 'registry-start.mjs', 'write-start.mjs', 'ops-start.mjs'] : ['exists.mjs', 'open-read.mjs', 'read.mjs']);
         }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -883,6 +887,7 @@ async function main() {
     L.push(`| \`node empty.mjs\` (an ES module entry that does nothing) | ${msCell(sfloor.emptyMjs.ms)} | ${ratioCell(sfloor.emptyMjs.ratio)} |`);
     L.push(`| \`node v8-flags.mjs\` (an ES module entry that loads \`node:v8\` and sets one V8 flag, as the shim does for the ops module and for a registry of 64 KiB or more) | ${msCell(sfloor.v8Flags.ms)} | ${ratioCell(sfloor.v8Flags.ratio)} |`);
     L.push(`| \`node registry-start.mjs\` (the shim's start-up with the registry module, no command: the host, the glue, the module compiled and instantiated) | ${msCell(sfloor.registryStart.ms)} | ${ratioCell(sfloor.registryStart.ratio)} |`);
+    L.push(`| \`node write-start.mjs\` (the same with the writers module, which the writers run with) | ${msCell(sfloor.writeStart.ms)} | ${ratioCell(sfloor.writeStart.ratio)} |`);
     L.push(`| \`node ops-start.mjs\` (the same with the ops module, after V8's flags) | ${msCell(sfloor.opsStart.ms)} | ${ratioCell(sfloor.opsStart.ratio)} |`);
     L.push(`| ours, \`list\` | ${msCell(sfloor.oursList.ms)} | ${ratioCell(sfloor.oursList.ratio)} |`);
   }

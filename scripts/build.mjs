@@ -3,16 +3,17 @@
 //
 //   node scripts/build.mjs [--wasm-only]
 //
-// 1. scripts/setup.sh (fast when all is there); then, for each of the two modules (the
-//    registry module ctl_packaging and the ops module ctl_packaging_ops, see MODULES):
+// 1. scripts/setup.sh (fast when all is there); then, for each of the three modules (the
+//    registry module ctl_packaging, the writers module ctl_packaging_write and the ops
+//    module ctl_packaging_ops, see MODULES):
 //    cargo build --release --target wasm32-unknown-unknown with the toolchain setup.sh
 //    chose (target/toolchain.env);
 // 2. wasm-bindgen --target web (one glue for Node and browsers: the Node shim calls initSync),
 //    renamed <module>.mjs: ES module syntax in a .js file is an ES module only where the
 //    nearest package.json says "type": "module" (a host repository's rarely does), and
 //    finding that out costs Node a lookup per load;
-// 3. wasm-opt with single-caller inlining limited (-Oz for the registry module, -O2 for the
-//    ops module: MODULES; binaryen pinned in package.json, else a wasm-opt on PATH, else
+// 3. wasm-opt with single-caller inlining limited (-Oz for the registry and writers
+//    modules, -O3 for the ops module: MODULES; binaryen pinned in package.json, else a wasm-opt on PATH, else
 //    skipped),
 //    then a load check of glue + optimized module in this Node;
 //    result in target/pkg/ (<module>.mjs, <module>_bg.wasm);
@@ -116,14 +117,19 @@ if (buildStd.length) {
 }
 
 // ---------------------------------------------------------------- modules
-// Two modules from the one crate (Cargo feature "ops"):
-//   ctl_packaging      registry commands, the JS API and the browser page (no "ops");
-//   ctl_packaging_ops  everything: build, build-all, export, install, materialize and
-//                      the project-state controller. The CLI shim loads it only when the
-//                      registry module hands a command over (src/commands/mod.rs).
-// Each has its own cargo target folder, so that neither rebuild undoes the other.
-// The registry module is built for size (opt-level "z", wasm-opt -Oz: it has a budget of
-// 250,000 bytes, and its commands are short). The ops module runs verify, whose work grows
+// Three modules from the one crate (Cargo features "writers" and "ops"):
+//   ctl_packaging        registry commands, the JS API and the browser page (no feature);
+//   ctl_packaging_write  the same and the writers: add, add-service, add-job, add-app,
+//                        remove ("writers");
+//   ctl_packaging_ops    everything: init, verify, build, build-all, export, install,
+//                        uninstall, materialize and the project-state controller ("ops").
+// The CLI shim loads the one a command needs (pkg-shim/node-host.mjs, firstModule); a
+// module hands over a command it does not carry (src/cli/mod.rs, IN_OPS_MODULE).
+// Each has its own cargo target folder, so that no rebuild undoes another.
+// The registry and writers modules are built for size (opt-level "z", wasm-opt -Oz): the
+// registry module has a budget of 250,000 bytes, and their commands are short; a writer
+// in a module a third the size of the ops module starts without V8's flags on a small
+// registry, as list does (docs/performance.md). The ops module runs verify, whose work grows
 // with the number of Dockerfiles: it is built for speed, every crate and std at opt-level 2
 // (std keeps its optimize_for_size algorithms), wasm-opt -O3. On 1,000 twenty-line
 // Dockerfiles verify then runs 584M instructions, against 608M with only this crate at
@@ -133,6 +139,7 @@ if (buildStd.length) {
 const SPEED = ["--config", "profile.release.opt-level=2"];
 const MODULES = [
   { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: WASM_OPT_PASSES },
+  { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers"], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: WASM_OPT_PASSES },
   { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", "--one-caller-inline-max-function-size=400"] },
 ];
 

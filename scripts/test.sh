@@ -4,10 +4,10 @@
 #   bash scripts/test.sh
 #
 # Stages, in order; the first failure stops the run:
-#   lint        cargo fmt --check; cargo clippy --all-targets -- -D warnings (also without
-#               the ops feature, as the registry module is built)
-#   native      cargo test (rustup's toolchain, target/); the library's tests again without
-#               the ops feature
+#   lint        cargo fmt --check; cargo clippy --all-targets -- -D warnings (also as the
+#               registry module and the writers module are built: without the ops feature)
+#   native      cargo test (rustup's toolchain, target/); the library's tests again as the
+#               registry module and the writers module are built
 #   wasm        cargo test --target wasm32-unknown-unknown --test wasm_node (wasm-bindgen-test, Node)
 #   wasm-browser  the same for --test wasm_browser, in headless Chromium (chromedriver)
 #   build       node scripts/build.mjs (dist/packaging/)
@@ -90,15 +90,17 @@ fi
 echo "==== [test] setup: bash scripts/setup.sh --test-deps"
 bash scripts/setup.sh --test-deps
 
-stage lint "cargo fmt --check; cargo clippy --all-targets -- -D warnings (with and without the ops feature)"
+stage lint "cargo fmt --check; cargo clippy --all-targets -- -D warnings (and as each module is built)"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
+cargo clippy --lib --no-default-features --features writers -- -D warnings
 stage_ok
 
-stage native "cargo test; cargo test --lib --no-default-features"
+stage native "cargo test; cargo test --lib as the registry and writers modules are built"
 cargo test
 cargo test --lib --no-default-features
+cargo test --lib --no-default-features --features writers
 stage_ok
 
 stage wasm "cargo test --target wasm32-unknown-unknown --test wasm_node (wasm-bindgen-test-runner, Node)"

@@ -29,14 +29,13 @@ use crate::values::paths::join;
 use crate::values::text::quote;
 use console::Console;
 
+/// The commands that change the registry and nothing else: the writers
+/// module carries them (the `writers` feature), and the ops module.
+pub const WRITE_COMMANDS: [&str; 5] = ["add", "add-service", "add-job", "add-app", "remove"];
+
 /// The commands that only the ops module carries (the `ops` feature).
-pub const OPS_COMMANDS: [&str; 13] = [
+pub const OPS_COMMANDS: [&str; 8] = [
     "init",
-    "add",
-    "add-service",
-    "add-job",
-    "add-app",
-    "remove",
     "build",
     "build-all",
     "export",
@@ -50,6 +49,10 @@ pub const OPS_COMMANDS: [&str; 13] = [
 /// [`OPS_COMMANDS`] in a module built without them: the shim then runs the
 /// same command line with the ops module. Never a process exit code.
 pub const IN_OPS_MODULE: i32 = -1;
+
+/// The same for a command of [`WRITE_COMMANDS`] in the registry module: the
+/// shim then runs it with the writers module.
+pub const IN_WRITE_MODULE: i32 = -2;
 
 /// What a command has to work with.
 pub struct Ctx<'a> {
@@ -123,6 +126,10 @@ fn run_line<S: AsRef<str>>(host: &dyn Host, argv: &[S], console: &mut Console) -
     #[cfg(not(feature = "ops"))]
     if OPS_COMMANDS.contains(&command.name) {
         return IN_OPS_MODULE;
+    }
+    #[cfg(not(feature = "writers"))]
+    if WRITE_COMMANDS.contains(&command.name) {
+        return IN_WRITE_MODULE;
     }
     let args = match Args::parse(command, rest) {
         Ok(args) => args,
@@ -260,15 +267,15 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
         #[cfg(feature = "ops")]
         "init" => commands::init::run(ctx),
         "list" => commands::list::run(ctx),
-        #[cfg(feature = "ops")]
+        #[cfg(feature = "writers")]
         "add" => commands::add::run(ctx, None),
-        #[cfg(feature = "ops")]
+        #[cfg(feature = "writers")]
         "add-service" => commands::add::run(ctx, Some("service")),
-        #[cfg(feature = "ops")]
+        #[cfg(feature = "writers")]
         "add-job" => commands::add::run(ctx, Some("job")),
-        #[cfg(feature = "ops")]
+        #[cfg(feature = "writers")]
         "add-app" => commands::add::run(ctx, Some("app")),
-        #[cfg(feature = "ops")]
+        #[cfg(feature = "writers")]
         "remove" => commands::remove::run(ctx),
         "status" => commands::status::run(ctx),
         #[cfg(feature = "ops")]
@@ -341,15 +348,19 @@ mod tests {
     use super::*;
     use crate::host::memory::MemHost;
 
-    /// Without the ops feature, an ops command is handed over untouched:
-    /// the sentinel, no output, nothing written.
+    /// A command that a module was built without is handed over untouched:
+    /// the sentinel of the module that has it, no output, nothing written.
     #[cfg(not(feature = "ops"))]
     #[test]
-    fn ops_commands_are_handed_to_the_ops_module() {
+    fn commands_missing_here_are_handed_over() {
         let host = MemHost::new("/repo");
         host.add_dir("/repo");
         for cmd in OPS_COMMANDS {
             assert_eq!(run(&host, &[cmd, "--dry-run"]), IN_OPS_MODULE, "{cmd}");
+        }
+        #[cfg(not(feature = "writers"))]
+        for cmd in WRITE_COMMANDS {
+            assert_eq!(run(&host, &[cmd, "--dry-run"]), IN_WRITE_MODULE, "{cmd}");
         }
         assert_eq!(host.stdout(), "");
         assert_eq!(host.stderr(), "");
@@ -357,16 +368,20 @@ mod tests {
         assert_eq!(run(&host, &["status"]), 0);
     }
 
-    /// With it, every ops command is a command (never "Unknown command",
-    /// never the sentinel).
-    #[cfg(feature = "ops")]
+    /// Every command a module carries is a command there (never "Unknown
+    /// command", never a sentinel): the writers in the writers module, all of
+    /// them in the ops module.
+    #[cfg(feature = "writers")]
     #[test]
-    fn the_ops_module_runs_every_ops_command() {
-        for cmd in OPS_COMMANDS {
+    fn a_module_runs_every_command_it_carries() {
+        let carried = WRITE_COMMANDS.iter();
+        #[cfg(feature = "ops")]
+        let carried = carried.chain(OPS_COMMANDS.iter());
+        for cmd in carried {
             let host = MemHost::new("/repo");
             host.add_dir("/repo");
             let code = run(&host, &[cmd, "--dry-run"]);
-            assert_ne!(code, IN_OPS_MODULE, "{cmd}");
+            assert!(code >= 0, "{cmd}: {code}");
             assert!(!host.stderr().contains("Unknown command"), "{cmd}");
         }
     }

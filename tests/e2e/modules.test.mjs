@@ -1,9 +1,10 @@
-// The two wasm modules (scripts/build.mjs, MODULES): the commands that read
+// The three wasm modules (scripts/build.mjs, MODULES): the commands that read
 // the registry (list, status, help, version) run with the registry module alone;
-// the ones that change it (init, add*, remove), verify, build, build-all, export,
-// install, uninstall and materialize (and the project-state controller) load the
-// ops module. Proved by running the commands from a copy of the scripts folder
-// that has no ops module at all, next to the complete one.
+// the writers (add, add-service, add-job, add-app, remove) with the writers
+// module alone; init, verify, build, build-all, export, install, uninstall and
+// materialize (and the project-state controller) load the ops module. Proved by
+// running the commands from copies of the scripts folder that lack a module,
+// next to the complete one.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,14 +15,16 @@ import { test } from 'node:test';
 import { CTL, makeRepo } from './helpers.mjs';
 
 const SCRIPTS = path.dirname(CTL);
-const OPS_FILES = ['ctl_packaging_ops.mjs', 'ctl_packaging_ops_bg.wasm'];
+const filesOf = (module) => [`${module}.mjs`, `${module}_bg.wasm`];
+const WRITE_FILES = filesOf('ctl_packaging_write');
+const OPS_FILES = filesOf('ctl_packaging_ops');
 
-/** A copy of the scripts folder without the ops module, inside the test's base folder. */
-function registryOnly(repo) {
-  const dir = path.join(repo.base, 'registry-only');
+/** A copy of the scripts folder without the files `left`, inside the test's base folder. */
+function without(repo, left, label) {
+  const dir = path.join(repo.base, label);
   fs.mkdirSync(dir);
   for (const name of fs.readdirSync(SCRIPTS)) {
-    if (!OPS_FILES.includes(name)) fs.copyFileSync(path.join(SCRIPTS, name), path.join(dir, name));
+    if (!left.includes(name)) fs.copyFileSync(path.join(SCRIPTS, name), path.join(dir, name));
   }
   return path.join(dir, 'ctl-packaging.mjs');
 }
@@ -29,15 +32,15 @@ function registryOnly(repo) {
 const run = (repo, ctl, args) =>
   spawnSync(process.execPath, [ctl, ...args], { cwd: repo.root, env: repo.env(), encoding: 'utf8' });
 
-test('both modules are built and shipped', () => {
-  for (const name of ['ctl_packaging.mjs', 'ctl_packaging_bg.wasm', ...OPS_FILES]) {
+test('the three modules are built and shipped', () => {
+  for (const name of [...filesOf('ctl_packaging'), ...WRITE_FILES, ...OPS_FILES]) {
     assert.ok(fs.statSync(path.join(SCRIPTS, name)).size > 0, name);
   }
 });
 
 test('the commands that read the registry need only the registry module, and say the same', () => {
   const repo = makeRepo({ templates: true });
-  const lite = registryOnly(repo);
+  const lite = without(repo, [...WRITE_FILES, ...OPS_FILES], 'registry-only');
   try {
     for (const args of [['init'], ['add-service', '--id', 'api', '--module', 'apps/backend'], ['add-job', '--id', 'cron-task', '--module', 'jobs/cron']]) {
       assert.equal(run(repo, CTL, args).status, 0, args.join(' '));
@@ -67,30 +70,72 @@ test('the commands that read the registry need only the registry module, and say
   }
 });
 
-test('ops commands load the ops module, and only they do', () => {
+/** `text` with the times a writer records (ISO 8601, quoted) replaced. */
+const untimed = (text) => text.replace(/"\d{4}-\d\d-\d\dT[^"]*"/g, '"<time>"');
+
+test('the writers need only the writers module, and write what the complete folder writes', () => {
+  const a = makeRepo({ templates: true });
+  const b = makeRepo({ templates: true });
+  const writersOnly = without(a, OPS_FILES, 'no-ops');
+  try {
+    for (const repo of [a, b]) assert.equal(run(repo, CTL, ['init']).status, 0);
+    const steps = [
+      ['add-service', '--id', 'api', '--module', 'apps/backend'],
+      ['add-job', '--id', 'cron-task', '--module', 'jobs/cron'],
+      ['add-app', '--id', 'web', '--format', 'json'],
+      ['add', '--id', 'worker', '--type', 'job'],
+      ['add-service', '--id', 'api'],
+      ['remove', '--id', 'cron-task'],
+      ['remove', '--id', 'cron-task', '--format', 'json'],
+    ];
+    for (const args of steps) {
+      const x = run(a, writersOnly, args);
+      const y = run(b, CTL, args);
+      assert.doesNotMatch(x.stderr, /internal error/, args.join(' '));
+      assert.deepEqual([x.status, untimed(x.stdout), x.stderr], [y.status, untimed(y.stdout), y.stderr], args.join(' '));
+    }
+    // The same files (outside .git), but for the times the registry records.
+    const files = (repo) =>
+      [...repo.snapshotRepo()]
+        .filter(([rel]) => rel !== '.git' && !rel.startsWith('.git/'))
+        .map(([rel, e]) => [rel, e.type, e.bytes && untimed(e.bytes.toString('utf8'))]);
+    assert.deepEqual(files(a), files(b));
+  } finally {
+    a.cleanup();
+    b.cleanup();
+  }
+});
+
+test('each command that a module does not carry loads the one that does, and only it', () => {
   const repo = makeRepo({ templates: true, fakeDocker: true });
-  const lite = registryOnly(repo);
+  const noWriters = without(repo, WRITE_FILES, 'no-writers');
+  const noOps = without(repo, OPS_FILES, 'no-ops');
   try {
     assert.equal(run(repo, CTL, ['add-service', '--id', 'api']).status, 0);
-    for (const args of [
-      ['init', '--dry-run'],
-      ['add-service', '--id', 'web', '--dry-run'],
-      ['remove', '--id', 'api', '--dry-run'],
-      ['build', '--target', 'api', '--dry-run'],
-      ['build-all', '--dry-run'],
-      ['export', '--format', 'bake'],
-      ['materialize', '--dry-run'],
-      ['install', '--dry-run'],
-    ]) {
-      // Without the ops module the command cannot run, and nothing was written.
+    const cases = [
+      [noOps, /ctl_packaging_ops/, ['init', '--dry-run']],
+      [noWriters, /ctl_packaging_write/, ['add-service', '--id', 'web', '--dry-run']],
+      [noWriters, /ctl_packaging_write/, ['add-service', '--id', 'web']],
+      [noWriters, /ctl_packaging_write/, ['remove', '--id', 'api']],
+      [noOps, /ctl_packaging_ops/, ['verify']],
+      [noOps, /ctl_packaging_ops/, ['build', '--target', 'api', '--dry-run']],
+      [noOps, /ctl_packaging_ops/, ['build-all', '--dry-run']],
+      [noOps, /ctl_packaging_ops/, ['export', '--format', 'bake']],
+      [noOps, /ctl_packaging_ops/, ['materialize', '--dry-run']],
+      [noOps, /ctl_packaging_ops/, ['install', '--dry-run']],
+    ];
+    for (const [lite, module, args] of cases) {
+      // Without the module the command cannot run, and nothing was written.
       const before = repo.snapshotAll();
       const r = run(repo, lite, args);
       assert.equal(r.status, 70, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
-      assert.match(r.stderr, /ctl_packaging_ops/, args.join(' '));
+      assert.match(r.stderr, module, args.join(' '));
       assert.equal(r.stdout, '', args.join(' '));
       assert.deepEqual(repo.snapshotAll(), before, args.join(' '));
-      // With it, the command runs.
-      const full = run(repo, CTL, args);
+    }
+    // With it, each runs; the writers from a folder without the ops module.
+    for (const [lite, , args] of cases) {
+      const full = run(repo, lite === noWriters ? noOps : CTL, args);
       assert.notEqual(full.status, 70, `${args.join(' ')}: ${full.stderr}`);
       assert.doesNotMatch(full.stderr, /internal error/, args.join(' '));
     }
@@ -100,9 +145,9 @@ test('ops commands load the ops module, and only they do', () => {
 });
 
 // V8's flags (node-host.mjs, tuneV8) cost a process the loading of node:v8. The
-// registry module goes without them on a registry small enough that no function
-// of it is moved to V8's optimizing tier; everything else keeps them. Which way
-// a process went shows in the builtins it loaded.
+// registry and writers modules go without them on a registry small enough that
+// no function of theirs is moved to V8's optimizing tier; everything else keeps
+// them. Which way a process went shows in the builtins it loaded.
 test("V8's flags are set for the ops module and for large registries, not for a small one", () => {
   const repo = makeRepo({ templates: true });
   const probe = path.join(repo.base, 'probe.mjs');
@@ -122,7 +167,11 @@ test("V8's flags are set for the ops module and for large registries, not for a 
     for (const args of [['list', '--repo-root', '.'], ['status', `--repo-root=${repo.root}`]]) {
       assert.equal(loadsV8(args), true, args.join(' '));
     }
-    for (const args of [['verify'], ['remove', '--id', 'api', '--dry-run']]) assert.equal(loadsV8(args), true, args.join(' '));
+    // The writers go without them on a small registry too.
+    for (const args of [['remove', '--id', 'api', '--dry-run'], ['add-service', '--id', 'web', '--dry-run']]) {
+      assert.equal(loadsV8(args), false, args.join(' '));
+    }
+    for (const args of [['verify'], ['remove', '--id', 'api', '--dry-run', '--repo-root', '.']]) assert.equal(loadsV8(args), true, args.join(' '));
     // From a folder below the root the registry is not in the current folder.
     fs.mkdirSync(repo.abs('apps/backend'), { recursive: true });
     assert.equal(loadsV8(['list'], repo.abs('apps/backend')), true, 'list below the root');
@@ -132,6 +181,7 @@ test("V8's flags are set for the ops module and for large registries, not for a 
     fs.writeFileSync(file, `${JSON.stringify({ ...registry, notes: 'x'.repeat(64 * 1024) }, null, 2)}\n`);
     assert.equal(loadsV8(['list']), true, 'list on a large registry');
     assert.equal(loadsV8(['status']), true, 'status on a large registry');
+    assert.equal(loadsV8(['remove', '--id', 'api', '--dry-run']), true, 'remove on a large registry');
   } finally {
     repo.cleanup();
   }

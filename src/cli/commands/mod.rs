@@ -4,7 +4,7 @@
 //! (docs/performance.md). No command imports another: what two share lives
 //! in [`crate::cli`] (options, tree, git, store) or in [`crate::plan`].
 
-#[cfg(feature = "ops")]
+#[cfg(feature = "writers")]
 pub mod add;
 #[cfg(feature = "ops")]
 pub mod build;
@@ -17,7 +17,7 @@ pub mod install;
 pub mod list;
 #[cfg(feature = "ops")]
 pub mod materialize;
-#[cfg(feature = "ops")]
+#[cfg(feature = "writers")]
 pub mod remove;
 pub mod status;
 #[cfg(feature = "ops")]

@@ -25,7 +25,7 @@ pub mod suppress;
 pub mod target;
 mod user;
 // The rules below the registry module's budget (see the architecture doc's
-// "Two wasm modules"): in verify, not in the JS API's `checkDockerfile`.
+// "Three wasm modules"): in verify, not in the JS API's `checkDockerfile`.
 #[cfg(feature = "ops")]
 mod variables;
 
