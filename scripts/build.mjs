@@ -12,9 +12,9 @@
 //    renamed <module>.mjs: ES module syntax in a .js file is an ES module only where the
 //    nearest package.json says "type": "module" (a host repository's rarely does), and
 //    finding that out costs Node a lookup per load;
-// 3. wasm-opt with single-caller inlining limited (-Oz for the registry and writers
-//    modules, -O3 for the ops module: MODULES; binaryen pinned in package.json, else a wasm-opt on PATH, else
-//    skipped),
+// 3. wasm-opt with single-caller inlining limited (-Oz for the registry module, -O3 for
+//    the writers and ops modules: MODULES; binaryen pinned in package.json, else a
+//    wasm-opt on PATH, else skipped),
 //    then a load check of glue + optimized module in this Node;
 //    result in target/pkg/ (<module>.mjs, <module>_bg.wasm);
 // 4. unless --wasm-only (or CTL_BUILD_WASM_ONLY=1): dist/packaging/ from pkg-shim/, templates/
@@ -126,21 +126,24 @@ if (buildStd.length) {
 // The CLI shim loads the one a command needs (pkg-shim/node-host.mjs, firstModule); a
 // module hands over a command it does not carry (src/cli/mod.rs, IN_OPS_MODULE).
 // Each has its own cargo target folder, so that no rebuild undoes another.
-// The registry and writers modules are built for size (opt-level "z", wasm-opt -Oz): the
-// registry module has a budget of 250,000 bytes, and their commands are short; a writer
-// in a module a third the size of the ops module starts without V8's flags on a small
-// registry, as list does (docs/performance.md). The ops module runs verify, whose work grows
-// with the number of Dockerfiles: it is built for speed, every crate and std at opt-level 2
-// (std keeps its optimize_for_size algorithms), wasm-opt -O3. On 1,000 twenty-line
-// Dockerfiles verify then runs 584M instructions, against 608M with only this crate at
-// opt-level 2 and the rest "z", 622M with this crate at opt-level 3 and wasm-opt -O2 (whose
-// larger functions also cost V8 more to compile: verify on 6 targets 194M against 188M), and
-// 795M with this crate at "s" (docs/performance.md).
+// The registry module is built for size (opt-level "z", wasm-opt -Oz): it has a budget of
+// 250,000 bytes (the page and the JS API load it too), and its commands are short. The
+// writers and ops modules are built for speed, every crate and std at opt-level 2 (std keeps
+// its optimize_for_size algorithms), wasm-opt -O3: a writer's work grows with the registry
+// (add-service then remove on 10,000 targets: 495M instructions, against 635M built for
+// size, and no slower on 6 targets: 304M against 300M, the same wall time), and verify's with
+// the number of Dockerfiles. On 1,000 twenty-line Dockerfiles verify runs 584M instructions,
+// against 608M with only this crate at opt-level 2 and the rest "z", 622M with this crate at
+// opt-level 3 and wasm-opt -O2 (whose larger functions also cost V8 more to compile: verify
+// on 6 targets 194M against 188M), and 795M with this crate at "s" (docs/performance.md).
+// A writer in a module half the size of the ops module starts without V8's flags on a small
+// registry, as list does.
 const SPEED = ["--config", "profile.release.opt-level=2"];
+const SPEED_PASSES = ["-O3", "--one-caller-inline-max-function-size=400"];
 const MODULES = [
   { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: WASM_OPT_PASSES },
-  { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers"], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: WASM_OPT_PASSES },
-  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", "--one-caller-inline-max-function-size=400"] },
+  { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers", ...SPEED], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: SPEED_PASSES },
+  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: SPEED_PASSES },
 ];
 
 // ---------------------------------------------------------------- wasm-bindgen + wasm-opt
