@@ -41,7 +41,7 @@ const TEMPLATES = path.join(ROOT, "templates");
 // fallback into the registry reader); a limit of 400 bytes keeps those apart. status on 2
 // targets compiles 31 KB of code instead of 53 KB, for 0.5 KB more module (README,
 // Performance).
-const WASM_OPT_PASSES = ["-Oz", "--one-caller-inline-max-function-size=400"];
+const ONE_CALLER_INLINE_LIMIT = "--one-caller-inline-max-function-size=400";
 // Rust >= 1.82 emits these by default for wasm32; binaryen must be told, because
 // `strip = true` drops the target_features section it would read them from.
 // All are supported by Node 18+ and current browsers.
@@ -139,11 +139,10 @@ if (buildStd.length) {
 // A writer in a module half the size of the ops module starts without V8's flags on a small
 // registry, as list does.
 const SPEED = ["--config", "profile.release.opt-level=2"];
-const SPEED_PASSES = ["-O3", "--one-caller-inline-max-function-size=400"];
 const MODULES = [
-  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: WASM_OPT_PASSES },
-  { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers", ...SPEED], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: SPEED_PASSES },
-  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: SPEED_PASSES },
+  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT] },
+  { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers", ...SPEED], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
+  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
 ];
 
 // ---------------------------------------------------------------- wasm-bindgen + wasm-opt
