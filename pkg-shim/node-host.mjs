@@ -423,93 +423,104 @@ export const host = {
     boundaryNamed = path.resolve(root);
   },
   // Many files in one call (paths joined with NUL; src/wasm.rs documents the
-  // answer): open, read into one growing buffer, close. No fstat and no
-  // buffer per file, which is most of what 10,000 small reads cost. A read
-  // that returns less than the room it was offered has met the end of the
-  // file (a regular file's read is short only there), so a small file takes
-  // one read, not a second one that returns 0: three system calls a file.
-  // Regular files inside the repository only, at most `max` bytes each. The
-  // common case costs what a plain read does (open, read, close): each folder's
-  // real path is checked once per batch, and the file is opened without
-  // following a symbolic link. A link is followed and the real path of the
-  // open file checked; an empty read, an error and a link get fstat (a FIFO or
-  // a device is named, never read to its end).
+  // answer): open, read into one growing buffer, close. No buffer per file,
+  // which is most of what 10,000 small reads cost. A read that returns less
+  // than the room it was offered has met the end of the file (a regular
+  // file's read is short only there), so a small file takes one read, not a
+  // second one that returns 0. Regular files inside the repository only, at
+  // most `max` bytes each. Each file is opened by its name in its folder,
+  // entered with chdir when the folder changes from the file before, whose
+  // real path (getcwd) is checked then, as inFolder does for one file: a
+  // folder swapped for a link later in the batch cannot hand over an outside
+  // file, and a batch of files in one folder costs what plain reads do. The
+  // file is opened without following a symbolic link; a link is followed and
+  // the real path of the open file checked; an empty read, an error and a link
+  // get fstat (a FIFO or a device is named, never read to its end).
   readFiles(joined, max) {
     const paths = joined === '' ? [] : joined.split('\0');
     const sizes = new Int32Array(paths.length);
     const errors = [];
-    const folders = new Map();
+    const back = process.cwd();
+    // The folder entered, and what it answered: true (inside), null (not there) or a refusal.
+    let entered = null;
+    let folder = true;
     let buf = (readBuffer ??= Buffer.allocUnsafe(1 << 16));
     let used = 0;
-    for (let i = 0; i < paths.length; i++) {
-      const p = paths[i];
-      const dir = path.dirname(p);
-      let folder = folders.get(dir);
-      if (folder === undefined) {
-        try {
-          const real = fs.realpathSync(dir);
-          folder = allowed(real, true) ? true : `${p} leads outside the repository (its folder is ${real}); it was not read`;
-        } catch (e) {
-          folder = missing(e) ? null : e.message;
+    try {
+      for (let i = 0; i < paths.length; i++) {
+        const p = paths[i];
+        const slash = p.lastIndexOf('/');
+        const dir = slash < 0 ? '.' : slash === 0 ? '/' : p.slice(0, slash);
+        if (dir !== entered) {
+          entered = dir;
+          try {
+            process.chdir(dir[0] === '/' ? dir : `${back}/${dir}`);
+            const real = process.cwd();
+            folder = allowed(real, true) ? true : `${p} leads outside the repository (its folder is ${real}); it was not read`;
+          } catch (e) {
+            folder = missing(e) ? null : e.message;
+          }
         }
-        folders.set(dir, folder);
-      }
-      if (folder === null) { sizes[i] = -1; continue; }
-      if (folder !== true) { sizes[i] = -2; errors.push(folder); continue; }
-      let fd;
-      let link = false;
-      try {
+        if (folder === null) { sizes[i] = -1; continue; }
+        if (folder !== true) { sizes[i] = -2; errors.push(folder); continue; }
+        const name = p.slice(slash + 1);
+        let fd;
+        let link = false;
         try {
-          fd = fs.openSync(p, C.O_RDONLY | C.O_NONBLOCK | C.O_NOFOLLOW);
-        } catch (e) {
-          if (e.code !== 'ELOOP') throw e;
-          link = true;
-          fd = fs.openSync(p, C.O_RDONLY | C.O_NONBLOCK);
-        }
-      } catch (e) {
-        if (missing(e)) { sizes[i] = -1; continue; }
-        sizes[i] = -2;
-        errors.push(e.message);
-        continue;
-      }
-      const start = used;
-      const regular = () => {
-        const st = fs.fstatSync(fd);
-        if (!st.isFile()) throw new Error(`${p} is ${kindOf(st)}, not a regular file`);
-        if (st.size > max) throw new Error(`${p} is ${st.size} bytes, more than the limit of ${max} bytes`);
-      };
-      try {
-        if (link) {
-          const real = fdPath(fd);
-          if (real !== null && !allowed(real, true)) throw new Error(`${p} leads outside the repository (to ${real}); it was not read`);
-          regular();
-        }
-        try {
-          for (;;) {
-            if (used === buf.length) {
-              const bigger = Buffer.allocUnsafe(buf.length * 2);
-              buf.copy(bigger, 0, 0, used);
-              buf = readBuffer = bigger;
-            }
-            const room = buf.length - used;
-            const n = fs.readSync(fd, buf, used, room, null);
-            used += n;
-            if (used - start > max) throw new Error(`${p} is more than the limit of ${max} bytes`);
-            if (n < room) break;
+          try {
+            fd = fs.openSync(name, C.O_RDONLY | C.O_NONBLOCK | C.O_NOFOLLOW);
+          } catch (e) {
+            if (e.code !== 'ELOOP') throw e;
+            link = true;
+            fd = fs.openSync(name, C.O_RDONLY | C.O_NONBLOCK);
           }
         } catch (e) {
-          regular();
-          throw e;
+          if (missing(e)) { sizes[i] = -1; continue; }
+          sizes[i] = -2;
+          errors.push(e.message.replace(name, p));
+          continue;
         }
-        if (used === start) regular();
-        sizes[i] = used - start;
-      } catch (e) {
-        used = start;
-        sizes[i] = -2;
-        errors.push(e.message);
-      } finally {
-        fs.closeSync(fd);
+        const start = used;
+        const regular = () => {
+          const st = fs.fstatSync(fd);
+          if (!st.isFile()) throw new Error(`${p} is ${kindOf(st)}, not a regular file`);
+          if (st.size > max) throw new Error(`${p} is ${st.size} bytes, more than the limit of ${max} bytes`);
+        };
+        try {
+          if (link) {
+            const real = fdPath(fd) ?? fs.realpathSync(name);
+            if (!allowed(real, true)) throw new Error(`${p} leads outside the repository (to ${real}); it was not read`);
+            regular();
+          }
+          try {
+            for (;;) {
+              if (used === buf.length) {
+                const bigger = Buffer.allocUnsafe(buf.length * 2);
+                buf.copy(bigger, 0, 0, used);
+                buf = readBuffer = bigger;
+              }
+              const room = buf.length - used;
+              const n = fs.readSync(fd, buf, used, room, null);
+              used += n;
+              if (used - start > max) throw new Error(`${p} is more than the limit of ${max} bytes`);
+              if (n < room) break;
+            }
+          } catch (e) {
+            regular();
+            throw e;
+          }
+          if (used === start) regular();
+          sizes[i] = used - start;
+        } catch (e) {
+          used = start;
+          sizes[i] = -2;
+          errors.push(e.message);
+        } finally {
+          fs.closeSync(fd);
+        }
       }
+    } finally {
+      process.chdir(back);
     }
     return { bytes: buf.subarray(0, used), sizes, errors };
   },

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { makeRepo, REGISTRY } from '../e2e/helpers.mjs';
+import { makeRepo, REGISTRY, startSwapper } from '../e2e/helpers.mjs';
 
 const BOUND_MS = 10_000;
 const MARKER = 'OUTSIDE-MARKER-7f3a';
@@ -133,3 +133,51 @@ for (const [name, make] of [
     }
   });
 }
+
+// The folder of many Dockerfiles is exchanged with a symbolic link to an
+// outside folder that holds files of the same names (renameat2
+// RENAME_EXCHANGE) again and again while verify reads them. Checking the
+// folder once and then opening each file by its path leaves a window as long
+// as the folder's batch of reads: the files opened in it are the outside
+// ones. Bounded: at most SWAP_SECONDS of swapping and RUNS commands.
+const SWAPPED = 300;
+const RUNS = 12;
+const SWAP_SECONDS = 30;
+
+test('a Dockerfile folder exchanged with a symlink to outside while verify reads gets no outside content read', async () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    const targets = [];
+    const outsideDir = path.join(repo.base, 'outside-services');
+    fs.mkdirSync(outsideDir);
+    for (let i = 0; i < SWAPPED; i++) {
+      const name = `t${i}.Dockerfile`;
+      targets.push({ id: `t${i}`, type: 'service', dockerfile: `ops/packaging/services/${name}`, context: '.', image: `t${i}` });
+      repo.write(`ops/packaging/services/${name}`, 'FROM alpine:3.20\nUSER 1000\n');
+      fs.writeFileSync(path.join(outsideDir, name), `FROM ${MARKER.toLowerCase()}\nUSER 1000\n`);
+    }
+    repo.write(REGISTRY, `${JSON.stringify({ version: 1, updatedAt: '2026-01-01T00:00:00.000Z', targets }, null, 2)}\n`);
+    const quiet = bounded(repo, ['verify']);
+    assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
+    const swapLink = repo.abs('ops/packaging/swap');
+    fs.symlinkSync(outsideDir, swapLink);
+    const stop = path.join(repo.base, 'stop');
+    const { ready, ended } = startSwapper(repo.abs('ops/packaging/services'), swapLink, stop, SWAP_SECONDS);
+    assert.ok(await ready, 'the swapper began before the commands');
+    const outputs = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await repo.runAsync(['verify']);
+      assert.equal(r.signal, null);
+      outputs.push(r.stdout + r.stderr);
+    }
+    fs.writeFileSync(stop, '');
+    const swapped = await ended;
+    assert.equal(swapped.code, 0, `swapper: ${swapped.stderr}`);
+    assert.ok(swapped.swaps > 0, 'the folder was swapped');
+    for (const out of outputs) {
+      assert.ok(!out.toLowerCase().includes(MARKER.toLowerCase()), `no outside content in the output:\n${out.slice(0, 4000)}`);
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
