@@ -4,6 +4,8 @@
 //! through the BuildKit kit (../shared/tools/buildkit/, started by
 //! scripts/test.sh). Without a builder (no BUILDX_BUILDER in the environment)
 //! it prints a loud SKIP line, and fails instead when CTL_REQUIRE_BUILDKIT=1.
+//! Where BuildKit refuses to parse a case, ours must report PKG100 at its line
+//! (or PKG101, no stage), and where it parses one, neither.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -13,6 +15,20 @@ use ctl_packaging::rules::catalogue::{named, ALL};
 #[path = "corpus.rs"]
 #[allow(dead_code)]
 mod corpus;
+
+/// How BuildKit's messages begin (or what they hold) when it refuses a
+/// Dockerfile before any step: the parser's errors, and the frontend's for a
+/// file without a stage.
+const PARSE_ERRORS: &[&str] = &[
+    "dockerfile parse error",
+    "no build stage in current context",
+    "file with no instructions",
+    "the Dockerfile cannot be empty",
+    "dockerfile contains no stages to build",
+    "unterminated heredoc",
+    "Syntax error - can't find =",
+    "must have two arguments",
+];
 
 #[test]
 fn our_buildkit_named_findings_equal_buildkits() {
@@ -32,6 +48,7 @@ fn our_buildkit_named_findings_equal_buildkits() {
         .collect();
     let mut wrong = Vec::new();
     let mut compared = 0;
+    let mut refused = 0;
     // The BuildKit-named rules BuildKit reported somewhere in the corpus.
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for dir in corpus::cases() {
@@ -53,6 +70,45 @@ fn our_buildkit_named_findings_equal_buildkits() {
                 continue;
             }
         };
+        // What BuildKit refuses to parse is PKG100 (at BuildKit's line) or PKG101
+        // (no stage at all), and nothing else is: BuildKit stops at its first error
+        // and checks no further, so such a case is compared on that alone.
+        let refused_at = report["buildError"]["message"]
+            .as_str()
+            .filter(|m| PARSE_ERRORS.iter().any(|p| m.contains(p)))
+            .map(|_| {
+                report["buildError"]["location"]["ranges"][0]["start"]["line"]
+                    .as_u64()
+                    .unwrap_or(1) as usize
+            });
+        let ours_all = corpus::ours(&dir);
+        let grammar: Vec<&(String, usize)> = ours_all
+            .iter()
+            .filter(|(code, _)| code == "PKG100" || code == "PKG101")
+            .collect();
+        match refused_at {
+            Some(line) => {
+                compared += 1;
+                refused += 1;
+                if !grammar
+                    .iter()
+                    .any(|(code, l)| code == "PKG101" || *l == line)
+                {
+                    wrong.push(format!(
+                        "{}: BuildKit refuses line {line} ({}); ours {grammar:?}",
+                        dir.file_name().unwrap().to_string_lossy(),
+                        report["buildError"]["message"]
+                    ));
+                }
+                continue;
+            }
+            None if !grammar.is_empty() => wrong.push(format!(
+                "{}: ours {grammar:?}, BuildKit parses it ({})",
+                dir.file_name().unwrap().to_string_lossy(),
+                report["buildError"]["message"]
+            )),
+            None => {}
+        }
         let mut theirs: Vec<(String, usize)> = Vec::new();
         for w in report["warnings"].as_array().into_iter().flatten() {
             let name = w["ruleName"].as_str().unwrap_or("");
@@ -66,7 +122,7 @@ fn our_buildkit_named_findings_equal_buildkits() {
         }
         theirs.sort();
         seen.extend(theirs.iter().map(|(code, _)| code.clone()));
-        let ours: Vec<(String, usize)> = corpus::ours(&dir)
+        let ours: Vec<(String, usize)> = ours_all
             .into_iter()
             .filter(|(code, _)| ours_codes.contains(code.as_str()))
             .collect();
@@ -102,13 +158,17 @@ fn our_buildkit_named_findings_equal_buildkits() {
         }
     }
     assert!(compared >= 40);
+    assert!(
+        refused >= 15,
+        "only {refused} corpus cases BuildKit refuses to parse"
+    );
     let unseen: Vec<&&str> = ours_codes.iter().filter(|c| !seen.contains(**c)).collect();
     assert!(
         unseen.is_empty(),
         "no corpus case where BuildKit reports {unseen:?}"
     );
     eprintln!(
-        "buildkit_differential: {compared} cases, {} BuildKit-named rules, all reported by BuildKit somewhere",
+        "buildkit_differential: {compared} cases ({refused} refused by BuildKit's parser), {} BuildKit-named rules, all reported by BuildKit somewhere",
         ours_codes.len()
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

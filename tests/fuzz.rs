@@ -207,7 +207,11 @@ fn check_canonical_agrees(text: &str) {
     let parsed = ctl_packaging::registry::canonical::parse(text);
     assert_eq!(checked.is_some(), parsed.is_some(), "{text:?}");
     if let (Some(c), Some(p)) = (&checked, &parsed) {
-        assert_eq!(c, &ctl_packaging::registry::Summary::of(p), "{text:?}");
+        assert_eq!(
+            c,
+            &ctl_packaging::registry::Summary::take(&mut p.clone()),
+            "{text:?}"
+        );
     }
     if let Some(fast) = parsed {
         let (general, problems) =

@@ -71,8 +71,8 @@ pub fn summary(host: &dyn Host, root: &str) -> Result<Option<Summary>, Failure> 
     let summary = match canonical::check(&text) {
         Some(summary) => summary,
         None => match inspect(&text) {
-            Ok(registry) => {
-                let summary = Summary::of(&registry);
+            Ok(mut registry) => {
+                let summary = Summary::take(&mut registry);
                 release(registry);
                 summary
             }

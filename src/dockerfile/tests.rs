@@ -26,6 +26,7 @@ fn heredoc(delimiter: &str, body: &str, expand: bool) -> Heredoc {
         delimiter: delimiter.to_string(),
         body: body.to_string(),
         expand,
+        closed: true,
     }
 }
 
@@ -425,7 +426,10 @@ fn heredoc_with_redirect_and_unterminated_heredoc() {
     assert_eq!(df.instructions.len(), 1);
     assert_eq!(
         df.instructions[0].heredocs,
-        vec![heredoc("EOF", "hello\nFROM x\n", true)]
+        vec![Heredoc {
+            closed: false,
+            ..heredoc("EOF", "hello\nFROM x\n", true)
+        }]
     );
     assert_eq!(df.instructions[0].end_line, 3);
 }
@@ -629,9 +633,21 @@ fn expansion_of_build_args() {
 fn pkg101_no_from() {
     let msg = "no FROM instruction; a Dockerfile needs a base image".to_string();
     assert_eq!(findings(""), vec![("PKG101", 1, 1, msg.clone())]);
-    assert_eq!(findings("# x\nRUN echo hi\n"), vec![("PKG101", 1, 1, msg)]);
+    assert_eq!(
+        findings("# x\nRUN echo hi\n"),
+        vec![
+            ("PKG101", 1, 1, msg),
+            (
+                "PKG100",
+                2,
+                1,
+                "RUN comes before the first FROM, where only ARG may; BuildKit stops the build at this line".to_string()
+            )
+        ]
+    );
+    // BuildKit refuses such a file: the build cannot start.
     let d = &check("svc/Dockerfile", "")[0];
-    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(d.severity, Severity::Error);
     assert_eq!(d.file, "svc/Dockerfile");
     assert_eq!(d.pointer, "");
 }
@@ -839,7 +855,11 @@ fn pkg105_add_from_url() {
     .is_empty());
     assert!(codes(&format!("{base}ADD app.tar.gz /srv/\n")).is_empty());
     assert!(codes(&format!("{base}COPY https://example.com/x /tmp/\n")).is_empty());
-    assert!(codes(&format!("{base}ADD https://example.com/x\n")).is_empty());
+    // One operand is no download to check: BuildKit refuses the line (PKG100).
+    assert_eq!(
+        codes(&format!("{base}ADD https://example.com/x\n")),
+        ["PKG100"]
+    );
 }
 
 #[test]
@@ -1046,11 +1066,15 @@ fn pkg107_negatives() {
         "COPY --from=build ../x /srv",
         "COPY <<EOF /etc/x\nhi\nEOF",
         "COPY $SRC/../x /y",
-        "COPY ../only-one-operand",
         "COPY ..foo /y",
     ] {
         assert!(codes(&format!("{base}{ins}\n")).is_empty(), "{ins}");
     }
+    // One operand is no source outside the context: BuildKit refuses the line (PKG100).
+    assert_eq!(
+        codes(&format!("{base}COPY ../only-one-operand\n")),
+        ["PKG100"]
+    );
 }
 
 #[test]
@@ -1666,5 +1690,101 @@ fn an_instruction_on_one_line_is_slices_of_the_text() {
             ("A".to_string(), Some("1".to_string())),
             ("B".to_string(), Some("2".to_string()))
         ]
+    );
+}
+
+#[test]
+fn pkg100_what_buildkit_refuses_to_parse() {
+    let stops = "; BuildKit stops the build at this line";
+    let base = "FROM alpine:3.20\nUSER app\n";
+    for (ins, message) in [
+        ("BOGUS x", "BOGUS is not a Dockerfile instruction"),
+        (
+            "COPY --form=a x /y",
+            "COPY --form is not a flag of this instruction",
+        ),
+        ("COPY --chown x /y", "COPY --chown needs a value"),
+        ("COPY --link=yes x /y", "COPY --link takes true or false"),
+        ("COPY --link --link x /y", "COPY --link is given twice"),
+        (
+            "USER --uid 1",
+            "USER --uid is not a flag of this instruction",
+        ),
+        ("COPY x", "COPY needs a source and a destination"),
+        ("COPY [\"x\"]", "COPY needs a source and a destination"),
+        ("WORKDIR", "WORKDIR needs an argument"),
+        ("ENV A", "ENV has a name and no value"),
+        (
+            "LABEL a=1 b",
+            "LABEL has a word without = after a name=value pair",
+        ),
+        ("ARG =1", "ARG has a blank name"),
+        ("SHELL /bin/sh -c", "SHELL needs its arguments in JSON form"),
+        ("SHELL []", "SHELL needs an argument"),
+        (
+            "HEALTHCHECK true",
+            "HEALTHCHECK takes CMD and a command, or NONE",
+        ),
+        (
+            "HEALTHCHECK CMD",
+            "HEALTHCHECK takes CMD and a command, or NONE",
+        ),
+        ("HEALTHCHECK NONE x", "HEALTHCHECK NONE takes no arguments"),
+        (
+            "ONBUILD FROM x",
+            "ONBUILD cannot trigger ONBUILD, FROM or MAINTAINER",
+        ),
+        (
+            "RUN <<EOF\necho",
+            "RUN opens a heredoc that the file ends inside",
+        ),
+        // ARG and STOPSIGNAL read no flags, but a leading --word is still not an argument.
+        ("ARG --x", "ARG needs an argument"),
+        ("STOPSIGNAL --weird", "STOPSIGNAL needs an argument"),
+    ] {
+        assert_eq!(
+            findings(&format!("{base}{ins}\n")),
+            vec![("PKG100", 3, 1, format!("{message}{stops}"))],
+            "{ins}"
+        );
+    }
+    // What BuildKit takes, flags of every kind among it.
+    for ins in [
+        "COPY --from=a --chown=1 --chmod=644 --link --parents --exclude=a --exclude=b x /y",
+        "COPY --link=FALSE -- x /y",
+        "ADD --checksum=sha256:0 --keep-git-dir=true --unpack https://x.test/a /y",
+        "RUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/t --network=none true",
+        "HEALTHCHECK --interval=5s --retries=3 CMD true",
+        "HEALTHCHECK none",
+        "ARG A B=1",
+        "ARG --x a",
+        "STOPSIGNAL --x 9",
+        "ENV A b c",
+        "ENV A=1 B=",
+        "ONBUILD RUN true",
+        "RUN <<EOF\necho\nEOF",
+        "USER \"\"",
+    ] {
+        let found = codes(&format!("{base}{ins}\n"));
+        assert!(!found.contains(&"PKG100"), "{ins}: {found:?}");
+    }
+    // A word that may be a pasted secret is not repeated in the message.
+    let token = fake_github_token();
+    let found = findings(&format!("{base}{token}\n"));
+    assert!(found.iter().any(|f| f.0 == "PKG100"
+        && f.3 == format!("this line does not start with a Dockerfile instruction{stops}")));
+    assert!(found
+        .iter()
+        .all(|f| !f.3.contains(&token) && !f.3.contains(&token.to_uppercase())));
+    // The labs channel takes more flags; another frontend reads its own grammar.
+    let labs =
+        "# syntax=docker/dockerfile:1-labs\nFROM alpine:3.20\nUSER app\nRUN --device=x true\n";
+    assert!(!codes(labs).contains(&"PKG100"));
+    assert!(codes(&labs.replace("RUN --device=x true", "BOGUS x")).contains(&"PKG100"));
+    let other = "# syntax=example.com/frontend:1\nFROM alpine:3.20\nUSER app\nBOGUS x\n";
+    assert!(!codes(other).contains(&"PKG100"));
+    assert!(
+        codes(&other.replace("example.com/frontend:1", "docker.io/docker/dockerfile:1.7"))
+            .contains(&"PKG100")
     );
 }

@@ -502,7 +502,7 @@ mod tests {
         let r = parse(text).expect("common shape");
         assert_eq!(r, general(text));
         let c = check(text).expect("common shape");
-        assert_eq!(c, Summary::of(&r));
+        assert_eq!(c, Summary::take(&mut r.clone()));
         assert_eq!((c.targets, &c.updated_at), (1, &r.updated_at));
         assert_eq!(render(&r).as_deref(), Some(text));
     }

@@ -44,9 +44,11 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(registry: &Registry) -> Summary {
+    /// The summary of a registry read whole, taking its `updatedAt` (no copy
+    /// of the value: the module then carries no deep copy of a JSON value).
+    pub fn take(registry: &mut Registry) -> Summary {
         Summary {
-            updated_at: registry.updated_at.clone(),
+            updated_at: registry.updated_at.take(),
             targets: registry.targets.len(),
         }
     }
@@ -240,8 +242,10 @@ impl Serialize for Registry {
         for (k, v) in self.extra.iter().filter(schema) {
             map.serialize_entry(k, v)?;
         }
-        let version = self.version.clone().unwrap_or(Value::from(FORMAT_VERSION));
-        map.serialize_entry("version", &version)?;
+        match &self.version {
+            Some(version) => map.serialize_entry("version", version)?,
+            None => map.serialize_entry("version", &FORMAT_VERSION)?,
+        }
         if let Some(u) = &self.updated_at {
             map.serialize_entry("updatedAt", u)?;
         }

@@ -562,6 +562,26 @@ catalogue! {
     FOLDER_NOT_CREATED = "PKG047", "folder-not-created", Warning, not_blocking, "a target's module or context folder is not created yet";
 
 
+    /// Catches: an instruction BuildKit's Dockerfile frontend refuses before the build's first
+    /// step: a keyword that is no instruction; an instruction other than `ARG` before the
+    /// first `FROM`; a flag the instruction does not take, one given twice (`--mount` and
+    /// `--exclude` may repeat), one without its value (`--from`) or a boolean one that is
+    /// neither `true` nor `false` (`--link=x`); missing arguments (`COPY` with one path,
+    /// `WORKDIR` alone, `FROM a b`); an `ENV` or `LABEL` name without a value, a pair without
+    /// `=` after the first one, a blank name; `SHELL` not in JSON form; `HEALTHCHECK` without
+    /// `CMD` or `NONE`, or `NONE` with arguments; `ONBUILD` of `ONBUILD`, `FROM` or
+    /// `MAINTAINER`; a heredoc the file ends inside. Not checked under a `# syntax=` naming
+    /// another frontend; flags not under the labs channel (`docker/dockerfile:1-labs`), which
+    /// takes more of them.
+    ///
+    /// Why: the build fails at once, with `dockerfile parse error on line N`.
+    ///
+    /// Example: `COPY --form=build /app /app` (`--form` for `--from`)
+    ///
+    /// Fix: what the message says; BuildKit's Dockerfile reference lists each instruction's
+    /// flags and arguments.
+    INVALID_INSTRUCTION = "PKG100", "invalid-instruction", Error, not_blocking, "an instruction BuildKit refuses to parse: the build fails at its line";
+
     /// Catches: a Dockerfile with no `FROM` instruction at all (also an empty file or one of
     /// comments only); reported at line 1.
     ///
@@ -571,7 +591,7 @@ catalogue! {
     ///
     /// Fix: start the file with `FROM` and a pinned base image, e.g.
     /// `FROM node:22.11-bookworm-slim`.
-    NO_FROM = "PKG101", "no-from", Warning, not_blocking, "the Dockerfile has no FROM instruction";
+    NO_FROM = "PKG101", "no-from", Error, not_blocking, "the Dockerfile has no FROM instruction";
 
     /// Catches: a `FROM` image, also one taken from a global `ARG` default, with neither a
     /// tag nor a digest. `scratch`, earlier stage names and `ARG`s without a default are not

@@ -212,6 +212,42 @@ test('warnings only (a missing Dockerfile): exit 0 without --strict, 1 with it',
   }
 });
 
+// A Dockerfile BuildKit refuses to parse fails the build before its first
+// step, so verify must fail on it: before PKG100 each of these said [ok].
+test('a Dockerfile BuildKit refuses to parse fails verify, at the line, naming the rule', () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    assert.equal(repo.run(['init']).code, 0);
+    assert.equal(repo.run(['add-service', '--id', 'api']).code, 0);
+    const file = 'ops/packaging/services/api.Dockerfile';
+    const cases = [
+      ['FROM alpine:3.20\nUSER 1000\nCOPI app /app\n', 3, 'COPI is not a Dockerfile instruction'],
+      ['FROM alpine:3.20 AS build\nFROM alpine:3.20\nUSER 1000\nCOPY --form=build /app /app\n', 4, 'COPY --form is not a flag of this instruction'],
+      ['FROM alpine:3.20\nUSER 1000\nWORKDIR\n', 3, 'WORKDIR needs an argument'],
+      ['RUN echo hi\nFROM alpine:3.20\nUSER 1000\n', 1, 'RUN comes before the first FROM, where only ARG may'],
+      ['FROM alpine:3.20\nUSER 1000\nRUN <<EOF\necho hi\n', 3, 'RUN opens a heredoc that the file ends inside'],
+    ];
+    for (const [text, line, message] of cases) {
+      repo.write(file, text);
+      const r = repo.run(['verify']);
+      assert.equal(r.code, 1, `${text}\n${r.stdout}`);
+      assert.ok(
+        lines(r.stdout).includes(`  - ${file}:${line}:1: error[PKG100]: ${message}; BuildKit stops the build at this line`),
+        r.stdout,
+      );
+      assert.equal(lines(r.stdout).at(-1), '[error] Verification failed.');
+    }
+    // The placeholder add-service writes parses, and so does the same file written back.
+    assert.equal(repo.run(['remove', '--id', 'api']).code, 0);
+    fs.rmSync(repo.abs(file));
+    assert.equal(repo.run(['add-service', '--id', 'api']).code, 0);
+    const clean = repo.run(['verify', '--format', 'json']);
+    assert.deepEqual(JSON.parse(clean.stdout).findings.filter((f) => f.code === 'PKG100' || f.code === 'PKG101'), []);
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test('verify before init: the interface error and exit 1', () => {
   const repo = makeRepo();
   try {

@@ -275,7 +275,8 @@ pub(super) fn check(df: &Dockerfile, stages: &[Stage<'_>], text: &str, out: &mut
                     let dir = ins.args.as_shell().unwrap_or("").trim();
                     if dir.starts_with('/') || dir.starts_with('$') {
                         absolute = true;
-                    } else if !absolute {
+                    } else if !absolute && !dir.is_empty() {
+                        // An empty WORKDIR is PKG100: BuildKit stops there.
                         out.push(
                             ins,
                             rule::WORKDIR_RELATIVE,

@@ -1,6 +1,7 @@
 //! The Dockerfile rules: [`check`] runs every family over a parsed file and
 //! returns its findings, sorted by position. A family is a file:
 //!
+//! - [`grammar`]: what BuildKit refuses to parse (instructions, flags, arguments);
 //! - [`base_images`]: a file without `FROM`, base images without a pinned tag;
 //! - [`user`]: the final stage running as root;
 //! - [`sources`]: `COPY`/`ADD` sources (downloads, paths outside the context);
@@ -17,6 +18,7 @@
 
 mod base_images;
 mod buildkit;
+mod grammar;
 mod secrets;
 mod shell;
 mod sources;
@@ -50,6 +52,7 @@ pub fn check(file: &str, text: &str) -> Vec<Diagnostic> {
 
 /// Every rule that needs only the file; `stages` are `df`'s.
 fn lint(df: &Dockerfile, stages: &[Stage<'_>], out: &mut Findings<'_>) {
+    grammar::check(df, out);
     if stages.is_empty() {
         out.list.push(Diagnostic::new(
             rule::NO_FROM,

@@ -144,6 +144,9 @@ pub struct Heredoc {
     pub body: String,
     /// `false` when the delimiter was quoted, so variables are not expanded.
     pub expand: bool,
+    /// `false` when the file ended before the delimiter line (BuildKit:
+    /// "unterminated heredoc").
+    pub closed: bool,
 }
 
 /// One build stage: a `FROM` and the instructions up to the next `FROM`.

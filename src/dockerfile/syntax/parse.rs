@@ -179,6 +179,7 @@ pub fn parse(text: &str) -> Dockerfile<'_> {
                 .filter_map(|w| heredoc_marker(w))
             {
                 let mut body = String::new();
+                let mut closed = false;
                 while next < lines.len() {
                     let body_line = &lines[next];
                     next += 1;
@@ -189,6 +190,7 @@ pub fn parse(text: &str) -> Dockerfile<'_> {
                         false => body_line.text,
                     };
                     if content == marker.name {
+                        closed = true;
                         break;
                     }
                     body.push_str(content);
@@ -198,6 +200,7 @@ pub fn parse(text: &str) -> Dockerfile<'_> {
                     delimiter: marker.name,
                     body,
                     expand: marker.expand,
+                    closed,
                 });
             }
         }
