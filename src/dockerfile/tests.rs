@@ -390,6 +390,54 @@ fn two_heredocs_on_one_line() {
     assert_eq!(df.instructions[1].line, 7);
 }
 
+/// As BuildKit v0.32 reads them (measured through the kit): a marker on a
+/// continuation line, `<<` and the name as two words, an ONBUILD trigger's.
+#[test]
+fn heredocs_buildkit_finds_beyond_the_first_line() {
+    for (text, delimiter, body) in [
+        (
+            "RUN echo hi && \\\n  cat <<EOF\nhello\nEOF\nUSER x\n",
+            "EOF",
+            "hello\n",
+        ),
+        (
+            "COPY --chmod=755 \\\n  <<EOF /e.sh\n#!/bin/sh\nEOF\nUSER x\n",
+            "EOF",
+            "#!/bin/sh\n",
+        ),
+        ("RUN cat << EOF\nhi\nEOF\nUSER x\n", "EOF", "hi\n"),
+        (
+            "RUN python3 - << 'PY'\nprint(1)\nPY\nUSER x\n",
+            "PY",
+            "print(1)\n",
+        ),
+        ("RUN cat 3<< EOF > /x\nhi\nEOF\nUSER x\n", "EOF", "hi\n"),
+        (
+            "ONBUILD RUN <<EOF\necho hi\nEOF\nUSER x\n",
+            "EOF",
+            "echo hi\n",
+        ),
+        ("onbuild copy <<EOF /x\nhi\nEOF\nUSER x\n", "EOF", "hi\n"),
+    ] {
+        let df = parse(text);
+        assert_eq!(df.instructions.len(), 2, "{text:?}");
+        let docs = &df.instructions[0].heredocs;
+        assert_eq!(docs.len(), 1, "{text:?}");
+        assert_eq!(
+            (&*docs[0].delimiter, &*docs[0].body, docs[0].closed),
+            (delimiter, body, true),
+            "{text:?}"
+        );
+        assert_eq!(df.instructions[1].keyword, "USER");
+    }
+    let two = parse("RUN cat << A && cat <<B\na\nA\nb\nB\n");
+    assert_eq!(two.instructions.len(), 1);
+    assert_eq!(two.instructions[0].heredocs.len(), 2);
+    // `<< EOF` opens a heredoc in COPY too: neither word is a source.
+    let base = "FROM alpine:3.20\nUSER app\n";
+    assert!(codes(&format!("{base}COPY << EOF /x\nhi\nEOF\n")).is_empty());
+}
+
 #[test]
 fn copy_heredoc() {
     let df = parse("COPY <<EOF /etc/app.conf\nkey=value\nEOF\n");
@@ -405,7 +453,7 @@ fn not_heredocs() {
         "RUN [\"cat\", \"<<EOF\"]\nEOF\n",
         "RUN echo \"<<EOF\"\nEOF\n",
         "RUN cat <<<word\nEOF\n",
-        "RUN cat << EOF\nEOF\n",
+        "RUN cat <<- EOF\nEOF\n",
         "CMD cat <<EOF\nEOF\n",
         "RUN a<<EOF\nEOF\n",
     ] {
@@ -641,7 +689,7 @@ fn pkg101_no_from() {
                 "PKG100",
                 2,
                 1,
-                "RUN comes before the first FROM, where only ARG may; BuildKit stops the build at this line".to_string()
+                "RUN comes before the first FROM (only ARG may); BuildKit stops the build at this line".to_string()
             )
         ]
     );
@@ -1699,25 +1747,16 @@ fn pkg100_what_buildkit_refuses_to_parse() {
     let base = "FROM alpine:3.20\nUSER app\n";
     for (ins, message) in [
         ("BOGUS x", "BOGUS is not a Dockerfile instruction"),
-        (
-            "COPY --form=a x /y",
-            "COPY --form is not a flag of this instruction",
-        ),
+        ("COPY --form=a x /y", "COPY --form is not a flag it takes"),
         ("COPY --chown x /y", "COPY --chown needs a value"),
         ("COPY --link=yes x /y", "COPY --link takes true or false"),
         ("COPY --link --link x /y", "COPY --link is given twice"),
-        (
-            "USER --uid 1",
-            "USER --uid is not a flag of this instruction",
-        ),
+        ("USER --uid 1", "USER --uid is not a flag it takes"),
         ("COPY x", "COPY needs a source and a destination"),
         ("COPY [\"x\"]", "COPY needs a source and a destination"),
         ("WORKDIR", "WORKDIR needs an argument"),
         ("ENV A", "ENV has a name and no value"),
-        (
-            "LABEL a=1 b",
-            "LABEL has a word without = after a name=value pair",
-        ),
+        ("LABEL a=1 b", "LABEL has a word without = after name=value"),
         ("ARG =1", "ARG has a blank name"),
         ("SHELL /bin/sh -c", "SHELL needs its arguments in JSON form"),
         ("SHELL []", "SHELL needs an argument"),
@@ -1736,7 +1775,7 @@ fn pkg100_what_buildkit_refuses_to_parse() {
         ),
         (
             "RUN <<EOF\necho",
-            "RUN opens a heredoc that the file ends inside",
+            "RUN opens a heredoc the file ends inside",
         ),
         // ARG and STOPSIGNAL read no flags, but a leading --word is still not an argument.
         ("ARG --x", "ARG needs an argument"),
@@ -1748,6 +1787,19 @@ fn pkg100_what_buildkit_refuses_to_parse() {
             "{ins}"
         );
     }
+    // BuildKit splits FROM at whitespace, quotes or not.
+    for from in [
+        "FROM \"my image\"",
+        "FROM a AS b c",
+        "FROM a b",
+        "FROM a AS",
+    ] {
+        let message = format!("FROM needs an image, or an image, AS and a name{stops}");
+        assert!(
+            findings(&format!("{base}{from}\n")).contains(&("PKG100", 3, 1, message)),
+            "{from}"
+        );
+    }
     // What BuildKit takes, flags of every kind among it.
     for ins in [
         "COPY --from=a --chown=1 --chmod=644 --link --parents --exclude=a --exclude=b x /y",
@@ -1756,6 +1808,8 @@ fn pkg100_what_buildkit_refuses_to_parse() {
         "RUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/t --network=none true",
         "HEALTHCHECK --interval=5s --retries=3 CMD true",
         "HEALTHCHECK none",
+        "HEALTHCHECK --bogus NONE",
+        "HEALTHCHECK --retries=1 --retries=2 NONE",
         "ARG A B=1",
         "ARG --x a",
         "STOPSIGNAL --x 9",
@@ -1771,8 +1825,10 @@ fn pkg100_what_buildkit_refuses_to_parse() {
     // A word that may be a pasted secret is not repeated in the message.
     let token = fake_github_token();
     let found = findings(&format!("{base}{token}\n"));
-    assert!(found.iter().any(|f| f.0 == "PKG100"
-        && f.3 == format!("this line does not start with a Dockerfile instruction{stops}")));
+    assert!(found
+        .iter()
+        .any(|f| f.0 == "PKG100"
+            && f.3 == format!("no Dockerfile instruction starts this line{stops}")));
     assert!(found
         .iter()
         .all(|f| !f.3.contains(&token) && !f.3.contains(&token.to_uppercase())));

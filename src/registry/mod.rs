@@ -242,10 +242,15 @@ impl Serialize for Registry {
         for (k, v) in self.extra.iter().filter(schema) {
             map.serialize_entry(k, v)?;
         }
-        match &self.version {
-            Some(version) => map.serialize_entry("version", version)?,
-            None => map.serialize_entry("version", &FORMAT_VERSION)?,
-        }
+        let default;
+        let version = match &self.version {
+            Some(version) => version,
+            None => {
+                default = Value::from(FORMAT_VERSION);
+                &default
+            }
+        };
+        map.serialize_entry("version", version)?;
         if let Some(u) = &self.updated_at {
             map.serialize_entry("updatedAt", u)?;
         }

@@ -222,10 +222,10 @@ test('a Dockerfile BuildKit refuses to parse fails verify, at the line, naming t
     const file = 'ops/packaging/services/api.Dockerfile';
     const cases = [
       ['FROM alpine:3.20\nUSER 1000\nCOPI app /app\n', 3, 'COPI is not a Dockerfile instruction'],
-      ['FROM alpine:3.20 AS build\nFROM alpine:3.20\nUSER 1000\nCOPY --form=build /app /app\n', 4, 'COPY --form is not a flag of this instruction'],
+      ['FROM alpine:3.20 AS build\nFROM alpine:3.20\nUSER 1000\nCOPY --form=build /app /app\n', 4, 'COPY --form is not a flag it takes'],
       ['FROM alpine:3.20\nUSER 1000\nWORKDIR\n', 3, 'WORKDIR needs an argument'],
-      ['RUN echo hi\nFROM alpine:3.20\nUSER 1000\n', 1, 'RUN comes before the first FROM, where only ARG may'],
-      ['FROM alpine:3.20\nUSER 1000\nRUN <<EOF\necho hi\n', 3, 'RUN opens a heredoc that the file ends inside'],
+      ['RUN echo hi\nFROM alpine:3.20\nUSER 1000\n', 1, 'RUN comes before the first FROM (only ARG may)'],
+      ['FROM alpine:3.20\nUSER 1000\nRUN <<EOF\necho hi\n', 3, 'RUN opens a heredoc the file ends inside'],
     ];
     for (const [text, line, message] of cases) {
       repo.write(file, text);

@@ -12,7 +12,7 @@
 use crate::rules::catalogue as rule;
 
 use super::Findings;
-use crate::dockerfile::syntax::lex::raw_words;
+use crate::dockerfile::syntax::lex::{has_quote_or, raw_words};
 use crate::dockerfile::syntax::{Args, Dockerfile, Instruction};
 
 /// Every instruction: the flags it takes, each name followed by `=` when
@@ -21,7 +21,7 @@ use crate::dockerfile::syntax::{Args, Dockerfile, Instruction};
 /// when the instruction reads no flags (a `--word` is its argument); the
 /// fewest arguments BuildKit takes; and what else its arguments must be
 /// ([`arguments_problem`]).
-const INSTRUCTIONS: &[(&str, &str, usize, Form)] = &[
+const INSTRUCTIONS: &[(&str, &str, u8, Form)] = &[
     (
         "ADD",
         "chown= chmod= link. checksum= keep-git-dir. exclude* unpack.",
@@ -58,7 +58,7 @@ const INSTRUCTIONS: &[(&str, &str, usize, Form)] = &[
 ];
 
 /// What an instruction's arguments must be beyond their number.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Form {
     Any,
     /// `ARG`: names, each maybe with `=value`, none blank.
@@ -93,33 +93,48 @@ pub(super) fn check(df: &Dockerfile, out: &mut Findings<'_>) {
         staged |= keyword == "FROM";
         let mut flag = None;
         let problem = match INSTRUCTIONS.iter().find(|(k, ..)| *k == keyword) {
-            None => match shown(keyword, 20) {
+            None => match shown(keyword) {
                 true => Some(" is not a Dockerfile instruction"),
-                false => Some("this line does not start with a Dockerfile instruction"),
+                false => Some("no Dockerfile instruction starts this line"),
             },
             Some(&(_, flags, fewest, form)) => {
-                if !labs && flags != "-" {
+                // `HEALTHCHECK NONE` reads no flags.
+                let none = matches!(form, Form::Healthcheck)
+                    && ins.args.as_shell().is_some_and(|a| {
+                        a.split_whitespace()
+                            .next()
+                            .is_some_and(|w| w.eq_ignore_ascii_case("none"))
+                    });
+                if !labs && flags != "-" && !none {
                     flag = flag_problem(ins, flags);
                 }
                 flag.map(|(_, problem)| problem)
                     .or_else(|| arguments_problem(ins, fewest, form))
-                    .or(match staged || form == Form::Names {
+                    .or(match staged || matches!(form, Form::Names) {
                         true => None,
-                        false => Some(" comes before the first FROM, where only ARG may"),
+                        false => Some(" comes before the first FROM (only ARG may)"),
                     })
             }
         }
         .or(match ins.heredocs.iter().any(|h| !h.closed) {
-            true => Some(" opens a heredoc that the file ends inside"),
+            true => Some(" opens a heredoc the file ends inside"),
             false => None,
         });
         let Some(problem) = problem else { continue };
-        let mut message = match flag {
-            Some((name, _)) if shown(name, 32) => format!("{keyword} --{name}"),
-            Some(_) => format!("{keyword} has a flag that"),
-            None if problem.starts_with(' ') => keyword.to_string(),
-            None => String::new(),
-        };
+        // The keyword (when the problem is said of it), the flag, the problem.
+        let mut message = String::new();
+        if problem.starts_with(' ') {
+            message.push_str(keyword);
+        }
+        if let Some((name, _)) = flag {
+            match shown(name) {
+                true => {
+                    message.push_str(" --");
+                    message.push_str(name);
+                }
+                false => message.push_str(" has a flag that"),
+            }
+        }
         message.push_str(problem);
         message.push_str("; BuildKit stops the build at this line");
         out.push(ins, rule::INVALID_INSTRUCTION, message);
@@ -134,7 +149,7 @@ fn flag_problem<'a>(ins: &'a Instruction, known: &str) -> Option<(&'a str, &'sta
         let Some(kind) = known.split(' ').find_map(|k| {
             (k.len() == name.len() + 1 && k.starts_with(name)).then(|| k.as_bytes()[name.len()])
         }) else {
-            return Some((name, " is not a flag of this instruction"));
+            return Some((name, " is not a flag it takes"));
         };
         let bool_value = match flag.value.as_deref() {
             None => kind == b'.',
@@ -160,57 +175,85 @@ fn flag_problem<'a>(ins: &'a Instruction, known: &str) -> Option<(&'a str, &'sta
 }
 
 /// Arguments BuildKit refuses for the instruction (at least `fewest` of
-/// them, of `form`): what is wrong, after the keyword.
-fn arguments_problem(ins: &Instruction, fewest: usize, form: Form) -> Option<&'static str> {
-    // Only the count matters for the JSON forms (COPY, ADD, SHELL, VOLUME).
-    let (count, words) = match &ins.args {
-        Args::Shell(text) => {
-            let words = raw_words(text, ins.escape);
-            (words.len(), words)
+/// them, of `form`): what is wrong, after the keyword. Words are split only
+/// where the answer needs them: most instructions need no more than whether
+/// their text is empty (it is trimmed), and `ENV`, `LABEL` and `ARG` take the
+/// pairs the other rules split as well ([`Instruction::key_values`]).
+fn arguments_problem(ins: &Instruction, fewest: u8, form: Form) -> Option<&'static str> {
+    let text = match &ins.args {
+        Args::Shell(text) => text,
+        // The JSON forms (COPY, ADD, SHELL, VOLUME): only the count matters.
+        Args::Exec(list) => {
+            return match list.len() < usize::from(fewest) {
+                true => too_few(fewest),
+                false => None,
+            }
         }
-        Args::Exec(list) => (list.len(), Vec::new()),
     };
-    let is = |at: usize, word: &str| words.get(at).is_some_and(|w| w.eq_ignore_ascii_case(word));
-    if count < fewest {
-        return Some(match fewest {
-            2 => " needs a source and a destination",
-            _ => " needs an argument",
-        });
+    // FROM, HEALTHCHECK and ONBUILD split on whitespace alone, as BuildKit
+    // does for them (`FROM "my image"` is two words there).
+    let mut plain = text.split_whitespace();
+    let (first, second) = (plain.next(), plain.next());
+    let is = |word: Option<&str>, name: &str| word.is_some_and(|w| w.eq_ignore_ascii_case(name));
+    let count = match (fewest, first, second) {
+        (_, None, _) => 0,
+        (2, Some(_), Some(_)) if has_quote_or(text, ins.escape) => {
+            raw_words(text, ins.escape).len()
+        }
+        (_, Some(_), None) => 1,
+        _ => 2,
+    };
+    if count < usize::from(fewest) {
+        return too_few(fewest);
     }
     match form {
-        Form::From if count != 1 && (count != 3 || !is(1, "as")) => {
-            Some(" needs an image, or an image, AS and a stage name")
+        Form::From => {
+            let named = is(second, "as") && plain.next().is_some() && plain.next().is_none();
+            (second.is_some() && !named).then_some(" needs an image, or an image, AS and a name")
         }
-        Form::Json if ins.args.as_exec().is_none() => Some(" needs its arguments in JSON form"),
-        // The legacy `ENV name value` form.
-        Form::Pairs if !words.first().is_some_and(|w| w.contains('=')) => match count {
-            1 => Some(" has a name and no value"),
-            _ => None,
-        },
-        Form::Pairs | Form::Names => words.iter().find_map(|w| match w.split_once('=') {
-            Some(("", _)) => Some(" has a blank name"),
-            None if form == Form::Pairs => Some(" has a word without = after a name=value pair"),
-            _ => None,
-        }),
-        Form::Healthcheck if is(0, "none") => match count {
-            1 => None,
-            _ => Some(" NONE takes no arguments"),
-        },
-        Form::Healthcheck if !is(0, "cmd") || count == 1 => {
+        Form::Json => Some(" needs its arguments in JSON form"),
+        Form::Pairs | Form::Names => {
+            // Only a name written blank (`=1`) is blank to BuildKit, not one
+            // that unquoting or an escape leaves empty (`""=1`, `A=b \\ `).
+            let written = !has_quote_or(text, ins.escape);
+            let pairs = ins.key_values();
+            pairs.iter().enumerate().find_map(|(i, (name, value))| {
+                match (name.is_empty() && written, value) {
+                    (true, _) => Some(" has a blank name"),
+                    // The legacy `ENV name value` form with no value.
+                    (false, None) if matches!(form, Form::Pairs) && i == 0 => {
+                        Some(" has a name and no value")
+                    }
+                    (false, None) if matches!(form, Form::Pairs) => {
+                        Some(" has a word without = after name=value")
+                    }
+                    _ => None,
+                }
+            })
+        }
+        Form::Healthcheck if is(first, "none") => second.map(|_| " NONE takes no arguments"),
+        Form::Healthcheck if !is(first, "cmd") || second.is_none() => {
             Some(" takes CMD and a command, or NONE")
         }
-        Form::Onbuild if is(0, "onbuild") || is(0, "from") || is(0, "maintainer") => {
+        Form::Onbuild if is(first, "onbuild") || is(first, "from") || is(first, "maintainer") => {
             Some(" cannot trigger ONBUILD, FROM or MAINTAINER")
         }
         _ => None,
     }
 }
 
-/// Whether a message may show a name: at most `max` ASCII letters, digits
-/// and dashes (an instruction or a flag name), never a pasted value that
-/// could be a secret.
-fn shown(name: &str, max: usize) -> bool {
+fn too_few(fewest: u8) -> Option<&'static str> {
+    Some(match fewest {
+        2 => " needs a source and a destination",
+        _ => " needs an argument",
+    })
+}
+
+/// Whether a message may show a name: at most 32 ASCII letters, digits and
+/// dashes (an instruction or a flag name), never a pasted value that could be
+/// a secret.
+fn shown(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= max
+        && name.len() <= 32
         && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
 }

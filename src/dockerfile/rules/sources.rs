@@ -50,9 +50,18 @@ pub(super) fn copy_sources<'a>(ins: &'a Instruction<'_>, escape: char) -> Vec<Co
             let Some((_, sources)) = words.split_last() else {
                 return Vec::new();
             };
+            // Heredoc markers are no sources: `<<EOF`, or `<<` and the name after it.
+            let mut name_next = false;
             sources
                 .iter()
-                .filter(|w| ins.heredocs.is_empty() || heredoc_marker(w).is_none())
+                .filter(|w| {
+                    if ins.heredocs.is_empty() {
+                        return true;
+                    }
+                    let name = std::mem::take(&mut name_next);
+                    name_next = w.trim_start_matches(|c: char| c.is_ascii_digit()) == "<<";
+                    !name && !name_next && heredoc_marker(w).is_none()
+                })
                 .map(|w| match w {
                     // A slice of the text stays one; only a changed word is made.
                     Cow::Borrowed(w) => unquote(w, escape).0,

@@ -20,7 +20,7 @@ use super::Flag;
 /// Whether `text` holds a quote (`'`, `"`) or the escape character, the
 /// only characters that make [`raw_words`] and [`unquote`] more than a split
 /// and a copy.
-fn has_quote_or(text: &str, escape: char) -> bool {
+pub(crate) fn has_quote_or(text: &str, escape: char) -> bool {
     // The escape character is `\` or `` ` ``; any other (not ASCII) is
     // answered the slow way rather than looked for byte by byte.
     if !escape.is_ascii() {
@@ -339,6 +339,28 @@ pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
         chomp,
         expand: !quoted,
     })
+}
+
+/// The heredocs an instruction's text opens, in order: each word that is a
+/// marker (`<<EOF`), and a `<<` (or `3<<`) standing alone, which names the
+/// heredoc with the word after it (`cat << EOF`), as BuildKit reads them.
+pub(crate) fn heredoc_markers(text: &str) -> Vec<HeredocMarker> {
+    let words = raw_words(text, '\\');
+    let mut markers = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = &words[i];
+        i += 1;
+        let marker = match word.trim_start_matches(|c: char| c.is_ascii_digit()) == "<<" {
+            true => words.get(i).and_then(|name| {
+                i += 1;
+                heredoc_marker(&format!("<<{name}"))
+            }),
+            false => heredoc_marker(word),
+        };
+        markers.extend(marker);
+    }
+    markers
 }
 
 /// Expand `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`

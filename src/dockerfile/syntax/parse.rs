@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::lex::{
-    extract_flags, find_ws, heredoc_marker, raw_words, trim_continuation, trim_start_ws, trim_ws,
+    extract_flags, find_ws, heredoc_markers, trim_continuation, trim_start_ws, trim_ws,
 };
 use super::{Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Pairs};
 
@@ -13,8 +13,9 @@ const DIRECTIVES: &[&str] = &["syntax", "escape", "check"];
 /// Instructions whose arguments may be in exec (JSON) form.
 const JSON_FORM: &[&str] = &["RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"];
 
-/// Instructions that may open heredocs.
-const HEREDOC_FORM: &[&str] = &["RUN", "COPY", "ADD"];
+/// Instructions that may open heredocs (an ONBUILD trigger opens them as
+/// its instruction would: `ONBUILD RUN <<EOF`).
+const HEREDOC_FORM: &[&str] = &["RUN", "COPY", "ADD", "ONBUILD"];
 
 /// One physical line: its text without the line break (and without a BOM on
 /// line 1) and the byte offset of that text.
@@ -155,10 +156,10 @@ pub fn parse(text: &str) -> Dockerfile<'_> {
         }
         // BuildKit reports an empty continuation line at the last line it read.
         let empty_continuation = if empty_line { next } else { 0 };
-        let (keyword, flags, args) = match joined {
+        let (keyword, flags, args) = match &joined {
             Cow::Borrowed(joined) => split(joined),
             Cow::Owned(joined) => {
-                let (keyword, flags, args) = split(&joined);
+                let (keyword, flags, args) = split(joined);
                 (
                     Cow::Owned(keyword.into_owned()),
                     flags.into_iter().map(Flag::into_owned).collect(),
@@ -170,14 +171,13 @@ pub fn parse(text: &str) -> Dockerfile<'_> {
             continue;
         }
         let mut heredocs = Vec::new();
+        // Markers are looked for in the whole instruction, its continuation
+        // lines too; the bodies follow its last line.
         if HEREDOC_FORM.contains(&&*keyword)
             && matches!(args, Args::Shell(_))
-            && first.as_bytes().windows(2).any(|pair| pair == b"<<")
+            && joined.as_bytes().windows(2).any(|pair| pair == b"<<")
         {
-            for marker in raw_words(first, '\\')
-                .iter()
-                .filter_map(|w| heredoc_marker(w))
-            {
+            for marker in heredoc_markers(&joined) {
                 let mut body = String::new();
                 let mut closed = false;
                 while next < lines.len() {
