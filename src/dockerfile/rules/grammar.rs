@@ -12,7 +12,7 @@
 use crate::rules::catalogue as rule;
 
 use super::Findings;
-use crate::dockerfile::syntax::lex::{has_quote_or, raw_words};
+use crate::dockerfile::syntax::lex::{ascii_words, has_quote_or, raw_words};
 use crate::dockerfile::syntax::{Args, Dockerfile, Instruction};
 
 /// Every instruction: the flags it takes, each name followed by `=` when
@@ -101,7 +101,7 @@ pub(super) fn check(df: &Dockerfile, out: &mut Findings<'_>) {
                 // `HEALTHCHECK NONE` reads no flags.
                 let none = matches!(form, Form::Healthcheck)
                     && ins.args.as_shell().is_some_and(|a| {
-                        a.split_whitespace()
+                        ascii_words(a)
                             .next()
                             .is_some_and(|w| w.eq_ignore_ascii_case("none"))
                     });
@@ -190,9 +190,9 @@ fn arguments_problem(ins: &Instruction, fewest: u8, form: Form) -> Option<&'stat
             }
         }
     };
-    // FROM, HEALTHCHECK and ONBUILD split on whitespace alone, as BuildKit
-    // does for them (`FROM "my image"` is two words there).
-    let mut plain = text.split_whitespace();
+    // FROM, HEALTHCHECK and ONBUILD split at ASCII whitespace alone, as
+    // BuildKit does for them (`FROM "my image"` is two words there).
+    let mut plain = ascii_words(text);
     let (first, second) = (plain.next(), plain.next());
     let is = |word: Option<&str>, name: &str| word.is_some_and(|w| w.eq_ignore_ascii_case(name));
     let count = match (fewest, first, second) {

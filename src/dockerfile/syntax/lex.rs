@@ -89,10 +89,11 @@ pub(crate) fn find_ws(s: &str) -> Option<usize> {
     None
 }
 
-/// The runs between whitespace of an ASCII text, by bytes: what
-/// `split(char::is_whitespace)` without the empty pieces gives, without a
-/// character searcher.
-fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+/// The runs between ASCII whitespace of a text, by bytes: for an ASCII text
+/// what `split(char::is_whitespace)` without the empty pieces gives, without
+/// a character searcher (and how BuildKit splits `FROM` and a keyword's
+/// first words, at ASCII whitespace only).
+pub(crate) fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
     let b = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
