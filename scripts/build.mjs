@@ -127,7 +127,8 @@ if (buildStd.length) {
 // module hands over a command it does not carry (src/cli/mod.rs, IN_OPS_MODULE).
 // Each has its own cargo target folder, so that no rebuild undoes another.
 // The registry module is built for size (opt-level "z", wasm-opt -Oz): it has a budget of
-// 250,000 bytes (the page and the JS API load it too), and its commands are short. The
+// 250,000 bytes (its `budget` below: the build fails over it; the page and the JS API load
+// it too), and its commands are short. The
 // writers and ops modules are built for speed, every crate and std at opt-level 2 (std keeps
 // its optimize_for_size algorithms), wasm-opt -O3: a writer's work grows with the registry
 // (add-service then remove on 10,000 targets: 495M instructions, against 635M built for
@@ -140,7 +141,7 @@ if (buildStd.length) {
 // registry, as list does.
 const SPEED = ["--config", "profile.release.opt-level=2"];
 const MODULES = [
-  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT] },
+  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT], budget: 250_000 },
   { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers", ...SPEED], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
   { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
 ];
@@ -239,8 +240,14 @@ function sizes(file) {
   return `${kib(bytes.length)} raw, ${kib(gz)} gzip (${bytes.length} / ${gz} bytes)`;
 }
 
+/** Log each module's size; a module over its byte budget fails the build. */
 function logSizes(dir) {
-  for (const { name } of MODULES) log(`wasm size, ${name}: ${sizes(path.join(dir, `${name}_bg.wasm`))}`);
+  for (const { name, budget } of MODULES) {
+    const file = path.join(dir, `${name}_bg.wasm`);
+    log(`wasm size, ${name}: ${sizes(file)}`);
+    const bytes = fs.statSync(file).size;
+    if (budget !== undefined && bytes > budget) fail(`${name}_bg.wasm is ${bytes} bytes, over its budget of ${budget}`);
+  }
 }
 
 if (wasmOnly) {
