@@ -489,3 +489,24 @@ fn modules_in_one_folder_are_judged_alike_however_many_share_it() {
     }
     assert_eq!(anonymous(alone), expected, "one at a time");
 }
+
+#[test]
+fn heredoc_markers_are_no_sources_and_the_words_beside_them_are() {
+    // Each form of marker takes its words (`<<EOF`, or `<<` and the name
+    // after it); a word beside it is a source, checked against the context.
+    for marker in ["<<EOF", "<< EOF", "3<< EOF", "<<-\"EOF\""] {
+        let dockerfile =
+            format!("FROM alpine:3.20\nCOPY {marker} absent.txt /x\nhi\nEOF\nUSER app\n");
+        let host = repo("\"context\": \".\"", &dockerfile);
+        host.add_file("/repo/apps/backend/index.js", "x");
+        assert_eq!(
+            findings(&host),
+            [("PKG108".into(), DF.into(), 2)],
+            "{dockerfile:?}"
+        );
+        let dockerfile = format!("FROM alpine:3.20\nCOPY {marker} /x\nhi\nEOF\nUSER app\n");
+        let host = repo("\"context\": \".\"", &dockerfile);
+        host.add_file("/repo/apps/backend/index.js", "x");
+        assert_eq!(findings(&host), [], "{dockerfile:?}");
+    }
+}

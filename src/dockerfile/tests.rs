@@ -436,6 +436,11 @@ fn heredocs_buildkit_finds_beyond_the_first_line() {
     // `<< EOF` opens a heredoc in COPY too: neither word is a source.
     let base = "FROM alpine:3.20\nUSER app\n";
     assert!(codes(&format!("{base}COPY << EOF /x\nhi\nEOF\n")).is_empty());
+    // The words beside a heredoc are still sources, with either form of marker.
+    for marker in ["<<EOF", "<< EOF", "3<< EOF", "<<-\"EOF\""] {
+        let text = format!("{base}COPY {marker} ../outside /x\nhi\nEOF\n");
+        assert_eq!(codes(&text), ["PKG107"], "{text:?}");
+    }
 }
 
 #[test]

@@ -151,13 +151,14 @@ fn flag_problem<'a>(ins: &'a Instruction, known: &str) -> Option<(&'a str, &'sta
         }) else {
             return Some((name, " is not a flag it takes"));
         };
-        let bool_value = match flag.value.as_deref() {
+        // Whether the value (or its absence) fits the flag's kind.
+        let fits = match flag.value.as_deref() {
             None => kind == b'.',
             Some(v) => {
                 kind != b'.' || v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")
             }
         };
-        if !bool_value {
+        if !fits {
             return Some((
                 name,
                 if kind == b'.' {

@@ -6,7 +6,7 @@ use crate::rules::catalogue as rule;
 use crate::values::text::quote;
 
 use super::Findings;
-use crate::dockerfile::syntax::lex::{heredoc_marker, raw_words, unquote};
+use crate::dockerfile::syntax::lex::{heredocs_in, raw_words, unquote};
 use crate::dockerfile::syntax::{Args, Instruction};
 
 pub(super) fn is_remote(source: &str) -> bool {
@@ -51,18 +51,15 @@ pub(super) fn copy_sources<'a>(ins: &'a Instruction<'_>, escape: char) -> Vec<Co
                 return Vec::new();
             };
             // Heredoc markers are no sources: `<<EOF`, or `<<` and the name after it.
-            let mut name_next = false;
+            let markers = match ins.heredocs.is_empty() {
+                true => Vec::new(),
+                false => heredocs_in(sources),
+            };
             sources
                 .iter()
-                .filter(|w| {
-                    if ins.heredocs.is_empty() {
-                        return true;
-                    }
-                    let name = std::mem::take(&mut name_next);
-                    name_next = w.trim_start_matches(|c: char| c.is_ascii_digit()) == "<<";
-                    !name && !name_next && heredoc_marker(w).is_none()
-                })
-                .map(|w| match w {
+                .enumerate()
+                .filter(|(i, _)| !markers.iter().any(|(words, _)| words.contains(i)))
+                .map(|(_, w)| match w {
                     // A slice of the text stays one; only a changed word is made.
                     Cow::Borrowed(w) => unquote(w, escape).0,
                     Cow::Owned(w) => Cow::Owned(unquote(w, escape).0.into_owned()),

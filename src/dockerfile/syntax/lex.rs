@@ -3,6 +3,7 @@
 //! Everything walks `char`s, so no slice ever falls inside a character.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::values::hash::Map;
 
@@ -342,24 +343,27 @@ pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
     })
 }
 
-/// The heredocs an instruction's text opens, in order: each word that is a
-/// marker (`<<EOF`), and a `<<` (or `3<<`) standing alone, which names the
-/// heredoc with the word after it (`cat << EOF`), as BuildKit reads them.
-pub(crate) fn heredoc_markers(text: &str) -> Vec<HeredocMarker> {
-    let words = raw_words(text, '\\');
+/// The heredocs opened among an instruction's raw `words` (its text split
+/// with `raw_words`), in order, each with the words it takes: one for a
+/// marker (`<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`), two for a `<<` (or `3<<`)
+/// standing alone and the name after it (`cat << EOF`), as BuildKit reads
+/// them. The one reading of markers, for the parser (which bodies follow) and
+/// for the rules (which words are no operands).
+pub(crate) fn heredocs_in<W: AsRef<str>>(words: &[W]) -> Vec<(Range<usize>, HeredocMarker)> {
     let mut markers = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let word = &words[i];
+        let at = i;
+        let word = words[i].as_ref();
         i += 1;
         let marker = match word.trim_start_matches(|c: char| c.is_ascii_digit()) == "<<" {
             true => words.get(i).and_then(|name| {
                 i += 1;
-                heredoc_marker(&format!("<<{name}"))
+                heredoc_marker(&format!("<<{}", name.as_ref()))
             }),
             false => heredoc_marker(word),
         };
-        markers.extend(marker);
+        markers.extend(marker.map(|m| (at..i, m)));
     }
     markers
 }
