@@ -491,10 +491,10 @@ fn modules_in_one_folder_are_judged_alike_however_many_share_it() {
 }
 
 #[test]
-fn heredoc_markers_are_no_sources_and_the_words_beside_them_are() {
-    // Each form of marker takes its words (`<<EOF`, or `<<` and the name
-    // after it); a word beside it is a source, checked against the context.
-    for marker in ["<<EOF", "<< EOF", "3<< EOF", "<<-\"EOF\""] {
+fn a_heredoc_marker_word_is_no_source_and_the_words_beside_it_are() {
+    // `COPY <<EOF /x` copies the heredoc; a word beside the marker is a source,
+    // checked against the context.
+    for marker in ["<<EOF", "<<-\"EOF\"", "3<<EOF"] {
         let dockerfile =
             format!("FROM alpine:3.20\nCOPY {marker} absent.txt /x\nhi\nEOF\nUSER app\n");
         let host = repo("\"context\": \".\"", &dockerfile);
@@ -508,5 +508,25 @@ fn heredoc_markers_are_no_sources_and_the_words_beside_them_are() {
         let host = repo("\"context\": \".\"", &dockerfile);
         host.add_file("/repo/apps/backend/index.js", "x");
         assert_eq!(findings(&host), [], "{dockerfile:?}");
+    }
+    // BuildKit judges each source word alone: in `COPY << EOF /x` the parser
+    // takes the body, but `<<` and `EOF` are sources, and the build fails with
+    // "/<<": not found (measured with BuildKit v0.32). verify says so.
+    for marker in ["<< EOF", "3<< EOF"] {
+        let dockerfile = format!("FROM alpine:3.20\nCOPY {marker} /x\nhi\nEOF\nUSER app\n");
+        let host = repo("\"context\": \".\"", &dockerfile);
+        host.add_file("/repo/apps/backend/index.js", "x");
+        let pkg108 = ("PKG108".to_string(), DF.to_string(), 2);
+        assert_eq!(findings(&host), [pkg108.clone(), pkg108], "{dockerfile:?}");
+        let out = ctl(&host, &["verify"]);
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        let word = marker.split(' ').next().unwrap();
+        assert!(
+            out.stdout.contains(&format!(
+                "COPY source \"{word}\" is not in the build context"
+            )),
+            "{}",
+            out.stdout
+        );
     }
 }

@@ -433,7 +433,8 @@ fn heredocs_buildkit_finds_beyond_the_first_line() {
     let two = parse("RUN cat << A && cat <<B\na\nA\nb\nB\n");
     assert_eq!(two.instructions.len(), 1);
     assert_eq!(two.instructions[0].heredocs.len(), 2);
-    // `<< EOF` opens a heredoc in COPY too: neither word is a source.
+    // `<< EOF` opens a heredoc in COPY too (its body is no instruction); that
+    // BuildKit copies `<<` and `EOF` as sources is verify's (tests/verify_context.rs).
     let base = "FROM alpine:3.20\nUSER app\n";
     assert!(codes(&format!("{base}COPY << EOF /x\nhi\nEOF\n")).is_empty());
     // The words beside a heredoc are still sources, with either form of marker.

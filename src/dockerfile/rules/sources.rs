@@ -6,7 +6,7 @@ use crate::rules::catalogue as rule;
 use crate::values::text::quote;
 
 use super::Findings;
-use crate::dockerfile::syntax::lex::{heredocs_in, raw_words, unquote};
+use crate::dockerfile::syntax::lex::{heredoc_marker, raw_words, unquote};
 use crate::dockerfile::syntax::{Args, Instruction};
 
 pub(super) fn is_remote(source: &str) -> bool {
@@ -50,16 +50,13 @@ pub(super) fn copy_sources<'a>(ins: &'a Instruction<'_>, escape: char) -> Vec<Co
             let Some((_, sources)) = words.split_last() else {
                 return Vec::new();
             };
-            // Heredoc markers are no sources: `<<EOF`, or `<<` and the name after it.
-            let markers = match ins.heredocs.is_empty() {
-                true => Vec::new(),
-                false => heredocs_in(sources),
-            };
+            // A marker word (`<<EOF`) is no source. BuildKit judges each source
+            // word alone: in `COPY << EOF /x` the parser takes the heredoc's body,
+            // but `<<` and `EOF` are sources, and the build fails ("/<<": not found).
             sources
                 .iter()
-                .enumerate()
-                .filter(|(i, _)| !markers.iter().any(|(words, _)| words.contains(i)))
-                .map(|(_, w)| match w {
+                .filter(|w| ins.heredocs.is_empty() || heredoc_marker(w).is_none())
+                .map(|w| match w {
                     // A slice of the text stays one; only a changed word is made.
                     Cow::Borrowed(w) => unquote(w, escape).0,
                     Cow::Owned(w) => Cow::Owned(unquote(w, escape).0.into_owned()),

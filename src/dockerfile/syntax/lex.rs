@@ -347,8 +347,8 @@ pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
 /// with `raw_words`), in order, each with the words it takes: one for a
 /// marker (`<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`), two for a `<<` (or `3<<`)
 /// standing alone and the name after it (`cat << EOF`), as BuildKit reads
-/// them. The one reading of markers, for the parser (which bodies follow) and
-/// for the rules (which words are no operands).
+/// them: which bodies follow the instruction. (A COPY or ADD source is judged
+/// word by word: there only a marker word is no source, `heredoc_marker`.)
 pub(crate) fn heredocs_in<W: AsRef<str>>(words: &[W]) -> Vec<(Range<usize>, HeredocMarker)> {
     let mut markers = Vec::new();
     let mut i = 0;
