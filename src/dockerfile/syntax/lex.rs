@@ -3,7 +3,6 @@
 //! Everything walks `char`s, so no slice ever falls inside a character.
 
 use std::borrow::Cow;
-use std::ops::Range;
 
 use crate::values::hash::Map;
 
@@ -343,27 +342,24 @@ pub(crate) fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
     })
 }
 
-/// The heredocs opened among an instruction's raw `words` (its text split
-/// with `raw_words`), in order, each with the words it takes: one for a
-/// marker (`<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`), two for a `<<` (or `3<<`)
-/// standing alone and the name after it (`cat << EOF`), as BuildKit reads
-/// them: which bodies follow the instruction. (A COPY or ADD source is judged
-/// word by word: there only a marker word is no source, `heredoc_marker`.)
-pub(crate) fn heredocs_in<W: AsRef<str>>(words: &[W]) -> Vec<(Range<usize>, HeredocMarker)> {
+/// The heredocs an instruction's text opens, in order: each word that is a
+/// marker (`<<EOF`), and a `<<` (or `3<<`) standing alone, which names the
+/// heredoc with the word after it (`cat << EOF`), as BuildKit reads them.
+pub(crate) fn heredoc_markers(text: &str) -> Vec<HeredocMarker> {
+    let words = raw_words(text, '\\');
     let mut markers = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let at = i;
-        let word = words[i].as_ref();
+        let word = &words[i];
         i += 1;
         let marker = match word.trim_start_matches(|c: char| c.is_ascii_digit()) == "<<" {
             true => words.get(i).and_then(|name| {
                 i += 1;
-                heredoc_marker(&format!("<<{}", name.as_ref()))
+                heredoc_marker(&format!("<<{name}"))
             }),
             false => heredoc_marker(word),
         };
-        markers.extend(marker.map(|m| (at..i, m)));
+        markers.extend(marker);
     }
     markers
 }

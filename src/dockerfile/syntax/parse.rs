@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::lex::{
-    extract_flags, find_ws, heredocs_in, raw_words, trim_continuation, trim_start_ws, trim_ws,
+    extract_flags, find_ws, heredoc_markers, trim_continuation, trim_start_ws, trim_ws,
 };
 use super::{Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Pairs};
 
@@ -177,7 +177,7 @@ pub fn parse(text: &str) -> Dockerfile<'_> {
             && matches!(args, Args::Shell(_))
             && joined.as_bytes().windows(2).any(|pair| pair == b"<<")
         {
-            for (_, marker) in heredocs_in(&raw_words(&joined, '\\')) {
+            for marker in heredoc_markers(&joined) {
                 let mut body = String::new();
                 let mut closed = false;
                 while next < lines.len() {
