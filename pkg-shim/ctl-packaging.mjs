@@ -6,9 +6,9 @@
 // filesystem, child processes, the clock and the terminal), then exits with
 // the core's code.
 //
-// list and status run with the registry module (ctl_packaging_bg.wasm); the
-// writers, verify, build, export, install and materialize with the ops
-// module, which the host loads only for them.
+// list and status run with the read module (ctl_packaging_read_bg.wasm); the
+// writers with the writers module, verify, build, export, install and
+// materialize with the ops module, which the host loads only for them.
 import { main } from './node-host.mjs';
 
-await main('ctl-packaging', 'runCli', 'ctl_packaging');
+await main('ctl-packaging', 'runCli', 'ctl_packaging_read');

@@ -681,7 +681,7 @@ const OLDEST = [22, 12];
 
 /** The module with every command (see scripts/build.mjs, MODULES). */
 const OPS_MODULE = 'ctl_packaging_ops';
-/** The registry module and the writers (see scripts/build.mjs, MODULES). */
+/** The read module and the writers (see scripts/build.mjs, MODULES). */
 const WRITE_MODULE = 'ctl_packaging_write';
 /**
  * What a module answers for a command it does not carry (src/cli/mod.rs):
@@ -692,11 +692,11 @@ const HANDED_TO = new Map([
   [-2, WRITE_MODULE],
 ]);
 /**
- * The commands that go to a module other than the registry module at once
+ * The commands that go to a module other than the read module at once
  * (the core's OPS_COMMANDS and WRITE_COMMANDS, src/cli/mod.rs; tests/shim.rs
- * holds them equal), without loading the registry module first to be handed
+ * holds them equal), without loading the read module first to be handed
  * over (some 11M instructions of a writer's 170M). Anything else still asks
- * the registry module, which hands over what it does not carry.
+ * the read module, which hands over what it does not carry.
  */
 const OPS_COMMANDS = ['init', 'build', 'build-all', 'export', 'install', 'materialize', 'uninstall', 'verify'];
 const WRITE_COMMANDS = ['add', 'add-service', 'add-job', 'add-app', 'remove'];
@@ -731,13 +731,13 @@ function tuneV8() {
 }
 
 /**
- * Below this size a registry never keeps a function of the registry module
+ * Below this size a registry never keeps a function of the read module
  * busy long enough for V8 to move it to the optimizing tier (measured: none
  * moved at 200 targets, 54 KB; one at 300 targets, 81 KB).
  */
 const SMALL_REGISTRY_BYTES = 64 * 1024;
 /**
- * Whether the registry module may run with V8's defaults: no `--repo-root`
+ * Whether the read module may run with V8's defaults: no `--repo-root`
  * names another repository, and the registry in the current folder (where
  * the documented command line runs, and where the core looks first) is a file
  * smaller than SMALL_REGISTRY_BYTES. V8 then validates the whole module up

@@ -99,7 +99,7 @@ const isBuilt = (dist, modules = ['ctl_packaging', 'ctl_packaging_ops']) =>
   ['ctl-packaging.mjs', ...modules.map((m) => `${m}_bg.wasm`)].every((f) => fs.existsSync(path.join(dist, 'scripts', f)));
 
 function ensureBuilt() {
-  if (!isBuilt(DIST, ['ctl_packaging', 'ctl_packaging_write', 'ctl_packaging_ops'])) {
+  if (!isBuilt(DIST, ['ctl_packaging', 'ctl_packaging_read', 'ctl_packaging_write', 'ctl_packaging_ops'])) {
     log('dist/packaging is missing: building');
     execFileSync(NODE, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   }
@@ -319,9 +319,10 @@ console.log('[ok] ' + bytes);
 `,
   'empty.mjs': '',
   'v8-flags.mjs': "process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-lazy-validation');\n",
-  'registry-start.mjs': startScript('ctl_packaging', false),
+  'read-start.mjs': startScript('ctl_packaging_read', false),
   'write-start.mjs': startScript('ctl_packaging_write', false),
   'ops-start.mjs': startScript('ctl_packaging_ops', true),
+  'check-start.mjs': checkScript(),
 };
 
 /**
@@ -337,6 +338,25 @@ function startScript(module, flags) {
     (flags ? "process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-tiering-budget=2147483647 --wasm-lazy-validation');\n" : '') +
     `const glue = await import(${url(`${module}.mjs`)});\n` +
     `glue.initSync({ module: process.getBuiltinModule('node:fs').readFileSync(${JSON.stringify(path.join(scripts, `${module}_bg.wasm`))}) });\n`;
+}
+
+/**
+ * A lower bound of any `verify` that checks the Dockerfiles with this core: the shim's
+ * start-up with the API module (built for size, so the fewest bytes of code for V8 to
+ * compile, and without BuildKit's variable checks, which only verify runs) and its
+ * `checkDockerfile` on each Dockerfile the registry names, read with `readFileSync`;
+ * no registry checks, no build-context checks, no output. Run in the repository.
+ */
+function checkScript() {
+  const scripts = path.join(DIST, 'scripts');
+  const url = (name) => JSON.stringify(pathToFileURL(path.join(scripts, name)).href);
+  return `await import(${url('node-host.mjs')});\n` +
+    `const glue = await import(${url('ctl_packaging.mjs')});\n` +
+    "const fs = process.getBuiltinModule('node:fs');\n" +
+    `glue.initSync({ module: fs.readFileSync(${JSON.stringify(path.join(scripts, 'ctl_packaging_bg.wasm'))}) });\n` +
+    "let findings = 0;\n" +
+    "for (const t of JSON.parse(fs.readFileSync('docs/packaging/registry.json', 'utf8')).targets) findings += glue.checkDockerfile(fs.readFileSync(t.dockerfile, 'utf8'), t.dockerfile).length;\n" +
+    "if (findings) throw new Error(`${findings} findings`);\n";
 }
 
 function floorScripts() {
@@ -435,15 +455,21 @@ function startFloor(dir, scripts, rounds, warm) {
     () => run([path.join(scripts, 'empty.mjs')], dir).ms,
     () => run(IMPLS.ours(['list']), dir).ms,
     () => run([path.join(scripts, 'v8-flags.mjs')], dir).ms,
-    () => run([path.join(scripts, 'registry-start.mjs')], dir).ms,
+    () => run([path.join(scripts, 'read-start.mjs')], dir).ms,
     () => run([path.join(scripts, 'ops-start.mjs')], dir).ms,
     () => run([path.join(scripts, 'write-start.mjs')], dir).ms,
+    () => run(IMPLS.reference(['verify']), dir).ms,
+    () => { const r = run([path.join(scripts, 'check-start.mjs')], dir); if (r.code !== 0) throw new Error(`check-start.mjs: ${r.stderr}`); return r.ms; },
+    () => run(IMPLS.ours(['verify']), dir).ms,
   ];
   const [ms] = alternate([{ sides }], rounds, warm);
   return {
     writeStart: { ratio: stats(ratios(ms[7], ms[0])), ms: stats(ms[7]) },
     v8Flags: { ratio: stats(ratios(ms[4], ms[0])), ms: stats(ms[4]) },
-    registryStart: { ratio: stats(ratios(ms[5], ms[0])), ms: stats(ms[5]) },
+    readStart: { ratio: stats(ratios(ms[5], ms[0])), ms: stats(ms[5]) },
+    refVerify: stats(ms[8]),
+    checkStart: { ratio: stats(ratios(ms[9], ms[8])), ms: stats(ms[9]) },
+    oursVerify: { ratio: stats(ratios(ms[10], ms[8])), ms: stats(ms[10]) },
     opsStart: { ratio: stats(ratios(ms[6], ms[0])), ms: stats(ms[6]) },
     refList: stats(ms[0]),
     nodeE0: { ratio: stats(ratios(ms[1], ms[0])), ms: stats(ms[1]) },
@@ -806,7 +832,7 @@ async function main() {
         }
         if (!QUICK && !args.has('--no-callgrind') && HAS_VALGRIND && (n === 6 || n === 10000)) {
           log(`${sizeName(n)}: counting instructions (callgrind)`);
-          work[n] = countWork(dir, scripts, n === 6 ? ['empty.mjs', 'v8-flags.mjs', 'registry-start.mjs', 'write-start.mjs', 'ops-start.mjs'] : ['exists.mjs', 'open-read.mjs', 'read.mjs']);
+          work[n] = countWork(dir, scripts, n === 6 ? ['empty.mjs', 'v8-flags.mjs', 'read-start.mjs', 'write-start.mjs', 'ops-start.mjs', 'check-start.mjs'] : ['exists.mjs', 'open-read.mjs', 'read.mjs']);
         }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -886,10 +912,17 @@ async function main() {
     L.push(`| \`node -e 0\` | ${msCell(sfloor.nodeE0.ms)} | ${ratioCell(sfloor.nodeE0.ratio)} |`);
     L.push(`| \`node empty.mjs\` (an ES module entry that does nothing) | ${msCell(sfloor.emptyMjs.ms)} | ${ratioCell(sfloor.emptyMjs.ratio)} |`);
     L.push(`| \`node v8-flags.mjs\` (an ES module entry that loads \`node:v8\` and sets one V8 flag, as the shim does for the ops module and for a registry of 64 KiB or more) | ${msCell(sfloor.v8Flags.ms)} | ${ratioCell(sfloor.v8Flags.ratio)} |`);
-    L.push(`| \`node registry-start.mjs\` (the shim's start-up with the registry module, no command: the host, the glue, the module compiled and instantiated) | ${msCell(sfloor.registryStart.ms)} | ${ratioCell(sfloor.registryStart.ratio)} |`);
+    L.push(`| \`node read-start.mjs\` (the shim's start-up with the read module, no command: the host, the glue, the module compiled and instantiated) | ${msCell(sfloor.readStart.ms)} | ${ratioCell(sfloor.readStart.ratio)} |`);
     L.push(`| \`node write-start.mjs\` (the same with the writers module, which the writers run with) | ${msCell(sfloor.writeStart.ms)} | ${ratioCell(sfloor.writeStart.ratio)} |`);
     L.push(`| \`node ops-start.mjs\` (the same with the ops module, after V8's flags) | ${msCell(sfloor.opsStart.ms)} | ${ratioCell(sfloor.opsStart.ratio)} |`);
     L.push(`| ours, \`list\` | ${msCell(sfloor.oursList.ms)} | ${ratioCell(sfloor.oursList.ratio)} |`);
+    L.push('');
+    L.push(`The floor of \`verify\` at 6 targets (the same rounds; ratio to the reference's \`verify\`, ${f0(sfloor.refVerify.median)} ms, which checks that each Dockerfile exists):`);
+    L.push('');
+    L.push('| process | ms | / reference `verify` |');
+    L.push('| --- | --- | --- |');
+    L.push(`| \`node check-start.mjs\` (the shim's start-up with the API module, built for size, and its \`checkDockerfile\` on each of the 6 Dockerfiles: no registry or build-context checks, no output) | ${msCell(sfloor.checkStart.ms)} | ${ratioCell(sfloor.checkStart.ratio)} |`);
+    L.push(`| ours, \`verify\` | ${msCell(sfloor.oursVerify.ms)} | ${ratioCell(sfloor.oursVerify.ratio)} |`);
   }
   if (vfloor) {
     L.push('');

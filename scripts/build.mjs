@@ -3,16 +3,16 @@
 //
 //   node scripts/build.mjs [--wasm-only]
 //
-// 1. scripts/setup.sh (fast when all is there); then, for each of the three modules (the
-//    registry module ctl_packaging, the writers module ctl_packaging_write and the ops
-//    module ctl_packaging_ops, see MODULES):
+// 1. scripts/setup.sh (fast when all is there); then, for each of the four modules (the
+//    API module ctl_packaging, the read module ctl_packaging_read, the writers module
+//    ctl_packaging_write and the ops module ctl_packaging_ops, see MODULES):
 //    cargo build --release --target wasm32-unknown-unknown with the toolchain setup.sh
 //    chose (target/toolchain.env);
 // 2. wasm-bindgen --target web (one glue for Node and browsers: the Node shim calls initSync),
 //    renamed <module>.mjs: ES module syntax in a .js file is an ES module only where the
 //    nearest package.json says "type": "module" (a host repository's rarely does), and
 //    finding that out costs Node a lookup per load;
-// 3. wasm-opt with single-caller inlining limited (-Oz for the registry module, -O3 for
+// 3. wasm-opt with single-caller inlining limited (-Oz for the API and read modules, -O3 for
 //    the writers and ops modules: MODULES; binaryen pinned in package.json, else a
 //    wasm-opt on PATH, else skipped),
 //    then a load check of glue + optimized module in this Node;
@@ -117,18 +117,25 @@ if (buildStd.length) {
 }
 
 // ---------------------------------------------------------------- modules
-// Three modules from the one crate (Cargo features "writers" and "ops"):
-//   ctl_packaging        registry commands, the JS API and the browser page (no feature);
+// Four modules from the one crate (Cargo features "api", "writers" and "ops"):
+//   ctl_packaging        the JS API and the browser page, and the registry commands
+//                        ("api"; the CLI does not load it);
+//   ctl_packaging_read   the registry commands of the CLI: list, status, help, version
+//                        (no feature);
 //   ctl_packaging_write  the same and the writers: add, add-service, add-job, add-app,
 //                        remove ("writers");
-//   ctl_packaging_ops    everything: init, verify, build, build-all, export, install,
-//                        uninstall, materialize and the project-state controller ("ops").
+//   ctl_packaging_ops    everything but the JS API: init, verify, build, build-all, export,
+//                        install, uninstall, materialize and the project-state controller
+//                        ("ops").
 // The CLI shim loads the one a command needs (pkg-shim/node-host.mjs, firstModule); a
 // module hands over a command it does not carry (src/cli/mod.rs, IN_OPS_MODULE).
+// Only the API module has the JS API (77 KB of its code): V8 reads and validates a module
+// whole before its first call, and list on 6 targets runs 132.6M instructions with the read
+// module against 137.1M with the API module, a writer some 6.3M fewer (docs/architecture.md).
 // Each has its own cargo target folder, so that no rebuild undoes another.
-// The registry module is built for size (opt-level "z", wasm-opt -Oz): it has a budget of
-// 250,000 bytes (its `budget` below: the build fails over it; the page and the JS API load
-// it too), and its commands are short. The
+// The API and read modules are built for size (opt-level "z", wasm-opt -Oz): the API module
+// has a budget of 250,000 bytes (its `budget` below: the build fails over it; the page
+// loads it), and the read module's commands are short. The
 // writers and ops modules are built for speed, every crate and std at opt-level 2 (std keeps
 // its optimize_for_size algorithms), wasm-opt -O3: a writer's work grows with the registry
 // (add-service then remove on 10,000 targets: 495M instructions, against 635M built for
@@ -141,9 +148,10 @@ if (buildStd.length) {
 // registry, as list does.
 const SPEED = ["--config", "profile.release.opt-level=2"];
 const MODULES = [
-  { name: CRATE, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT], budget: 250_000 },
+  { name: CRATE, cargo: ["--no-default-features", "--features", "api"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT], budget: 250_000 },
+  { name: `${CRATE}_read`, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-read`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT] },
   { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers", ...SPEED], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
-  { name: `${CRATE}_ops`, cargo: SPEED, targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
+  { name: `${CRATE}_ops`, cargo: ["--no-default-features", "--features", "ops", ...SPEED], targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
 ];
 
 // ---------------------------------------------------------------- wasm-bindgen + wasm-opt

@@ -5,9 +5,9 @@
 #
 # Stages, in order; the first failure stops the run:
 #   lint        cargo fmt --check; cargo clippy --all-targets -- -D warnings (also as the
-#               registry module and the writers module are built: without the ops feature)
+#               read module and the writers module are built: without the ops feature)
 #   native      cargo test (rustup's toolchain, target/); the library's tests again as the
-#               registry module and the writers module are built
+#               read module and the writers module are built
 #   wasm        cargo test --target wasm32-unknown-unknown --test wasm_node (wasm-bindgen-test, Node)
 #   wasm-browser  the same for --test wasm_browser, in headless Chromium (chromedriver)
 #   build       node scripts/build.mjs (dist/packaging/)

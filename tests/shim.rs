@@ -1,7 +1,7 @@
 //! What the Node shim holds that the core decides: the commands it sends to
 //! the ops module and to the writers module at once (`OPS_COMMANDS` and
 //! `WRITE_COMMANDS` in `pkg-shim/node-host.mjs`) are the core's, so no
-//! command loads the registry module only to be handed over, and none is
+//! command loads the read module only to be handed over, and none is
 //! sent to a module other than the one that carries it.
 
 use ctl_packaging::cli::{OPS_COMMANDS, WRITE_COMMANDS};

@@ -50,7 +50,7 @@ pub const OPS_COMMANDS: [&str; 8] = [
 /// same command line with the ops module. Never a process exit code.
 pub const IN_OPS_MODULE: i32 = -1;
 
-/// The same for a command of [`WRITE_COMMANDS`] in the registry module: the
+/// The same for a command of [`WRITE_COMMANDS`] in the read module: the
 /// shim then runs it with the writers module.
 pub const IN_WRITE_MODULE: i32 = -2;
 

@@ -127,7 +127,7 @@ pub fn validate(registry: &Registry) -> Vec<Problem> {
     let mut out = Vec::new();
     // Keyed by the process's own hash keys: ids cannot be made to collide
     // in it, which would make it quadratic (an ordered map would not fit the
-    // registry module's size budget).
+    // API module's size budget).
     let mut seen: Map<&str, usize> =
         Map::with_capacity_and_hasher(registry.targets.len(), Keyed::default());
     for (i, t) in registry.targets.iter().enumerate() {

@@ -161,7 +161,7 @@ fn host_error(e: JsValue) -> HostError {
     match e.dyn_ref::<js_sys::Error>() {
         Some(err) => HostError::new(String::from(err.message())),
         // The Node host throws Errors; anything else is named, not shown
-        // (formatting it with Debug cost the registry module 88 bytes of its
+        // (formatting it with Debug cost the API module 88 bytes of its
         // budget).
         None => HostError::new(e.as_string().unwrap_or_else(|| {
             "the host threw something that is neither an Error nor a string".to_string()

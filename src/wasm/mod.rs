@@ -1,7 +1,10 @@
 //! The wasm facades: JS values in, core calls, JS values out; no logic.
 //! [`cli`] runs command lines against a host object from the Node shim;
-//! [`api`] is the typed JS API (`pkg-shim/index.mjs`, `pkg-shim/browser.mjs`).
+//! [`api`] is the typed JS API (`pkg-shim/index.mjs`, `pkg-shim/browser.mjs`),
+//! in the module built with the `api` feature only (the CLI's modules go
+//! without it).
 
+#[cfg(feature = "api")]
 pub mod api;
 pub mod cli;
 

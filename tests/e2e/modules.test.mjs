@@ -1,10 +1,11 @@
-// The three wasm modules (scripts/build.mjs, MODULES): the commands that read
-// the registry (list, status, help, version) run with the registry module alone;
+// The four wasm modules (scripts/build.mjs, MODULES): the commands that read
+// the registry (list, status, help, version) run with the read module alone;
 // the writers (add, add-service, add-job, add-app, remove) with the writers
 // module alone; init, verify, build, build-all, export, install, uninstall and
-// materialize (and the project-state controller) load the ops module. Proved by
-// running the commands from copies of the scripts folder that lack a module,
-// next to the complete one.
+// materialize (and the project-state controller) load the ops module; the API
+// module, the only one with the JS API, is the JS API's and the page's, never
+// the CLI's. Proved by running the commands from copies of the scripts folder
+// that lack a module, next to the complete one.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,6 +17,8 @@ import { CTL, makeRepo } from './helpers.mjs';
 
 const SCRIPTS = path.dirname(CTL);
 const filesOf = (module) => [`${module}.mjs`, `${module}_bg.wasm`];
+const API_FILES = filesOf('ctl_packaging');
+const READ_FILES = filesOf('ctl_packaging_read');
 const WRITE_FILES = filesOf('ctl_packaging_write');
 const OPS_FILES = filesOf('ctl_packaging_ops');
 
@@ -32,15 +35,24 @@ function without(repo, left, label) {
 const run = (repo, ctl, args) =>
   spawnSync(process.execPath, [ctl, ...args], { cwd: repo.root, env: repo.env(), encoding: 'utf8' });
 
-test('the three modules are built and shipped', () => {
-  for (const name of [...filesOf('ctl_packaging'), ...WRITE_FILES, ...OPS_FILES]) {
+test('the four modules are built and shipped, and only the API module has the JS API', () => {
+  for (const name of [...API_FILES, ...READ_FILES, ...WRITE_FILES, ...OPS_FILES]) {
     assert.ok(fs.statSync(path.join(SCRIPTS, name)).size > 0, name);
+  }
+  const exportsOf = (glue) =>
+    [...fs.readFileSync(path.join(SCRIPTS, glue), 'utf8').matchAll(/^export function (\w+)/gm)].map((m) => m[1]).sort();
+  const api = ['applyTag', 'checkDockerfile', 'formatRegistry', 'parseImageReference', 'parseRegistry', 'validateRegistry'];
+  for (const name of api) assert.ok(exportsOf(API_FILES[0]).includes(name), name);
+  for (const glue of [READ_FILES[0], WRITE_FILES[0], OPS_FILES[0]]) {
+    const has = exportsOf(glue);
+    assert.deepEqual(has.filter((name) => api.includes(name)), [], glue);
+    assert.ok(has.includes('runCli'), glue);
   }
 });
 
-test('the commands that read the registry need only the registry module, and say the same', () => {
+test('the commands that read the registry need only the read module, and say the same', () => {
   const repo = makeRepo({ templates: true });
-  const lite = without(repo, [...WRITE_FILES, ...OPS_FILES], 'registry-only');
+  const lite = without(repo, [...API_FILES, ...WRITE_FILES, ...OPS_FILES], 'read-only');
   try {
     for (const args of [['init'], ['add-service', '--id', 'api', '--module', 'apps/backend'], ['add-job', '--id', 'cron-task', '--module', 'jobs/cron']]) {
       assert.equal(run(repo, CTL, args).status, 0, args.join(' '));
@@ -76,7 +88,7 @@ const untimed = (text) => text.replace(/"\d{4}-\d\d-\d\dT[^"]*"/g, '"<time>"');
 test('the writers need only the writers module, and write what the complete folder writes', () => {
   const a = makeRepo({ templates: true });
   const b = makeRepo({ templates: true });
-  const writersOnly = without(a, OPS_FILES, 'no-ops');
+  const writersOnly = without(a, [...API_FILES, ...READ_FILES, ...OPS_FILES], 'writers-only');
   try {
     for (const repo of [a, b]) assert.equal(run(repo, CTL, ['init']).status, 0);
     const steps = [
@@ -108,8 +120,9 @@ test('the writers need only the writers module, and write what the complete fold
 
 test('each command that a module does not carry loads the one that does, and only it', () => {
   const repo = makeRepo({ templates: true, fakeDocker: true });
-  const noWriters = without(repo, WRITE_FILES, 'no-writers');
-  const noOps = without(repo, OPS_FILES, 'no-ops');
+  // Neither has the API module: no command of the CLI needs it.
+  const noWriters = without(repo, [...API_FILES, ...WRITE_FILES], 'no-writers');
+  const noOps = without(repo, [...API_FILES, ...OPS_FILES], 'no-ops');
   try {
     assert.equal(run(repo, CTL, ['add-service', '--id', 'api']).status, 0);
     const cases = [
@@ -133,9 +146,10 @@ test('each command that a module does not carry loads the one that does, and onl
       assert.equal(r.stdout, '', args.join(' '));
       assert.deepEqual(repo.snapshotAll(), before, args.join(' '));
     }
-    // With it, each runs; the writers from a folder without the ops module.
+    // With it, each runs: the writers from a folder without the ops module, the
+    // rest from one without the writers module.
     for (const [lite, , args] of cases) {
-      const full = run(repo, lite === noWriters ? noOps : CTL, args);
+      const full = run(repo, lite === noWriters ? noOps : noWriters, args);
       assert.notEqual(full.status, 70, `${args.join(' ')}: ${full.stderr}`);
       assert.doesNotMatch(full.stderr, /internal error/, args.join(' '));
     }
@@ -145,7 +159,7 @@ test('each command that a module does not carry loads the one that does, and onl
 });
 
 // V8's flags (node-host.mjs, tuneV8) cost a process the loading of node:v8. The
-// registry and writers modules go without them on a registry small enough that
+// read and writers modules go without them on a registry small enough that
 // no function of theirs is moved to V8's optimizing tier; everything else keeps
 // them. Which way a process went shows in the builtins it loaded.
 test("V8's flags are set for the ops module and for large registries, not for a small one", () => {

@@ -26,8 +26,8 @@ mod stages;
 pub mod suppress;
 pub mod target;
 mod user;
-// The rules below the registry module's budget (see the architecture doc's
-// "Three wasm modules"): in verify, not in the JS API's `checkDockerfile`.
+// The rules below the API module's budget (see the architecture doc's
+// "Four wasm modules"): in verify, not in the JS API's `checkDockerfile`.
 #[cfg(feature = "ops")]
 mod variables;
 
