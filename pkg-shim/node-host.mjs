@@ -779,9 +779,11 @@ export async function main(name, entry, module) {
   let code;
   try {
     const argv = process.argv.slice(2);
+    // The arguments cross as one string, each followed by NUL (src/wasm/cli.rs).
+    const line = argv.map((a) => `${a}\0`).join('');
     const runIn = async (current) => {
       if (current === OPS_MODULE || !smallRegistryHere(argv)) tuneV8();
-      return (await load(current))[entry](argv, host);
+      return (await load(current))[entry](line, host);
     };
     const first = firstModule(module, entry, argv);
     code = await runIn(first);

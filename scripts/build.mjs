@@ -117,11 +117,10 @@ if (buildStd.length) {
 }
 
 // ---------------------------------------------------------------- modules
-// Four modules from the one crate (Cargo features "api", "writers" and "ops"):
-//   ctl_packaging        the JS API and the browser page, and the registry commands
-//                        ("api"; the CLI does not load it);
+// Four modules from the one crate (Cargo features "api", "cli", "writers" and "ops"):
+//   ctl_packaging        the JS API and the browser page ("api"; no CLI);
 //   ctl_packaging_read   the registry commands of the CLI: list, status, help, version
-//                        (no feature);
+//                        ("cli");
 //   ctl_packaging_write  the same and the writers: add, add-service, add-job, add-app,
 //                        remove ("writers");
 //   ctl_packaging_ops    everything but the JS API: init, verify, build, build-all, export,
@@ -149,7 +148,7 @@ if (buildStd.length) {
 const SPEED = ["--config", "profile.release.opt-level=2"];
 const MODULES = [
   { name: CRATE, cargo: ["--no-default-features", "--features", "api"], targetDir: `${env.CARGO_TARGET_DIR}-registry`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT], budget: 250_000 },
-  { name: `${CRATE}_read`, cargo: ["--no-default-features"], targetDir: `${env.CARGO_TARGET_DIR}-read`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT] },
+  { name: `${CRATE}_read`, cargo: ["--no-default-features", "--features", "cli"], targetDir: `${env.CARGO_TARGET_DIR}-read`, passes: ["-Oz", ONE_CALLER_INLINE_LIMIT] },
   { name: `${CRATE}_write`, cargo: ["--no-default-features", "--features", "writers", ...SPEED], targetDir: `${env.CARGO_TARGET_DIR}-write`, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
   { name: `${CRATE}_ops`, cargo: ["--no-default-features", "--features", "ops", ...SPEED], targetDir: env.CARGO_TARGET_DIR, passes: ["-O3", ONE_CALLER_INLINE_LIMIT] },
 ];

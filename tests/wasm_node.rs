@@ -72,15 +72,16 @@ extern "C" {
     fn spawned(h: &JsValue) -> String;
 }
 
-fn argv(s: &[&str]) -> Vec<String> {
-    s.iter().map(|x| x.to_string()).collect()
+/// A command line as the shim hands it over: each argument followed by NUL.
+fn argv(s: &[&str]) -> String {
+    s.iter().map(|x| format!("{x}\0")).collect()
 }
 
 #[wasm_bindgen_test]
 fn the_js_host_carries_a_whole_flow() {
     let h = make_host();
     let host: &JsHost = h.unchecked_ref();
-    assert_eq!(run_cli(argv(&["init"]), host), 0);
+    assert_eq!(run_cli(&argv(&["init"]), host), 0);
     assert!(
         out(&h).starts_with("[ok] Packaging configuration initialized.\n  mkdir: ops/packaging\n")
     );
@@ -90,7 +91,7 @@ fn the_js_host_carries_a_whole_flow() {
     );
     assert_eq!(
         run_cli(
-            argv(&["add-service", "--id", "api", "--module", "apps/backend"]),
+            &argv(&["add-service", "--id", "api", "--module", "apps/backend"]),
             host
         ),
         0
@@ -98,12 +99,12 @@ fn the_js_host_carries_a_whole_flow() {
     assert_eq!(out(&h), "[ok] Added packaging target: api (service)\n");
     assert!(file(&h, "/repo/ops/packaging/services/api.Dockerfile").is_some());
     assert_eq!(file(&h, "/repo/docs/packaging/registry.json.lock"), None);
-    assert_eq!(run_cli(argv(&["list"]), host), 0);
+    assert_eq!(run_cli(&argv(&["list"]), host), 0);
     assert_eq!(
         out(&h),
         "Packaging Targets (1):\n\n  [service] api -> apps/backend\n"
     );
-    assert_eq!(run_cli(argv(&["build", "--target", "api"]), host), 1);
+    assert_eq!(run_cli(&argv(&["build", "--target", "api"]), host), 1);
     assert_eq!(
         err(&h),
         "[error] Dockerfile not found: ops/packaging/services/api.Dockerfile\n".replace(
@@ -118,7 +119,7 @@ fn the_js_host_carries_a_whole_flow() {
 fn host_errors_become_messages_not_traps() {
     let h = failing_host();
     let host: &JsHost = h.unchecked_ref();
-    assert_eq!(run_cli(argv(&["list"]), host), 1);
+    assert_eq!(run_cli(&argv(&["list"]), host), 1);
     assert_eq!(
         err(&h),
         "[error] cannot read docs/packaging/registry.json: EACCES: permission denied\n"
@@ -147,13 +148,37 @@ fn the_core_in_wasm_matches_the_native_core() {
 /// The maps keyed by input hash with keys the module draws on its first
 /// call (`Math.random()`), not with the zero keys std has on this target,
 /// for which anyone can compute names that collide.
+/// No arguments and one empty argument are two command lines: the usage,
+/// and an unknown command named "".
+#[wasm_bindgen_test]
+fn an_empty_argument_is_not_an_empty_command_line() {
+    let h = make_host();
+    let host: &JsHost = h.unchecked_ref();
+    assert_eq!(run_cli("", host), 0);
+    assert!(out(&h).starts_with("ctl-packaging: manage the packaging targets"));
+    assert_eq!(err(&h), "");
+    assert_eq!(run_cli(&argv(&[""]), host), 1);
+    assert!(
+        err(&h).starts_with("[error] Unknown command: \n"),
+        "{}",
+        err(&h)
+    );
+    // An empty value is kept as one: `--format ""` is a value (refused), not
+    // a missing one (`--format needs a value`, a usage error).
+    assert_eq!(run_cli(&argv(&["list", "--format", ""]), host), 1);
+    assert_eq!(
+        err(&h),
+        "[error] --format must be one of: text, json (got \"\")\n"
+    );
+}
+
 #[wasm_bindgen_test]
 fn the_first_call_draws_the_hash_keys() {
     use ctl_packaging::values::hash::Keyed;
     use std::hash::BuildHasher;
     let h = make_host();
     let host: &JsHost = h.unchecked_ref();
-    assert_eq!(run_cli(vec!["--version".into()], host), 0);
+    assert_eq!(run_cli(&argv(&["--version"]), host), 0);
     let zero = Keyed::with_keys(0, 0);
     let drawn = Keyed::default();
     let names = [
@@ -165,6 +190,6 @@ fn the_first_call_draws_the_hash_keys() {
         assert_ne!(drawn.hash_one(name), zero.hash_one(name), "{name}");
     }
     // Drawn once: every map of the process hashes alike.
-    assert_eq!(run_cli(vec!["--version".into()], host), 0);
+    assert_eq!(run_cli(&argv(&["--version"]), host), 0);
     assert_eq!(Keyed::default().hash_one("api"), drawn.hash_one("api"));
 }

@@ -25,7 +25,7 @@ pub use args::Args;
 pub use failure::Failure;
 
 use crate::host::{EntryKind, Host};
-use crate::values::paths::join;
+use crate::values::paths::{join, normalize_absolute};
 use crate::values::text::quote;
 use console::Console;
 
@@ -144,7 +144,7 @@ fn run_line<S: AsRef<str>>(host: &dyn Host, argv: &[S], console: &mut Console) -
         Ok(root) => root,
         Err(f) => return fail(console, json, f, 1),
     };
-    let cwd = join(&host.cwd(), ".");
+    let cwd = normalize_absolute(&host.cwd());
     if given.is_none() && root != cwd && (command.changes || command.name == "status") {
         console.err(format!(
             "[info] Using the repository root {root}, found above the current folder {cwd}"
@@ -304,7 +304,8 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
 pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<String, Failure> {
     let cwd = host.cwd();
     let Some(given) = given else {
-        let cwd = join(&cwd, ".");
+        // join(&cwd, "."), without resolving a folder already in normal form.
+        let cwd = normalize_absolute(&cwd);
         let mut dir = cwd.clone();
         let root = loop {
             // A folder it cannot look into (permissions) holds nothing here.

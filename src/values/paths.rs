@@ -188,14 +188,13 @@ fn normalized(path: String) -> String {
 
 /// The lexical resolution behind [`normalize_absolute`], for any path.
 fn resolve_dots(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let (prefix, rest) = if has_drive_prefix(&path) {
-        (path[..2].to_string(), &path[2..])
+    let (prefix, rest) = if has_drive_prefix(path) {
+        path.split_at(2)
     } else {
-        (String::new(), path.as_str())
+        ("", path)
     };
     let mut parts: Vec<&str> = Vec::new();
-    for part in rest.split('/') {
+    for part in rest.split(['/', '\\']) {
         match part {
             "" | "." => {}
             ".." => {
@@ -204,7 +203,18 @@ fn resolve_dots(path: &str) -> String {
             p => parts.push(p),
         }
     }
-    format!("{prefix}/{}", parts.join("/"))
+    // Pushed, not format!ted: the current folder goes through here when a
+    // command starts, and the formatting machinery is code V8 compiles.
+    let mut out = String::with_capacity(path.len() + 1);
+    out.push_str(prefix);
+    if parts.is_empty() {
+        out.push('/');
+    }
+    for part in parts {
+        out.push('/');
+        out.push_str(part);
+    }
+    out
 }
 
 /// Whether absolute `path` is `root` or lies below it.
@@ -286,5 +296,52 @@ mod tests {
         }
         assert_eq!(join("/r", "a/./b"), "/r/a/b");
         assert_eq!(join("/r/x/..", "a"), "/r/a");
+    }
+
+    /// The straightforward resolution (backslashes made slashes, the segments
+    /// resolved, the result formatted) that [`resolve_dots`] pushes by hand.
+    fn resolve_dots_simply(path: &str) -> String {
+        let path = path.replace('\\', "/");
+        let (prefix, rest) = if has_drive_prefix(&path) {
+            (path[..2].to_string(), &path[2..])
+        } else {
+            (String::new(), path.as_str())
+        };
+        let mut parts: Vec<&str> = Vec::new();
+        for part in rest.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                p => parts.push(p),
+            }
+        }
+        format!("{prefix}/{}", parts.join("/"))
+    }
+
+    /// Every path of up to four pieces from separators, dots, names and a
+    /// drive prefix: resolved as the simple version does, and the current
+    /// folder normalised as a join of "." would (what `cli::resolve_root`
+    /// relies on).
+    #[test]
+    fn dots_resolve_as_the_simple_version_does() {
+        let pieces = ["", "/", "\\", ".", "..", "a", "b.c", "C:", "é"];
+        let mut paths = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = paths
+                .iter()
+                .flat_map(|p| pieces.iter().map(move |q| format!("{p}{q}")))
+                .collect();
+            paths.extend(longer);
+        }
+        assert!(paths.len() > 6000);
+        for p in &paths {
+            assert_eq!(resolve_dots(p), resolve_dots_simply(p), "{p:?}");
+            assert_eq!(normalize_absolute(p), join(p, "."), "{p:?}");
+        }
+        assert_eq!(resolve_dots("C:\\a\\..\\b"), "C:/b");
+        assert_eq!(resolve_dots(""), "/");
+        assert_eq!(resolve_dots("/a/b/.."), "/a");
     }
 }

@@ -527,21 +527,32 @@ impl Host for JsHost {
     }
 }
 
-/// Run one command line (`argv` without `node` and the script) against the
-/// host; returns the exit code.
+/// The arguments of a command line as the shim passes them: each one followed
+/// by NUL (which no argument of a process can hold), so that no arguments
+/// (`""`) and one empty argument (`"\0"`) differ. One string crosses the
+/// seam where an array of strings took wasm-bindgen's conversion of each
+/// element (some 2 KB of code that V8 compiles at every start).
+#[cfg(feature = "cli")]
+fn arguments(argv: &str) -> Vec<&str> {
+    argv.split_terminator('\0').collect()
+}
+
+/// Run one command line (`argv`: the arguments without `node` and the script,
+/// each followed by NUL) against the host; returns the exit code.
+#[cfg(feature = "cli")]
 #[wasm_bindgen(js_name = runCli)]
-pub fn run_cli(argv: Vec<String>, host: &JsHost) -> i32 {
+pub fn run_cli(argv: &str, host: &JsHost) -> i32 {
     super::draw_keys();
-    crate::cli::run(host, &argv)
+    crate::cli::run(host, &arguments(argv))
 }
 
 #[cfg(feature = "ops")]
 /// Run one command line of the project-state controller
 /// (`.ai/scripts/ctl-project-state.mjs`) against the host; returns the exit code.
 #[wasm_bindgen(js_name = runProjectState)]
-pub fn run_project_state(argv: Vec<String>, host: &JsHost) -> i32 {
+pub fn run_project_state(argv: &str, host: &JsHost) -> i32 {
     super::draw_keys();
-    crate::project_state::run(host, &argv)
+    crate::project_state::run(host, &arguments(argv))
 }
 
 /// The version of the core.

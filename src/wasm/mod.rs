@@ -8,7 +8,9 @@
 pub mod api;
 pub mod cli;
 
-pub use cli::{run_cli, version, JsHost};
+#[cfg(feature = "cli")]
+pub use cli::run_cli;
+pub use cli::{version, JsHost};
 
 /// Draw this process's hash keys ([`crate::values::hash`]) on the first call
 /// into the module: 128 bits from `Math.random()`, whose state (V8 seeds it

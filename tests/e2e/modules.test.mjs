@@ -35,7 +35,7 @@ function without(repo, left, label) {
 const run = (repo, ctl, args) =>
   spawnSync(process.execPath, [ctl, ...args], { cwd: repo.root, env: repo.env(), encoding: 'utf8' });
 
-test('the four modules are built and shipped, and only the API module has the JS API', () => {
+test('the four modules are built and shipped; only the API module has the JS API, and it has no CLI', () => {
   for (const name of [...API_FILES, ...READ_FILES, ...WRITE_FILES, ...OPS_FILES]) {
     assert.ok(fs.statSync(path.join(SCRIPTS, name)).size > 0, name);
   }
@@ -43,6 +43,8 @@ test('the four modules are built and shipped, and only the API module has the JS
     [...fs.readFileSync(path.join(SCRIPTS, glue), 'utf8').matchAll(/^export function (\w+)/gm)].map((m) => m[1]).sort();
   const api = ['applyTag', 'checkDockerfile', 'formatRegistry', 'parseImageReference', 'parseRegistry', 'validateRegistry'];
   for (const name of api) assert.ok(exportsOf(API_FILES[0]).includes(name), name);
+  // Nor does the API module carry the CLI.
+  assert.ok(!exportsOf(API_FILES[0]).includes('runCli'), API_FILES[0]);
   for (const glue of [READ_FILES[0], WRITE_FILES[0], OPS_FILES[0]]) {
     const has = exportsOf(glue);
     assert.deepEqual(has.filter((name) => api.includes(name)), [], glue);

@@ -30,8 +30,16 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
                 Value::String(s) => crate::values::text::shown(s).into_owned(),
                 other => other.to_string(),
             };
-            let initialized = if initialized { "yes" } else { "no" };
-            format!("Packaging Status:\n  Initialized: {initialized}\n  Targets: {targets}\n  Updated at: {updated}")
+            // Pushed, not format!ted: the formatting machinery is code V8
+            // compiles for this one line.
+            let mut text = String::with_capacity(80 + updated.len());
+            text.push_str("Packaging Status:\n  Initialized: ");
+            text.push_str(if initialized { "yes" } else { "no" });
+            text.push_str("\n  Targets: ");
+            text.push_str(itoa::Buffer::new().format(targets));
+            text.push_str("\n  Updated at: ");
+            text.push_str(&updated);
+            text
         }
     };
     ctx.console.out(text);
