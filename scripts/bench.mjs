@@ -656,7 +656,7 @@ const HADOLINT_GOAL = 20;
  * worse than the goal: the guard is about regressions, so it measures from where the
  * build is, not from where it should be. Update them with each full run.
  */
-const LAST_RUN = { verify: 4.82 };
+const LAST_RUN = { verify: 4.55 };
 /** The CI guard: ten times a goal, or ten times the last full run's ratio where that is worse. */
 const guardLimit = (name) => 10 * Math.max(GOALS[10000][name], LAST_RUN[name] ?? 0);
 
