@@ -1,4 +1,4 @@
-// ctl-packaging's JS API for browsers: the same WebAssembly core as the CLI.
+// ctl-packaging's JS API for browsers: the CLI's core, in the API module.
 //
 //   import { validateRegistry, version } from './browser.mjs';
 //

@@ -11,4 +11,4 @@
 // materialize with the ops module, which the host loads only for them.
 import { main } from './node-host.mjs';
 
-await main('ctl-packaging', 'runCli', 'ctl_packaging_read');
+await main('ctl-packaging', 'runCliLine', 'ctl_packaging_read');

@@ -8,4 +8,4 @@
 // that loads this file into repositories that have no such script.
 import { main } from './node-host.mjs';
 
-await main('ctl-project-state', 'runProjectState', 'ctl_packaging_ops');
+await main('ctl-project-state', 'runProjectStateLine', 'ctl_packaging_ops');

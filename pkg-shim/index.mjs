@@ -1,4 +1,4 @@
-// ctl-packaging's JS API for Node: the same WebAssembly core as the CLI.
+// ctl-packaging's JS API for Node: the CLI's core, in the API module.
 //
 //   import { validateRegistry, formatRegistry, version } from './index.mjs';
 //

@@ -679,6 +679,8 @@ export const host = {
 /** The oldest Node.js this runs on (package.json "engines": ^22.12 || ^24 || >=26). */
 const OLDEST = [22, 12];
 
+/** The core's entry points this host runs: each takes the arguments as one string. */
+const ENTRY_POINTS = ['runCliLine', 'runProjectStateLine'];
 /** The module with every command (see scripts/build.mjs, MODULES). */
 const OPS_MODULE = 'ctl_packaging_ops';
 /** The read module and the writers (see scripts/build.mjs, MODULES). */
@@ -703,7 +705,7 @@ const WRITE_COMMANDS = ['add', 'add-service', 'add-job', 'add-app', 'remove'];
 
 /** The module that runs `argv` first. */
 function firstModule(module, entry, argv) {
-  if (entry !== 'runCli' || module === OPS_MODULE) return module;
+  if (entry !== 'runCliLine' || module === OPS_MODULE) return module;
   if (OPS_COMMANDS.includes(argv[0])) return OPS_MODULE;
   if (WRITE_COMMANDS.includes(argv[0])) return WRITE_MODULE;
   return module;
@@ -764,7 +766,7 @@ async function load(module) {
 }
 
 /**
- * Run one command line with the core entry point `entry` (`runCli`, `runProjectState`)
+ * Run one command line with the core entry point `entry` (`runCliLine`, `runProjectStateLine`)
  * of `module` (the wasm next to this file) against the host, and exit with its code.
  * A command the module hands over (one it was built without) runs with the
  * module that carries it instead.
@@ -778,6 +780,11 @@ export async function main(name, entry, module) {
   }
   let code;
   try {
+    // An entry script of an older build names an entry point that took an
+    // array (runCli); its glue would split this host's string into letters.
+    if (!ENTRY_POINTS.includes(entry)) {
+      throw new Error(`${name}: the entry point ${entry} is not one this host runs (${ENTRY_POINTS.join(', ')}): the files of this folder come from different builds; install them again`);
+    }
     const argv = process.argv.slice(2);
     // The arguments cross as one string, each followed by NUL (src/wasm/cli.rs).
     const line = argv.map((a) => `${a}\0`).join('');

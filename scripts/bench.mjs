@@ -327,7 +327,7 @@ console.log('[ok] ' + bytes);
 
 /**
  * The shim's start-up with one module and no command, as node-host.mjs's main() does it:
- * the host, V8's flags where the shim sets them (the ops module; the registry and writers
+ * the host, V8's flags where the shim sets them (the ops module; the read and writers
  * modules go without them on a small registry), the glue, the module compiled and instantiated.
  * What every command of that module pays before its first line.
  */
@@ -341,7 +341,8 @@ function startScript(module, flags) {
 }
 
 /**
- * A lower bound of any `verify` that checks the Dockerfiles with this core: the shim's
+ * An estimate from below of a `verify` that checks the Dockerfiles with this core (not a
+ * strict bound: the API module holds more than the checks, which V8 validates too): the shim's
  * start-up with the API module (built for size, so the fewest bytes of code for V8 to
  * compile, and without BuildKit's variable checks, which only verify runs) and its
  * `checkDockerfile` on each Dockerfile the registry names, read with `readFileSync`;

@@ -128,9 +128,10 @@ if (buildStd.length) {
 //                        ("ops").
 // The CLI shim loads the one a command needs (pkg-shim/node-host.mjs, firstModule); a
 // module hands over a command it does not carry (src/cli/mod.rs, IN_OPS_MODULE).
-// Only the API module has the JS API (77 KB of its code): V8 reads and validates a module
-// whole before its first call, and list on 6 targets runs 132.6M instructions with the read
-// module against 137.1M with the API module, a writer some 6.3M fewer (docs/architecture.md).
+// Only the API module has the JS API, and it has no CLI: V8 reads and validates a module
+// whole before its first call, and with the two in one module (as the registry module of
+// a0f5d6d had them) the JS API was 77 KB of the code list and status loaded
+// (docs/architecture.md, "Four wasm modules").
 // Each has its own cargo target folder, so that no rebuild undoes another.
 // The API and read modules are built for size (opt-level "z", wasm-opt -Oz): the API module
 // has a budget of 250,000 bytes (its `budget` below: the build fails over it; the page

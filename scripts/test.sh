@@ -97,7 +97,7 @@ cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy --lib --no-default-features --features writers -- -D warnings
 stage_ok
 
-stage native "cargo test; cargo test --lib as the registry and writers modules are built"
+stage native "cargo test; cargo test --lib as the read and writers modules are built"
 cargo test
 cargo test --lib --no-default-features
 cargo test --lib --no-default-features --features writers

@@ -4,7 +4,7 @@
 //! larger (or aligned to more than 8) goes to the allocator underneath. That
 //! is the ops module's allocator.
 //!
-//! [`Pages`] is the registry and writers modules' allocator, and the one
+//! [`Pages`] is the API, read and writers modules' allocator, and the one
 //! under the ops module's pool; no module has dlmalloc. Blocks of every power of two
 //! from 8 bytes up, each class with its list of freed blocks, carved from
 //! pages of the wasm memory ([`Grow`]). Its code is a small part of

@@ -145,9 +145,6 @@ fn the_core_in_wasm_matches_the_native_core() {
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
 }
 
-/// The maps keyed by input hash with keys the module draws on its first
-/// call (`Math.random()`), not with the zero keys std has on this target,
-/// for which anyone can compute names that collide.
 /// No arguments and one empty argument are two command lines: the usage,
 /// and an unknown command named "".
 #[wasm_bindgen_test]
@@ -172,6 +169,9 @@ fn an_empty_argument_is_not_an_empty_command_line() {
     );
 }
 
+/// The maps keyed by input hash with keys the module draws on its first
+/// call (`Math.random()`), not with the zero keys std has on this target,
+/// for which anyone can compute names that collide.
 #[wasm_bindgen_test]
 fn the_first_call_draws_the_hash_keys() {
     use ctl_packaging::values::hash::Keyed;

@@ -1,5 +1,5 @@
-// The validator page: text in, diagnostics out, with the same WebAssembly core
-// as the CLI (../scripts/browser.mjs loads ../scripts/ctl_packaging_bg.wasm).
+// The validator page: text in, diagnostics out, with the CLI's core in the API
+// module (../scripts/browser.mjs loads ../scripts/ctl_packaging_bg.wasm).
 // No framework, no build step, no request but for this page's own files.
 
 const $ = (id) => document.getElementById(id);

@@ -203,8 +203,9 @@ fn resolve_dots(path: &str) -> String {
             p => parts.push(p),
         }
     }
-    // Pushed, not format!ted: the current folder goes through here when a
-    // command starts, and the formatting machinery is code V8 compiles.
+    // Pushed, not format!ted: a command's start (the root's parents, a
+    // `--repo-root` with dots) comes through here, and the formatting
+    // machinery is code V8 compiles.
     let mut out = String::with_capacity(path.len() + 1);
     out.push_str(prefix);
     if parts.is_empty() {

@@ -1,6 +1,6 @@
 //! The wasm facade: JS values in, core calls, JS values out. No logic here.
 //!
-//! `runCli(argv, host)` runs one command line against a host object that the
+//! `runCliLine(line, host)` runs one command line against a host object that the
 //! Node shim builds from `node:fs`, `node:child_process` and `process`; its
 //! methods are declared below with their types, so a missing or misnamed
 //! method fails loudly instead of being looked up by string.
@@ -531,7 +531,10 @@ impl Host for JsHost {
 /// by NUL (which no argument of a process can hold), so that no arguments
 /// (`""`) and one empty argument (`"\0"`) differ. One string crosses the
 /// seam where an array of strings took wasm-bindgen's conversion of each
-/// element (some 2 KB of code that V8 compiles at every start).
+/// element (some 2 KB of code that V8 compiles at every start). The entry
+/// points are named for it (`runCliLine`, not the `runCli` of builds that took
+/// an array): a host and a glue of different builds fail as an internal error
+/// ("not a function") instead of splitting each other's arguments.
 #[cfg(feature = "cli")]
 fn arguments(argv: &str) -> Vec<&str> {
     argv.split_terminator('\0').collect()
@@ -540,7 +543,7 @@ fn arguments(argv: &str) -> Vec<&str> {
 /// Run one command line (`argv`: the arguments without `node` and the script,
 /// each followed by NUL) against the host; returns the exit code.
 #[cfg(feature = "cli")]
-#[wasm_bindgen(js_name = runCli)]
+#[wasm_bindgen(js_name = runCliLine)]
 pub fn run_cli(argv: &str, host: &JsHost) -> i32 {
     super::draw_keys();
     crate::cli::run(host, &arguments(argv))
@@ -549,7 +552,7 @@ pub fn run_cli(argv: &str, host: &JsHost) -> i32 {
 #[cfg(feature = "ops")]
 /// Run one command line of the project-state controller
 /// (`.ai/scripts/ctl-project-state.mjs`) against the host; returns the exit code.
-#[wasm_bindgen(js_name = runProjectState)]
+#[wasm_bindgen(js_name = runProjectStateLine)]
 pub fn run_project_state(argv: &str, host: &JsHost) -> i32 {
     super::draw_keys();
     crate::project_state::run(host, &arguments(argv))

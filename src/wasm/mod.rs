@@ -37,7 +37,7 @@ pub(crate) fn draw_keys() {
 static ALLOCATOR: crate::alloc::Pool<crate::alloc::Pages<crate::alloc::Memory>> =
     crate::alloc::Pool::new(crate::alloc::Pages::new(crate::alloc::Memory));
 
-/// Every allocation of the registry and writers modules: power-of-two classes straight
+/// Every allocation of the API, read and writers modules: power-of-two classes straight
 /// from the wasm memory's pages ([`crate::alloc::Pages`]), whose code V8
 /// compiles in a fraction of the time it takes for dlmalloc's (which no
 /// module has).

@@ -44,11 +44,11 @@ test('the four modules are built and shipped; only the API module has the JS API
   const api = ['applyTag', 'checkDockerfile', 'formatRegistry', 'parseImageReference', 'parseRegistry', 'validateRegistry'];
   for (const name of api) assert.ok(exportsOf(API_FILES[0]).includes(name), name);
   // Nor does the API module carry the CLI.
-  assert.ok(!exportsOf(API_FILES[0]).includes('runCli'), API_FILES[0]);
+  assert.ok(!exportsOf(API_FILES[0]).includes('runCliLine'), API_FILES[0]);
   for (const glue of [READ_FILES[0], WRITE_FILES[0], OPS_FILES[0]]) {
     const has = exportsOf(glue);
     assert.deepEqual(has.filter((name) => api.includes(name)), [], glue);
-    assert.ok(has.includes('runCli'), glue);
+    assert.ok(has.includes('runCliLine'), glue);
   }
 });
 
@@ -79,6 +79,46 @@ test('the commands that read the registry need only the read module, and say the
       const b = run(repo, CTL, args);
       assert.deepEqual([a.status, a.stdout, a.stderr], [b.status, b.stdout, b.stderr], args.join(' '));
     }
+  } finally {
+    repo.cleanup();
+  }
+});
+
+// The shim hands the arguments to a module as one string, each followed by NUL
+// (src/wasm/cli.rs): none, one empty argument and empty values stay what they were.
+test('the arguments reach the core as they were given', () => {
+  const repo = makeRepo({ templates: true });
+  try {
+    const none = run(repo, CTL, []);
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(none.stdout, /^ctl-packaging: manage the packaging targets/);
+    const empty = run(repo, CTL, ['']);
+    assert.equal(empty.status, 1);
+    assert.equal(empty.stderr.split('\n')[0], '[error] Unknown command: ');
+    const emptyValue = run(repo, CTL, ['list', '--format', '']);
+    assert.deepEqual([emptyValue.status, emptyValue.stderr], [1, '[error] --format must be one of: text, json (got "")\n']);
+    const wide = run(repo, CTL, ['add-service', '--id', 'é🙂 x', '--dry-run']);
+    assert.equal(wide.status, 1);
+    assert.match(wide.stderr, /^\[error\] --id: id "é🙂 x" must be lowercase/);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+// A folder mixing builds: an entry script of a build whose entry point took an
+// array (runCli) beside this host. Refused as an internal error naming the
+// cause, before any module runs, instead of each argument split into letters.
+test('an entry script of another build is refused, and nothing runs', () => {
+  const repo = makeRepo({ templates: true });
+  const mixed = without(repo, [], 'mixed');
+  fs.writeFileSync(mixed, "import { main } from './node-host.mjs';\nawait main('ctl-packaging', 'runCli', 'ctl_packaging');\n");
+  try {
+    const before = repo.snapshotAll();
+    const r = run(repo, mixed, ['add-service', '--id', 'api']);
+    assert.equal(r.status, 70, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /the entry point runCli is not one this host runs .*different builds/);
+    assert.deepEqual(repo.snapshotAll(), before);
   } finally {
     repo.cleanup();
   }

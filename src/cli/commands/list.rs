@@ -22,7 +22,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
         Format::Text => {
             let mut text = String::with_capacity(64 + registry.targets.len() * 48);
             text.push_str("Packaging Targets (");
-            text.push_str(itoa::Buffer::new().format(registry.targets.len()));
+            crate::values::text::push_count(&mut text, registry.targets.len());
             text.push_str("):\n\n");
             if registry.targets.is_empty() {
                 text.push_str("  (no targets defined)\n");

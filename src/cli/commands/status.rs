@@ -36,7 +36,7 @@ pub fn run(ctx: &mut Ctx) -> Result<i32, Failure> {
             text.push_str("Packaging Status:\n  Initialized: ");
             text.push_str(if initialized { "yes" } else { "no" });
             text.push_str("\n  Targets: ");
-            text.push_str(itoa::Buffer::new().format(targets));
+            crate::values::text::push_count(&mut text, targets);
             text.push_str("\n  Updated at: ");
             text.push_str(&updated);
             text
