@@ -349,12 +349,8 @@ function startScript(module, flags) {
  * no registry checks, no build-context checks, no output. Run in the repository.
  */
 function checkScript() {
-  const scripts = path.join(DIST, 'scripts');
-  const url = (name) => JSON.stringify(pathToFileURL(path.join(scripts, name)).href);
-  return `await import(${url('node-host.mjs')});\n` +
-    `const glue = await import(${url('ctl_packaging.mjs')});\n` +
+  return startScript('ctl_packaging', false) +
     "const fs = process.getBuiltinModule('node:fs');\n" +
-    `glue.initSync({ module: fs.readFileSync(${JSON.stringify(path.join(scripts, 'ctl_packaging_bg.wasm'))}) });\n` +
     "let findings = 0;\n" +
     "for (const t of JSON.parse(fs.readFileSync('docs/packaging/registry.json', 'utf8')).targets) findings += glue.checkDockerfile(fs.readFileSync(t.dockerfile, 'utf8'), t.dockerfile).length;\n" +
     "if (findings) throw new Error(`${findings} findings`);\n";

@@ -140,11 +140,11 @@ fn run_line<S: AsRef<str>>(host: &dyn Host, argv: &[S], console: &mut Console) -
         Ok(given) => given,
         Err(line) => return fail(console, json, Failure::new(line), 1),
     };
-    let root = match resolve_root(host, given) {
+    let cwd = current_folder(host);
+    let root = match resolve_root(host, &cwd, given) {
         Ok(root) => root,
         Err(f) => return fail(console, json, f, 1),
     };
-    let cwd = normalize_absolute(&host.cwd());
     if given.is_none() && root != cwd && (command.changes || command.name == "status") {
         console.err(format!(
             "[info] Using the repository root {root}, found above the current folder {cwd}"
@@ -297,16 +297,23 @@ fn dispatch(ctx: &mut Ctx, cmd: &str) -> Result<i32, Failure> {
     }
 }
 
-/// The repository root: `--repo-root` resolved against the current folder
-/// (it must be an existing folder); without it, the nearest folder from the
-/// current one up that holds the registry or `ops/packaging/`, else the
-/// current folder.
-pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<String, Failure> {
-    let cwd = host.cwd();
+/// The host's current folder in normal form: `join(cwd, ".")`, without
+/// resolving a folder already in normal form.
+pub(crate) fn current_folder(host: &dyn Host) -> String {
+    normalize_absolute(&host.cwd())
+}
+
+/// The repository root: `--repo-root` resolved against `cwd`, the
+/// [`current_folder`] (it must be an existing folder); without it, the nearest
+/// folder from the current one up that holds the registry or
+/// `ops/packaging/`, else the current folder.
+pub(crate) fn resolve_root(
+    host: &dyn Host,
+    cwd: &str,
+    given: Option<&str>,
+) -> Result<String, Failure> {
     let Some(given) = given else {
-        // join(&cwd, "."), without resolving a folder already in normal form.
-        let cwd = normalize_absolute(&cwd);
-        let mut dir = cwd.clone();
+        let mut dir = cwd.to_string();
         let root = loop {
             // A folder it cannot look into (permissions) holds nothing here.
             if matches!(
@@ -318,7 +325,7 @@ pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<Strin
             }
             let parent = join(&dir, "..");
             if parent == dir {
-                break cwd;
+                break cwd.to_string();
             }
             dir = parent;
         };
@@ -331,7 +338,7 @@ pub(crate) fn resolve_root(host: &dyn Host, given: Option<&str>) -> Result<Strin
             quote(given)
         )));
     }
-    let root = join(&cwd, given);
+    let root = join(cwd, given);
     match host.stat(&root)? {
         EntryKind::Dir => {
             host.confine(&root);

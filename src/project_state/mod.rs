@@ -336,7 +336,8 @@ fn dispatch(host: &dyn Host, args: &Args, out: &mut Console) -> Result<i32, Fail
         out.out_raw(USAGE);
         return Ok(1);
     }
-    let root = crate::cli::resolve_root(host, args.repo_root.as_deref())?;
+    let cwd = crate::cli::current_folder(host);
+    let root = crate::cli::resolve_root(host, &cwd, args.repo_root.as_deref())?;
     let state = Repo { host, root: &root };
     match command {
         "init" => state.init(args.dry_run, out),

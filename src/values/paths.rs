@@ -323,7 +323,7 @@ mod tests {
 
     /// Every path of up to four pieces from separators, dots, names and a
     /// drive prefix: resolved as the simple version does, and the current
-    /// folder normalised as a join of "." would (what `cli::resolve_root`
+    /// folder normalised as a join of "." would (what `cli::current_folder`
     /// relies on).
     #[test]
     fn dots_resolve_as_the_simple_version_does() {
@@ -340,6 +340,15 @@ mod tests {
         for p in &paths {
             assert_eq!(resolve_dots(p), resolve_dots_simply(p), "{p:?}");
             assert_eq!(normalize_absolute(p), join(p, "."), "{p:?}");
+            // A path joined to the normal form of a folder is the path joined
+            // to the folder as it was (`cli::resolve_root` joins to the former).
+            for rel in ["a", "../b", "./c/..", "d/../../e"] {
+                assert_eq!(
+                    join(&normalize_absolute(p), rel),
+                    join(p, rel),
+                    "{p:?} {rel:?}"
+                );
+            }
         }
         assert_eq!(resolve_dots("C:\\a\\..\\b"), "C:/b");
         assert_eq!(resolve_dots(""), "/");
